@@ -1,0 +1,142 @@
+using Zespan.Extensions.Configuration.Internal;
+
+namespace Zespan.Extensions;
+
+/// <summary>
+/// Settings of the Zespan SDK, bound from the <c>Zespan</c> section of <c>appsettings.json</c>
+/// or set in code through <c>AddZespan(o =&gt; ...)</c>.
+/// </summary>
+/// <remarks>
+/// Options are validated when the host starts; a bad value fails <c>StartAsync</c> with an
+/// <see cref="Microsoft.Extensions.Options.OptionsValidationException"/> naming the setting and the fix.
+/// Remote configuration from the Zespan backend is laid over these values; read the effective
+/// values through <c>IOptionsMonitor&lt;ZespanOptions&gt;.CurrentValue</c>.
+/// </remarks>
+public sealed class ZespanOptions
+{
+    /// <summary>The name of the configuration section conventionally bound to these options.</summary>
+    public const string SectionName = "Zespan";
+
+    /// <summary>The environment variable read when <see cref="ApiKey"/> is not set.</summary>
+    public const string ApiKeyEnvironmentVariable = "ZESPAN_API_KEY";
+
+    /// <summary>Gets or sets a value indicating whether the SDK does anything at all.</summary>
+    /// <value>The default is <see langword="true"/>. When <see langword="false"/>, every service is a no-op, nothing is validated and nothing is sent.</value>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Gets or sets the Zespan API key (starts with <c>zsp_</c>).</summary>
+    /// <value>The default is the value of the <c>ZESPAN_API_KEY</c> environment variable.</value>
+    public string? ApiKey { get; set; }
+
+    /// <summary>Gets or sets the environment label put on every event.</summary>
+    /// <value>The default is <c>"production"</c>.</value>
+    public string Environment { get; set; } = "production";
+
+    /// <summary>Gets or sets a value indicating whether prompt and completion text is captured.</summary>
+    /// <value>The default is <see langword="true"/>. When <see langword="false"/>, events carry no message text and none is captured.</value>
+    public bool StorePrompts { get; set; } = true;
+
+    /// <summary>Gets or sets the fraction of traces recorded, decided once per trace.</summary>
+    /// <value>The default is 1.0. Must be between 0.0 (none) and 1.0 (all).</value>
+    [SettingRange(0, 1, "0 records no trace, 1 records every trace. Set Zespan:SampleRate to a value in that range.")]
+    public double SampleRate { get; set; } = 1.0;
+
+    /// <summary>Gets the keys redacted in tags, metadata, tool arguments and message text, merged with the defaults.</summary>
+    /// <value>The default is empty (only <see cref="DefaultRedactKeys"/> apply).</value>
+    public IList<string> RedactKeys { get; } = new List<string>();
+
+    /// <summary>Gets or sets a value indicating whether <see cref="RedactKeys"/> replaces the default keys instead of adding to them.</summary>
+    /// <value>The default is <see langword="false"/>.</value>
+    public bool ReplaceDefaultRedactKeys { get; set; }
+
+    /// <summary>Gets or sets the number of events sent in one flush.</summary>
+    /// <value>The default is 50.</value>
+    [SettingRange(1, int.MaxValue, "Set Zespan:BatchSize to the number of events sent per flush, for example 50.")]
+    public int BatchSize { get; set; } = 50;
+
+    /// <summary>Gets or sets the time between flushes and remote configuration polls.</summary>
+    /// <value>The default is 2 seconds.</value>
+    public TimeSpan FlushInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Gets or sets the base URL of the Zespan backend (a path prefix is kept).</summary>
+    /// <value>The default is <c>https://api.zespan.com</c>. Must be absolute, and https unless the host is loopback.</value>
+    public Uri BaseUrl { get; set; } = new("https://api.zespan.com");
+
+    /// <summary>Gets or sets a value indicating whether spans are also exported over OTLP/HTTP.</summary>
+    /// <value>The default is <see langword="false"/>.</value>
+    public bool EnableOtel { get; set; }
+
+    /// <summary>Gets or sets the OpenTelemetry collector's base URL; <c>/v1/traces</c> is appended unless present.</summary>
+    /// <value>The default is <see langword="null"/>. Required when <see cref="EnableOtel"/> is <see langword="true"/>.</value>
+    public Uri? OtelEndpoint { get; set; }
+
+    /// <summary>Gets the headers sent with each OTLP export.</summary>
+    /// <value>The default is empty.</value>
+    public IDictionary<string, string> OtelHeaders { get; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Gets or sets a value indicating whether internal flush errors are logged.</summary>
+    /// <value>The default is <see langword="false"/>: only failures that need the user (a rejected key) are logged, once.</value>
+    public bool Debug { get; set; }
+
+    /// <summary>Gets or sets a value indicating whether remote configuration is ignored.</summary>
+    /// <value>The default is <see langword="false"/>.</value>
+    public bool DisableConfigSync { get; set; }
+
+    /// <summary>Gets the model overrides applied to outgoing LLM requests; remote <c>model_override</c> rules add to them.</summary>
+    /// <value>The default is empty.</value>
+    public IList<ModelOverride> ModelOverrides { get; } = new List<ModelOverride>();
+
+    /// <summary>Gets or sets a value indicating whether nothing is recorded (guardrails and overrides still apply).</summary>
+    /// <value>The default is <see langword="false"/>.</value>
+    public bool DisableTracing { get; set; }
+
+    /// <summary>Gets or sets the most events waiting to be sent; beyond it new events are dropped and counted.</summary>
+    /// <value>The default is 10000.</value>
+    [SettingRange(1, int.MaxValue, "Set Zespan:MaxQueueSize to the number of events that may wait, for example 10000.")]
+    public int MaxQueueSize { get; set; } = 10_000;
+
+    /// <summary>Gets or sets the longest a drain at host stop, or a <c>FlushAsync</c> without its own token, waits.</summary>
+    /// <value>The default is 5 seconds.</value>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Gets or sets the time limit of one attempt of any call to the backend.</summary>
+    /// <value>The default is 10 seconds.</value>
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Gets or sets the largest uncompressed JSON size of one ingest batch, in bytes.</summary>
+    /// <value>The default is 1048576 (1 MiB).</value>
+    [SettingRange(1024, int.MaxValue, "Set Zespan:MaxBatchBytes to the largest batch in bytes, for example 1048576.")]
+    public int MaxBatchBytes { get; set; } = 1_048_576;
+
+    /// <summary>Gets or sets the most text captured from one body and kept in one event, in bytes; longer fields are cut and the event marked truncated.</summary>
+    /// <value>The default is 262144 (256 KiB).</value>
+    [SettingRange(256, int.MaxValue, "Set Zespan:MaxEventBytes to the most bytes kept per captured body, for example 262144.")]
+    public int MaxEventBytes { get; set; } = 262_144;
+
+    /// <summary>Gets or sets the time limit of one guardrail check.</summary>
+    /// <value>The default is 5 seconds.</value>
+    public TimeSpan GuardrailTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Gets or sets how long a fetched prompt is fresh.</summary>
+    /// <value>The default is 5 minutes.</value>
+    public TimeSpan PromptCacheTtl { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Gets the prices that extend or override the built-in price table.</summary>
+    /// <value>The default is empty (the built-in table applies).</value>
+    public IList<ModelPrice> ModelPrices { get; } = new List<ModelPrice>();
+
+    /// <summary>Gets the hosts of LiteLLM proxies, for provider detection.</summary>
+    /// <value>The default is empty.</value>
+    public IList<string> LiteLlmHosts { get; } = new List<string>();
+
+    /// <summary>Gets the filters an event must all match to be exported.</summary>
+    /// <value>The default is empty (every event is exported).</value>
+    public IList<ExportFilter> ExportFilters { get; } = new List<ExportFilter>();
+
+    /// <summary>Gets the keys redacted by default.</summary>
+    public static IReadOnlyList<string> DefaultRedactKeys { get; } =
+    [
+        "password", "secret", "token", "api_key", "apikey", "auth", "authorization", "access_token",
+        "refresh_token", "private_key", "credential", "ssn", "credit_card", "card_number", "cvv",
+    ];
+}

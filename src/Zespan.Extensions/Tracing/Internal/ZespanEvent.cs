@@ -1,0 +1,125 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+
+namespace Zespan.Extensions.Tracing.Internal;
+
+/// <summary>
+/// One finished span, in the shape of the ingest protocol's EVENT (snake_case on the wire).
+/// Built on the caller's thread, then owned by the export pipeline once enqueued: nothing
+/// mutates it after <c>Enqueue</c> except the export thread (redaction, truncation).
+/// </summary>
+internal sealed class ZespanEvent
+{
+    public ActivityTraceId TraceId { get; set; }
+
+    public ActivitySpanId SpanId { get; set; }
+
+    public ActivitySpanId? ParentSpanId { get; set; }
+
+    public string LogType { get; set; } = LogTypes.Custom;
+
+    public string Name { get; set; } = string.Empty;
+
+    public DateTimeOffset StartTime { get; set; }
+
+    public DateTimeOffset EndTime { get; set; }
+
+    /// <summary>Seconds, end minus start.</summary>
+    public double Latency { get; set; }
+
+    /// <summary>Seconds; streaming LLM calls only.</summary>
+    public double? TimeToFirstToken { get; set; }
+
+    public int StatusCode { get; set; } = 200;
+
+    public ZespanError? Error { get; set; }
+
+    public string? Environment { get; set; }
+
+    public string? Provider { get; set; }
+
+    public string? Model { get; set; }
+
+    public string? ResponseModel { get; set; }
+
+    public string? RequestedModel { get; set; }
+
+    public bool Stream { get; set; }
+
+    public IReadOnlyList<LlmMessage>? PromptMessages { get; set; }
+
+    public LlmMessage? CompletionMessage { get; set; }
+
+    public string? FinishReason { get; set; }
+
+    public int? PromptTokens { get; set; }
+
+    public int? CompletionTokens { get; set; }
+
+    public int? TotalTokens { get; set; }
+
+    public double? Cost { get; set; }
+
+    public string? CustomerIdentifier { get; set; }
+
+    public string? CustomerEmail { get; set; }
+
+    public string? CustomerName { get; set; }
+
+    public string? ThreadIdentifier { get; set; }
+
+    public Dictionary<string, string>? Tags { get; set; }
+
+    public Dictionary<string, JsonNode?>? Metadata { get; set; }
+
+    public Dictionary<string, double>? EvalScores { get; set; }
+
+    public AgentInfo? Agent { get; set; }
+
+    public IReadOnlyList<string>? Plan { get; set; }
+
+    public ToolInfo? Tool { get; set; }
+
+    public HandoffInfo? Handoff { get; set; }
+
+    public GuardrailInfo? Guardrail { get; set; }
+
+    public bool Truncated { get; set; }
+
+    public long? ConfigVersion { get; set; }
+}
+
+internal sealed record ZespanError(string Type, string Message);
+
+internal sealed class AgentInfo
+{
+    public string Name { get; set; } = string.Empty;
+
+    public string Role { get; set; } = "specialist";
+
+    public string Framework { get; set; } = "custom";
+
+    public IReadOnlyList<AgentTool>? Tools { get; set; }
+}
+
+internal sealed class ToolInfo
+{
+    public string Name { get; set; } = string.Empty;
+
+    public JsonNode? Arguments { get; set; }
+
+    public JsonNode? Result { get; set; }
+}
+
+internal sealed record HandoffInfo(string From, string To, string? Reason);
+
+internal sealed class GuardrailInfo
+{
+    /// <summary><c>pre</c> or <c>post</c>.</summary>
+    public string Phase { get; set; } = "pre";
+
+    public bool Passed { get; set; }
+
+    public IReadOnlyList<GuardrailResult> Results { get; set; } = [];
+}
