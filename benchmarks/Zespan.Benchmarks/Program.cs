@@ -1,0 +1,13 @@
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Diagnosers;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Running;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
+
+// BenchmarkDotNet 0.14.0 predates .NET 10, so benchmarks run with the in-process toolchain.
+// Run: dotnet run -c Release --project benchmarks/Zespan.Benchmarks -- --filter '*'
+var config = DefaultConfig.Instance
+    .AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance))
+    .AddDiagnoser(MemoryDiagnoser.Default)
+    .WithOptions(ConfigOptions.DisableOptimizationsValidator);
+BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);
