@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Zespan.Extensions;
 using Zespan.Extensions.Backend.Internal;
 using Zespan.Extensions.Configuration.Internal;
+using Zespan.Extensions.Diagnostics.Internal;
 using Zespan.Extensions.Export.Internal;
 using Zespan.Extensions.Prompts.Internal;
 using Zespan.Extensions.Tracing.Internal;
@@ -65,6 +66,7 @@ public static class ZespanServiceCollectionExtensions
         services.AddZespanExport();
         services.AddZespanTracing();
         services.AddZespanPrompts();
+        services.AddZespanDiagnostics();
         return builder;
     }
 

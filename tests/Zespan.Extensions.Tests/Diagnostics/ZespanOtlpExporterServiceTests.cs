@@ -1,0 +1,90 @@
+using System.Diagnostics;
+using System.Text;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Zespan.Extensions.Diagnostics.Internal;
+using Zespan.Extensions.Tracing.Internal;
+using Zespan.Testing;
+
+namespace Zespan.Extensions.Tests.Diagnostics;
+
+public class ZespanOtlpExporterServiceTests
+{
+    [Theory]
+    [InlineData("http://127.0.0.1:4318", "http://127.0.0.1:4318/v1/traces")]
+    [InlineData("http://127.0.0.1:4318/", "http://127.0.0.1:4318/v1/traces")]
+    [InlineData("https://collector.example.com/otlp/", "https://collector.example.com/otlp/v1/traces")]
+    [InlineData("https://collector.example.com/v1/traces", "https://collector.example.com/v1/traces")]
+    public void GetTracesEndpoint_AppendsPathUnlessPresent(string endpoint, string expected)
+    {
+        Assert.Equal(expected, ZespanOtlpExporterService.GetTracesEndpoint(new Uri(endpoint)).AbsoluteUri);
+    }
+
+    [Fact]
+    public async Task StopAsync_EnableOtel_FlushesSpansToCollectorAsProtobuf()
+    {
+        await using var collector = await LoopbackServer.StartAsync(static (context, _) =>
+        {
+            context.Response.StatusCode = 200;
+            return Task.CompletedTask;
+        });
+        await using var backend = await FakeZespanBackend.StartAsync();
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Services.AddZespan(o =>
+        {
+            o.ApiKey = FakeZespanBackend.ValidApiKey;
+            o.BaseUrl = backend.BaseUrl;
+            o.DisableConfigSync = true;
+            o.EnableOtel = true;
+            o.OtelEndpoint = collector.BaseUrl;
+            o.OtelHeaders["x-team"] = "llm-platform";
+        });
+        using var host = builder.Build();
+        await host.StartAsync();
+
+        var e = new ZespanEvent
+        {
+            LogType = LogTypes.Generation,
+            Name = "openai.chat.completions",
+            Provider = "openai",
+            Model = "gpt-4o-mini",
+            PromptTokens = 12,
+            CompletionTokens = 5,
+            Environment = "test",
+        };
+        using (var activity = ZespanDiagnostics.ActivitySource.StartActivity("zespan", ActivityKind.Client))
+        {
+            Assert.NotNull(activity);
+            GenAiTelemetry.Enrich(activity, e, includeContent: false);
+        }
+
+        await host.StopAsync();
+
+        var request = Assert.Single(collector.Requests, r => r.Path == "/v1/traces");
+        Assert.Equal("application/x-protobuf", request.Header("Content-Type"));
+        Assert.Equal("llm-platform", request.Header("x-team"));
+        var body = Encoding.UTF8.GetString(request.Body);
+        Assert.Contains("chat gpt-4o-mini", body, StringComparison.Ordinal);
+        Assert.Contains(GenAiTelemetry.RequestModel, body, StringComparison.Ordinal);
+        Assert.Contains(GenAiTelemetry.InputTokens, body, StringComparison.Ordinal);
+        Assert.Contains(GenAiTelemetry.LogType, body, StringComparison.Ordinal);
+        Assert.Empty(backend.RequestsTo("/v1/traces"));
+    }
+
+    [Fact]
+    public async Task StartAsync_OtelDisabled_CreatesNoProvider()
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Services.AddZespan(o =>
+        {
+            o.ApiKey = FakeZespanBackend.ValidApiKey;
+            o.BaseUrl = new Uri("http://127.0.0.1:9/");
+            o.DisableConfigSync = true;
+        });
+        using var host = builder.Build();
+        await host.StartAsync();
+
+        Assert.Null(host.Services.GetRequiredService<ZespanOtlpExporterService>().Provider);
+        await host.StopAsync();
+    }
+}
