@@ -63,6 +63,7 @@ public static class ZespanServiceCollectionExtensions
             sp.GetRequiredService<IOptionsMonitor<ZespanOptions>>(),
             sp.GetRequiredService<TimeProvider>()));
 
+        services.AddZespanRemoteConfig();
         services.AddZespanExport();
         services.AddZespanTracing();
         services.AddZespanPrompts();

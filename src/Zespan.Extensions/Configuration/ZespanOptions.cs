@@ -133,6 +133,18 @@ public sealed class ZespanOptions
     /// <value>The default is empty (every event is exported).</value>
     public IList<ExportFilter> ExportFilters { get; } = new List<ExportFilter>();
 
+    /// <summary>
+    /// Gets the guardrail rules by provider: clients of a matching provider check prompts and completions
+    /// even without <c>ZespanInstrumentationOptions.Guardrails</c>. Remote <c>guardrail_enable</c>
+    /// rules add to it (ignored while <see cref="StorePrompts"/> is false).
+    /// </summary>
+    /// <value>The default is empty.</value>
+    public IList<GuardrailRule> GuardrailRules { get; } = new List<GuardrailRule>();
+
+    /// <summary>Gets the version of the remote configuration laid over these options, set by the SDK.</summary>
+    /// <value>The default is <see langword="null"/>: no remote configuration is in force.</value>
+    public long? RemoteConfigVersion { get; internal set; }
+
     /// <summary>Gets the keys redacted by default.</summary>
     public static IReadOnlyList<string> DefaultRedactKeys { get; } =
     [

@@ -1,0 +1,28 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Zespan.Extensions.Export.Internal;
+
+namespace Zespan.Extensions.Configuration.Internal;
+
+internal static class RemoteConfigServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the options monitor (last good value, change only on a real difference), the remote
+    /// configuration store, its overlay, the poller and the bounded fetch at start.
+    /// </summary>
+    public static IServiceCollection AddZespanRemoteConfig(this IServiceCollection services)
+    {
+        services.TryAddSingleton<IOptionsMonitor<ZespanOptions>, ZespanOptionsMonitor>();
+        services.TryAddSingleton<RemoteConfigStore>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IOptionsChangeTokenSource<ZespanOptions>, RemoteConfigStore>(
+            static sp => sp.GetRequiredService<RemoteConfigStore>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<ZespanOptions>, RemoteConfigPostConfigure>());
+        services.TryAddSingleton<RemoteConfigPoller>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IFlushCycleParticipant, RemoteConfigPoller>(
+            static sp => sp.GetRequiredService<RemoteConfigPoller>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, RemoteConfigStartupService>());
+        return services;
+    }
+}
