@@ -6,6 +6,7 @@ using Zespan.Extensions.Backend.Internal;
 using Zespan.Extensions.Configuration.Internal;
 using Zespan.Extensions.Diagnostics.Internal;
 using Zespan.Extensions.Export.Internal;
+using Zespan.Extensions.Guardrails.Internal;
 using Zespan.Extensions.Prompts.Internal;
 using Zespan.Extensions.Tracing.Internal;
 
@@ -67,6 +68,7 @@ public static class ZespanServiceCollectionExtensions
         services.AddZespanExport();
         services.AddZespanTracing();
         services.AddZespanPrompts();
+        services.AddZespanGuardrails();
         services.AddZespanDiagnostics();
         return builder;
     }
