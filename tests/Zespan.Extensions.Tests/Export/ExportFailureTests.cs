@@ -268,6 +268,38 @@ public class ExportFailureTests
     }
 
     [Fact]
+    public async Task Loop_AfterAFailedDelivery_TriesOnlyOnTheIntervalAndStopsAtTheFirstFailure()
+    {
+        var participant = new SignalingParticipant();
+        await using var h = await ExportHarness.StartAsync(
+            new() { ["BatchSize"] = "2" },
+            s => s.AddSingleton<IFlushCycleParticipant>(participant));
+        h.Backend.Enqueue("/v1/ingest", new CannedResponse(503, null, new Dictionary<string, string> { ["Retry-After"] = "0" }), count: 50);
+        await participant.WaitForRunsAsync(1);
+
+        h.EnqueueAll(TestEvents.Many(2, "first"));
+        await h.Backend.WaitForRequestsAsync("/v1/ingest", 4);
+        await h.Client.FlushAsync(); // returns once the loop's export has ended
+        Assert.True(h.Pipeline.IsDegraded);
+
+        // Degraded: whole batches waiting no longer wake the loop; the interval tries one batch, fails, stops.
+        h.EnqueueAll(TestEvents.Many(4, "second"));
+        h.Time.Advance(ExportHarness.FlushInterval);
+        await participant.WaitForRunsAsync(2);
+
+        Assert.Equal(8, h.Ingests.Count); // one batch, four attempts (the hour moved the first failures out of the circuit's window)
+        Assert.Equal(2, h.Stats.QueueLength);
+        Assert.Equal(4, h.Stats.EventsDroppedFailedDelivery);
+
+        // Once the backend answers again, the next interval sends the rest and leaves degraded mode.
+        h.Backend.ClearCanned();
+        h.Time.Advance(ExportHarness.FlushInterval);
+        await participant.WaitForRunsAsync(3);
+        Assert.Equal(["second2", "second3"], h.AcceptedNames());
+        Assert.False(h.Pipeline.IsDegraded);
+    }
+
+    [Fact]
     public async Task FlushAsync_Debug_False_DoesNotLogTransientFailures()
     {
         await using var h = await ExportHarness.StartAsync(new() { ["Debug"] = "false" });

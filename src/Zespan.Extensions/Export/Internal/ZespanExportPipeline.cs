@@ -70,6 +70,7 @@ internal sealed class ZespanExportPipeline : IZespanEventQueue, IZespanClient, I
     private long _deliveryFailures;
     private long _reportedQueueDrops;
     private int _paused;
+    private int _degraded;
     private string? _pausedKey;
     private int _keyRejectionLogged;
     private int _rejectionLogged;
@@ -105,6 +106,9 @@ internal sealed class ZespanExportPipeline : IZespanEventQueue, IZespanClient, I
 
     /// <summary>Gets the number of events discarded since the last accepted batch (sent as <c>dropped_since_last</c>).</summary>
     internal long DroppedSinceLast => Interlocked.Read(ref _droppedSinceLast);
+
+    /// <summary>Gets a value indicating whether the last delivery failed, so only the interval (or a flush) tries again.</summary>
+    internal bool IsDegraded => Volatile.Read(ref _degraded) != 0;
 
     /// <summary>Gets a value indicating whether sending is paused because the backend rejected the current key.</summary>
     internal bool IsPausedForRejectedKey => IsPaused();
@@ -519,10 +523,12 @@ internal sealed class ZespanExportPipeline : IZespanEventQueue, IZespanClient, I
             var cycle = Interlocked.Exchange(ref _cyclePending, 0) != 0 || tick;
             try
             {
-                if (!IsPaused())
+                // After a failed delivery (backend down, circuit open) only the interval tries again, so an
+                // outage costs one attempt per FlushInterval, not one per BatchSize events.
+                if (!IsPaused() && (tick || resume || Volatile.Read(ref _degraded) == 0))
                 {
                     // Re-arm the batch-size signal before exporting, so events queued meanwhile wake the loop
-                    // again. While paused it stays armed: enqueues then cost no wake-up at all.
+                    // again. While paused or degraded it stays armed: enqueues then cost no wake-up at all.
                     var batch = Interlocked.Exchange(ref _batchPending, 0) != 0;
                     if (tick || resume || batch)
                     {
@@ -723,9 +729,12 @@ internal sealed class ZespanExportPipeline : IZespanEventQueue, IZespanClient, I
                     return;
                 }
 
-                await SendRangeAsync(0, _writer.ReadyCount, async, token).ConfigureAwait(false);
+                var delivered = await SendRangeAsync(0, _writer.ReadyCount, async, token).ConfigureAwait(false);
                 _writer.CompleteReady();
-                if (token.IsCancellationRequested || IsPaused())
+
+                // A failed delivery ends the pass: what is still queued waits for the next try instead of
+                // failing batch after batch against a backend that is down.
+                if (!delivered || token.IsCancellationRequested || IsPaused())
                 {
                     return;
                 }
@@ -774,7 +783,8 @@ internal sealed class ZespanExportPipeline : IZespanEventQueue, IZespanClient, I
     }
 
     /// <summary>Sends events <paramref name="from"/> to <paramref name="to"/> of the current batch as one new batch; splits it on 413.</summary>
-    private async ValueTask SendRangeAsync(int from, int to, bool async, CancellationToken token)
+    /// <returns><see langword="false"/> when a delivery failed (retries ran out, circuit open, key rejected, cancelled).</returns>
+    private async ValueTask<bool> SendRangeAsync(int from, int to, bool async, CancellationToken token)
     {
         var count = to - from;
         var dropped = Interlocked.Read(ref _droppedSinceLast);
@@ -788,20 +798,21 @@ internal sealed class ZespanExportPipeline : IZespanEventQueue, IZespanClient, I
                 // Only what this batch reported is reset; drops counted meanwhile go out with the next one.
                 Interlocked.Add(ref _droppedSinceLast, -dropped);
                 _stats.RecordExported(count, _time.GetUtcNow());
-                return;
+                Volatile.Write(ref _degraded, 0);
+                return true;
 
             case IngestOutcome.TooLarge when count > 1:
                 ExportLog.BatchSplit(_logger, count);
                 var middle = from + (count / 2);
-                await SendRangeAsync(from, middle, async, token).ConfigureAwait(false);
+                var first = await SendRangeAsync(from, middle, async, token).ConfigureAwait(false);
                 if (token.IsCancellationRequested || IsPaused())
                 {
                     FailBatch(to - middle);
-                    return;
+                    return false;
                 }
 
-                await SendRangeAsync(middle, to, async, token).ConfigureAwait(false);
-                return;
+                var second = await SendRangeAsync(middle, to, async, token).ConfigureAwait(false);
+                return first && second;
 
             case IngestOutcome.TooLarge:
                 RecordDropped(rejected: true, 1);
@@ -811,7 +822,7 @@ internal sealed class ZespanExportPipeline : IZespanEventQueue, IZespanClient, I
                     ExportLog.LoneEventTooLarge(_logger, body.UncompressedLength);
                 }
 
-                return;
+                return true;
 
             case IngestOutcome.Rejected:
                 RecordDropped(rejected: true, count);
@@ -821,7 +832,7 @@ internal sealed class ZespanExportPipeline : IZespanEventQueue, IZespanClient, I
                     ExportLog.BatchRejected(_logger, count, result.StatusCode, result.ErrorType, result.ErrorMessage);
                 }
 
-                return;
+                return true;
 
             case IngestOutcome.KeyRejected:
                 PauseFor(body.ApiKey);
@@ -831,16 +842,17 @@ internal sealed class ZespanExportPipeline : IZespanEventQueue, IZespanClient, I
                     ExportLog.ApiKeyRejected(_logger, result.StatusCode);
                 }
 
-                return;
+                return false;
 
             default:
                 FailBatch(count);
+                Volatile.Write(ref _degraded, 1);
                 if (_debug)
                 {
                     ExportLog.BatchFailed(_logger, count, body.Attempts, result.StatusCode, result.Reason, result.Error);
                 }
 
-                return;
+                return false;
         }
     }
 
