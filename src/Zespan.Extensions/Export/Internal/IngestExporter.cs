@@ -83,9 +83,14 @@ internal sealed class IngestExporter(ZespanBackendClient backend)
                 return new IngestResult(IngestOutcome.TooLarge, status, "too large");
             }
 
-            if (ZespanBackendClient.IsTransient(response.StatusCode) || status < 400)
+            if (ZespanBackendClient.IsTransient(response.StatusCode))
             {
                 return new IngestResult(IngestOutcome.Failed, status, "retries exhausted");
+            }
+
+            if (status < 400)
+            {
+                return new IngestResult(IngestOutcome.Failed, status, "unexpected status");
             }
 
             var (type, message) = async

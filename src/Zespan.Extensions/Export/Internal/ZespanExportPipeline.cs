@@ -128,6 +128,14 @@ internal sealed class ZespanExportPipeline : IZespanEventQueue, IZespanClient, I
             return false;
         }
 
+        // At the cap (a backend outage) a plain read refuses the event without touching the shared counter.
+        if (Volatile.Read(ref _stats.QueueLengthCounter) >= _maxQueueSize)
+        {
+            Interlocked.Increment(ref _droppedSinceLast);
+            _stats.RecordDroppedQueueFull();
+            return false;
+        }
+
         var count = Interlocked.Increment(ref _stats.QueueLengthCounter);
         if (count > _maxQueueSize)
         {
