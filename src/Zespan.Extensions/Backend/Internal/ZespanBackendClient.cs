@@ -43,11 +43,12 @@ internal sealed class ZespanBackendClient : IDisposable
         _pipelines[(int)ZespanBackendEndpoint.Guardrails] = BuildPipeline(retries: 0, current.GuardrailTimeout, timeProvider);
     }
 
+    /// <summary>Gets the package version.</summary>
+    /// <remarks>Declared before <see cref="UserAgent"/>: static initializers run in declaration order.</remarks>
+    public static string SdkVersion { get; } = GetVersion();
+
     /// <summary>Gets the value of the <c>User-Agent</c> header: <c>zespan-dotnet/&lt;version&gt;</c>.</summary>
     public static string UserAgent { get; } = "zespan-dotnet/" + SdkVersion;
-
-    /// <summary>Gets the package version.</summary>
-    public static string SdkVersion { get; } = GetVersion();
 
     /// <summary>Gets the time provider the pipelines use.</summary>
     public TimeProvider TimeProvider => _timeProvider;

@@ -42,8 +42,15 @@ internal sealed class TraceIdConverter : JsonConverter<ActivityTraceId>
     public override ActivityTraceId Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
         ActivityTraceId.CreateFromString(reader.GetString());
 
-    public override void Write(Utf8JsonWriter writer, ActivityTraceId value, JsonSerializerOptions options) =>
-        writer.WriteStringValue(value.ToHexString());
+    public override void Write(Utf8JsonWriter writer, ActivityTraceId value, JsonSerializerOptions options)
+    {
+        // Formats on the stack: ToHexString() would allocate a string per id.
+        Span<byte> raw = stackalloc byte[16];
+        value.CopyTo(raw);
+        Span<char> hex = stackalloc char[32];
+        Convert.TryToHexStringLower(raw, hex, out _);
+        writer.WriteStringValue(hex);
+    }
 }
 
 internal sealed class SpanIdConverter : JsonConverter<ActivitySpanId>
@@ -51,8 +58,15 @@ internal sealed class SpanIdConverter : JsonConverter<ActivitySpanId>
     public override ActivitySpanId Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
         ActivitySpanId.CreateFromString(reader.GetString());
 
-    public override void Write(Utf8JsonWriter writer, ActivitySpanId value, JsonSerializerOptions options) =>
-        writer.WriteStringValue(value.ToHexString());
+    public override void Write(Utf8JsonWriter writer, ActivitySpanId value, JsonSerializerOptions options)
+    {
+        // Formats on the stack: ToHexString() would allocate a string per id.
+        Span<byte> raw = stackalloc byte[8];
+        value.CopyTo(raw);
+        Span<char> hex = stackalloc char[16];
+        Convert.TryToHexStringLower(raw, hex, out _);
+        writer.WriteStringValue(hex);
+    }
 }
 
 internal sealed class Rfc3339Converter : JsonConverter<DateTimeOffset>

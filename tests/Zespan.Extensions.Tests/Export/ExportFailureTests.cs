@@ -1,0 +1,344 @@
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Zespan.Extensions.Export.Internal;
+using Zespan.Testing;
+
+namespace Zespan.Extensions.Tests.Export;
+
+public class ExportFailureTests
+{
+    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task FlushAsync_Two503s_RetriesTheSameBatchIdWithAByteIdenticalBody()
+    {
+        await using var h = await ExportHarness.StartAsync();
+        h.Backend.FailNext("/v1/ingest", 2);
+        h.EnqueueAll(TestEvents.Many(3));
+
+        var flush = h.Client.FlushAsync();
+        for (var i = 0; i < 2; i++)
+        {
+            // Exponential backoff with jitter: advance by exactly the delay the retry waits for.
+            var delay = await h.Time.WaitForTimerAsync(d => d > TimeSpan.Zero && d <= MaxRetryDelay);
+            h.Time.Advance(delay);
+        }
+
+        Assert.True(await flush);
+        var requests = h.Ingests;
+        Assert.Equal(3, requests.Count);
+        var key = Assert.Single(requests.Select(r => r.Header("Idempotency-Key")).Distinct());
+        Assert.All(requests, r => Assert.Equal(key, ExportHarness.Envelope(r)["batch_id"]!.GetValue<string>()));
+        Assert.All(requests, r => Assert.Equal(requests[0].RawBody, r.RawBody));
+        Assert.Equal(3, Assert.Single(h.Backend.Batches)["events"]!.AsArray().Count);
+        Assert.Equal(2, h.Stats.Retries);
+        Assert.Equal(3, h.Stats.EventsExported);
+    }
+
+    public static TheoryData<int, string, int> RetryAfterCases => new()
+    {
+        { 429, "7", 7 },
+        { 503, "120", 60 },
+        { 503, "Sat, 21 Nov 2026 23:00:30 GMT", 30 },
+        { 408, "3", 3 },
+    };
+
+    [Theory]
+    [MemberData(nameof(RetryAfterCases))]
+    public async Task FlushAsync_RetryAfter_WaitsThatLongCappedAt60SecondsThenSendsTheSameBatch(int status, string retryAfter, int expectedSeconds)
+    {
+        await using var h = await ExportHarness.StartAsync();
+        h.Backend.Enqueue("/v1/ingest", new CannedResponse(status, """{"error":{"type":"rate_limited","message":"slow down"}}""", new Dictionary<string, string> { ["Retry-After"] = retryAfter }));
+        h.EnqueueAll(TestEvents.Many(2));
+
+        var flush = h.Client.FlushAsync();
+        var delay = await h.Time.WaitForTimerAsync(d => d > TimeSpan.Zero && d <= MaxRetryDelay);
+        Assert.Equal(TimeSpan.FromSeconds(expectedSeconds), delay);
+        h.Time.Advance(delay);
+
+        Assert.True(await flush);
+        var requests = h.Ingests;
+        Assert.Equal(2, requests.Count);
+        Assert.Equal(requests[0].Header("Idempotency-Key"), requests[1].Header("Idempotency-Key"));
+        Assert.Equal(requests[0].RawBody, requests[1].RawBody);
+        Assert.Equal(2, h.Backend.Events.Count);
+    }
+
+    [Fact]
+    public async Task FlushAsync_413_SplitsTheBatchIntoTwoNewBatchIds()
+    {
+        await using var h = await ExportHarness.StartAsync();
+        h.Backend.Enqueue("/v1/ingest", new CannedResponse(413, """{"error":{"type":"too_large","message":"body too large"}}"""));
+        h.EnqueueAll(TestEvents.Many(5));
+
+        Assert.True(await h.Client.FlushAsync());
+
+        var requests = h.Ingests;
+        Assert.Equal(3, requests.Count);
+        var ids = requests.Select(r => ExportHarness.Envelope(r)["batch_id"]!.GetValue<string>()).ToArray();
+        Assert.Equal(3, ids.Distinct().Count());
+        Assert.All(requests, r => Assert.Equal(ExportHarness.Envelope(r)["batch_id"]!.GetValue<string>(), r.Header("Idempotency-Key")));
+        Assert.Equal([5, 2, 3], requests.Select(r => ExportHarness.Envelope(r)["events"]!.AsArray().Count));
+        Assert.Equal(["e0", "e1", "e2", "e3", "e4"], h.AcceptedNames());
+        Assert.Equal(0, h.Stats.EventsDroppedRejected + h.Stats.EventsDroppedFailedDelivery);
+    }
+
+    [Fact]
+    public async Task FlushAsync_413ForLoneEvents_DropsCountsAndReportsThemAndStillReturnsTrue()
+    {
+        await using var h = await ExportHarness.StartAsync();
+        h.Backend.Enqueue("/v1/ingest", new CannedResponse(413), count: 3);
+        h.EnqueueAll(TestEvents.Many(2));
+
+        Assert.True(await h.Client.FlushAsync());
+
+        Assert.Equal([2, 1, 1], h.Ingests.Select(r => ExportHarness.Envelope(r)["events"]!.AsArray().Count));
+        Assert.Empty(h.Backend.Events);
+        Assert.Equal(2, h.Stats.EventsDroppedRejected);
+
+        h.Queue.TryEnqueue(TestEvents.Create("next"));
+        Assert.True(await h.Client.FlushAsync());
+        Assert.Equal(2, Assert.Single(h.Backend.Batches)["dropped_since_last"]!.GetValue<long>());
+    }
+
+    [Fact]
+    public async Task FlushAsync_400_DropsCountsLogsOnceAndReportsTheLoss()
+    {
+        await using var h = await ExportHarness.StartAsync(new() { ["Debug"] = "false" });
+        h.Backend.FailNext("/v1/ingest", 2, HttpStatusCode.BadRequest);
+
+        h.EnqueueAll(TestEvents.Many(3));
+        Assert.True(await h.Client.FlushAsync());
+        h.EnqueueAll(TestEvents.Many(2, "again"));
+        Assert.True(await h.Client.FlushAsync());
+
+        Assert.Equal(2, h.Ingests.Count);
+        Assert.Equal(5, h.Stats.EventsDroppedRejected);
+        Assert.Equal(2, h.Stats.ExportFailures);
+        Assert.Equal(0, h.Stats.Retries);
+        var log = Assert.Single(h.Logs.WithEventId(2003));
+        Assert.Equal(LogLevel.Warning, log.Level);
+        Assert.Equal("Zespan", log.Category);
+        Assert.Contains("HTTP 400", log.Message, StringComparison.Ordinal);
+
+        h.Queue.TryEnqueue(TestEvents.Create("accepted"));
+        Assert.True(await h.Client.FlushAsync());
+        Assert.Equal(5, Assert.Single(h.Backend.Batches)["dropped_since_last"]!.GetValue<long>());
+        Assert.Equal(0, h.Pipeline.DroppedSinceLast);
+    }
+
+    [Fact]
+    public async Task FlushAsync_401_PausesSendingUntilTheApiKeyChanges()
+    {
+        const string revoked = "zsp_revoked_key_1";
+        const string rotated = "zsp_rotated_key_2";
+        var participant = new SignalingParticipant();
+        await using var h = await ExportHarness.StartAsync(
+            new() { ["ApiKey"] = revoked, ["Debug"] = "false", ["MaxQueueSize"] = "4" },
+            s => s.AddSingleton<IFlushCycleParticipant>(participant));
+        h.EnqueueAll(TestEvents.Many(2, "first"));
+
+        Assert.False(await h.Client.FlushAsync());
+        Assert.Single(h.Ingests);
+        Assert.True(h.Pipeline.IsPausedForRejectedKey);
+        Assert.Equal(2, h.Stats.EventsDroppedFailedDelivery);
+
+        // Paused: the queue keeps filling to its cap, then drops and counts; neither a flush nor a tick sends.
+        var accepted = TestEvents.Many(5, "second").Count(h.Queue.TryEnqueue);
+        Assert.Equal(4, accepted);
+        Assert.Equal(1, h.Stats.EventsDroppedQueueFull);
+        Assert.False(await h.Client.FlushAsync());
+        await participant.WaitForRunsAsync(1); // the cycle run when the loop started
+        var runs = participant.Runs;
+        h.Time.Advance(ExportHarness.FlushInterval);
+        await participant.WaitForRunsAsync(runs + 1);
+        Assert.Single(h.Ingests);
+
+        var error = Assert.Single(h.Logs.WithEventId(2001));
+        Assert.Equal(LogLevel.Error, error.Level);
+        Assert.DoesNotContain(revoked, error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("revoked", error.Message, StringComparison.Ordinal);
+
+        // A new key lifts the pause at once (IOptionsMonitor.OnChange), and what waited is sent.
+        h.Backend.AcceptedKeys.Add(rotated);
+        h.Reload("ApiKey", rotated);
+        await h.Backend.WaitForEventsAsync(4);
+
+        Assert.Equal(["second0", "second1", "second2", "second3"], h.AcceptedNames());
+        var batch = Assert.Single(h.Backend.Batches);
+        Assert.Equal(3, batch["dropped_since_last"]!.GetValue<long>());
+        Assert.Equal($"Bearer {rotated}", h.Ingests[^1].Header("Authorization"));
+        Assert.False(h.Pipeline.IsPausedForRejectedKey);
+        Assert.Single(h.Logs.WithEventId(2002));
+        Assert.Single(h.Logs.WithEventId(2001));
+    }
+
+    [Fact]
+    public async Task TryEnqueue_QueueFull_DropsCountsAndReportsDroppedSinceLastUntilAccepted()
+    {
+        await using var h = await ExportHarness.StartAsync(new() { ["MaxQueueSize"] = "5", ["BatchSize"] = "100" });
+
+        var results = TestEvents.Many(8).Select(h.Queue.TryEnqueue).ToArray();
+
+        Assert.Equal([true, true, true, true, true, false, false, false], results);
+        Assert.Equal(3, h.Stats.EventsDroppedQueueFull);
+        Assert.Equal(5, h.Stats.QueueLength);
+        Assert.Equal(5, h.Stats.EventsEnqueued);
+
+        Assert.True(await h.Client.FlushAsync());
+        h.Queue.TryEnqueue(TestEvents.Create("later"));
+        Assert.True(await h.Client.FlushAsync());
+
+        var batches = h.Backend.Batches;
+        Assert.Equal(2, batches.Count);
+        Assert.Equal(3, batches[0]["dropped_since_last"]!.GetValue<long>());
+        Assert.Equal(5, batches[0]["events"]!.AsArray().Count);
+        Assert.Equal(0, batches[1]["dropped_since_last"]!.GetValue<long>());
+    }
+
+    [Fact]
+    public async Task FlushAsync_BackendDown_ReturnsFalseOnceShutdownTimeoutPassesWhileTryEnqueueStaysUnaffected()
+    {
+        var backend = await FakeZespanBackend.StartAsync();
+        backend.Intercept = (context, _) =>
+        {
+            context.Abort(); // the connection drops: a network error on every attempt
+            return Task.FromResult(true);
+        };
+        await using var h = await ExportHarness.StartAsync(new() { ["MaxQueueSize"] = "10" }, backend: backend);
+        h.EnqueueAll(TestEvents.Many(3));
+
+        var flush = h.Client.FlushAsync();
+        Assert.False(flush.IsCompleted);
+
+        // The app keeps enqueueing: never blocked, never thrown at; beyond the cap events are dropped and counted.
+        var accepted = TestEvents.Many(20, "more").Count(h.Queue.TryEnqueue);
+        Assert.InRange(accepted, 7, 10);
+        Assert.Equal(20 - accepted, h.Stats.EventsDroppedQueueFull);
+
+        await h.Backend.WaitForRequestsAsync("/v1/ingest", 1);
+        await h.Time.WaitForTimerAsync(ExportHarness.ShutdownTimeout);
+        h.Time.Advance(ExportHarness.ShutdownTimeout);
+        Assert.False(await flush);
+        Assert.NotEmpty(h.Ingests);
+        Assert.Empty(h.Backend.Events);
+    }
+
+    [Fact]
+    public async Task FlushAsync_RetriesRunOut_DropsCountsAndReturnsFalse()
+    {
+        await using var h = await ExportHarness.StartAsync();
+        var retryNow = new Dictionary<string, string> { ["Retry-After"] = "0" };
+        h.Backend.Enqueue("/v1/ingest", new CannedResponse(503, null, retryNow), count: 4);
+        h.EnqueueAll(TestEvents.Many(3));
+
+        Assert.False(await h.Client.FlushAsync());
+
+        Assert.Equal(4, h.Ingests.Count);
+        Assert.Equal(3, h.Stats.Retries);
+        Assert.Equal(3, h.Stats.EventsDroppedFailedDelivery);
+        Assert.Equal(1, h.Stats.ExportFailures);
+        Assert.Contains("HTTP 503", Assert.Single(h.Logs.WithEventId(2004)).Message, StringComparison.Ordinal);
+
+        h.Queue.TryEnqueue(TestEvents.Create("next"));
+        Assert.True(await h.Client.FlushAsync());
+        Assert.Equal(3, Assert.Single(h.Backend.Batches)["dropped_since_last"]!.GetValue<long>());
+    }
+
+    [Fact]
+    public async Task FlushAsync_CircuitOpen_DropsWithoutSendingAndCounts()
+    {
+        await using var h = await ExportHarness.StartAsync();
+        var retryNow = new Dictionary<string, string> { ["Retry-After"] = "0" };
+        h.Backend.Enqueue("/v1/ingest", new CannedResponse(503, null, retryNow), count: 50);
+
+        h.Queue.TryEnqueue(TestEvents.Create("a"));
+        Assert.False(await h.Client.FlushAsync()); // 4 failed attempts
+        h.Queue.TryEnqueue(TestEvents.Create("b"));
+        Assert.False(await h.Client.FlushAsync()); // the 5th opens the circuit; the retry is refused
+        Assert.Equal(5, h.Ingests.Count);
+
+        h.Queue.TryEnqueue(TestEvents.Create("c"));
+        Assert.False(await h.Client.FlushAsync());
+
+        Assert.Equal(5, h.Ingests.Count);
+        Assert.Equal(3, h.Stats.EventsDroppedFailedDelivery);
+        Assert.Contains(h.Logs.WithEventId(2004), l => l.Message.Contains("circuit open", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Loop_AfterAFailedDelivery_TriesOnlyOnTheIntervalAndStopsAtTheFirstFailure()
+    {
+        var participant = new SignalingParticipant();
+        await using var h = await ExportHarness.StartAsync(
+            new() { ["BatchSize"] = "2" },
+            s => s.AddSingleton<IFlushCycleParticipant>(participant));
+        h.Backend.Enqueue("/v1/ingest", new CannedResponse(503, null, new Dictionary<string, string> { ["Retry-After"] = "0" }), count: 50);
+        await participant.WaitForRunsAsync(1);
+
+        h.EnqueueAll(TestEvents.Many(2, "first"));
+        await h.Backend.WaitForRequestsAsync("/v1/ingest", 4);
+        await h.Client.FlushAsync(); // returns once the loop's export has ended
+        Assert.True(h.Pipeline.IsDegraded);
+
+        // Degraded: whole batches waiting no longer wake the loop; the interval tries one batch, fails, stops.
+        h.EnqueueAll(TestEvents.Many(4, "second"));
+        h.Time.Advance(ExportHarness.FlushInterval);
+        await participant.WaitForRunsAsync(2);
+
+        Assert.Equal(8, h.Ingests.Count); // one batch, four attempts (the hour moved the first failures out of the circuit's window)
+        Assert.Equal(2, h.Stats.QueueLength);
+        Assert.Equal(4, h.Stats.EventsDroppedFailedDelivery);
+
+        // Once the backend answers again, the next interval sends the rest and leaves degraded mode.
+        h.Backend.ClearCanned();
+        h.Time.Advance(ExportHarness.FlushInterval);
+        await participant.WaitForRunsAsync(3);
+        Assert.Equal(["second2", "second3"], h.AcceptedNames());
+        Assert.False(h.Pipeline.IsDegraded);
+    }
+
+    [Fact]
+    public async Task FlushAsync_Debug_False_DoesNotLogTransientFailures()
+    {
+        await using var h = await ExportHarness.StartAsync(new() { ["Debug"] = "false" });
+        h.Backend.Enqueue("/v1/ingest", new CannedResponse(503, null, new Dictionary<string, string> { ["Retry-After"] = "0" }), count: 4);
+        h.Queue.TryEnqueue(TestEvents.Create());
+
+        Assert.False(await h.Client.FlushAsync());
+
+        Assert.Equal(1, h.Stats.ExportFailures);
+        Assert.DoesNotContain(h.Logs.Entries, l => l.Level >= LogLevel.Warning);
+    }
+
+    [Fact]
+    public async Task FlushAsync_TokenCancelled_ReturnsFalseWithoutThrowingAndTheBatchStillLands()
+    {
+        var backend = await FakeZespanBackend.StartAsync();
+        var arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        backend.Intercept = async (_, request) =>
+        {
+            if (request.Path == "/v1/ingest")
+            {
+                arrived.TrySetResult();
+                await release.Task;
+            }
+
+            return false;
+        };
+        await using var h = await ExportHarness.StartAsync(backend: backend);
+        h.Queue.TryEnqueue(TestEvents.Create());
+        using var cts = new CancellationTokenSource();
+
+        var flush = h.Client.FlushAsync(cts.Token);
+        await arrived.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await cts.CancelAsync();
+
+        Assert.False(await flush);
+        release.SetResult();
+        await h.Backend.WaitForEventsAsync(1);
+        Assert.True(await h.Client.FlushAsync());
+    }
+}
