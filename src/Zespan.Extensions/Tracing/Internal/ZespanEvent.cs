@@ -9,7 +9,7 @@ namespace Zespan.Extensions.Tracing.Internal;
 /// Built on the caller's thread, then owned by the export pipeline once enqueued: nothing
 /// mutates it after <c>Enqueue</c> except the export thread (redaction, truncation).
 /// </summary>
-internal sealed class ZespanEvent
+internal sealed partial class ZespanEvent
 {
     public ActivityTraceId TraceId { get; set; }
 
@@ -69,7 +69,11 @@ internal sealed class ZespanEvent
 
     public string? ThreadIdentifier { get; set; }
 
-    public Dictionary<string, string>? Tags { get; set; }
+    /// <summary>
+    /// Scope tags merged with span tags (inner wins). The getter always returns a dictionary this event owns;
+    /// tags set while a span is open are kept inline and merged on first read (see ZespanEvent.Tracing.cs).
+    /// </summary>
+    public partial Dictionary<string, string>? Tags { get; set; }
 
     public Dictionary<string, JsonNode?>? Metadata { get; set; }
 
