@@ -44,10 +44,10 @@ public sealed class ZespanSpan : IDisposable
     }
 
     /// <summary>Gets the trace id: 32 lowercase hex digits (all zeros when the span is not recorded).</summary>
-    public string TraceId => _event is { } item ? item.TraceId.ToHexString() : ZeroTraceId;
+    public string TraceId => _event is { } item ? RawIds.ToHex(item.RawTraceId) : ZeroTraceId;
 
     /// <summary>Gets the span id: 16 lowercase hex digits (all zeros when the span is not recorded).</summary>
-    public string SpanId => _event is { } item ? item.SpanId.ToHexString() : ZeroSpanId;
+    public string SpanId => _event is { } item ? RawIds.ToHex(item.RawSpanId) : ZeroSpanId;
 
     /// <summary>
     /// Gets a value indicating whether the span is recorded: <see langword="false"/> when tracing is disabled

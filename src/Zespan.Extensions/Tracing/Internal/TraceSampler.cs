@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Diagnostics;
 
 namespace Zespan.Extensions.Tracing.Internal;
@@ -18,7 +17,9 @@ internal static class TraceSampler
 {
     private const double UnitScale = 1.0 / (1UL << 53);
 
-    public static bool IsSampled(ActivityTraceId traceId, double rate)
+    public static bool IsSampled(ActivityTraceId traceId, double rate) => IsSampled(RawIds.From(traceId), rate);
+
+    public static bool IsSampled(RawTraceId traceId, double rate)
     {
         if (rate >= 1)
         {
@@ -34,13 +35,9 @@ internal static class TraceSampler
     }
 
     /// <summary>Gets the trace's position in [0, 1): kept when it is below the rate.</summary>
-    public static double Fraction(ActivityTraceId traceId)
+    public static double Fraction(RawTraceId traceId)
     {
-        Span<byte> bytes = stackalloc byte[16];
-        traceId.CopyTo(bytes);
-        var hi = BinaryPrimitives.ReadUInt64BigEndian(bytes);
-        var lo = BinaryPrimitives.ReadUInt64BigEndian(bytes[8..]);
-        var h = Mix(hi ^ Mix(lo));
+        var h = Mix(traceId.High ^ Mix(traceId.Low));
         return (h >> 11) * UnitScale;
     }
 

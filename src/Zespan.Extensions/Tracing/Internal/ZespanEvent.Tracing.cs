@@ -1,11 +1,16 @@
+using System.Diagnostics;
 using Zespan.Extensions.Context.Internal;
 
 namespace Zespan.Extensions.Tracing.Internal;
 
 /// <summary>
-/// The tracing side of <see cref="ZespanEvent"/>: the start timestamp and the cheap tag storage.
+/// The tracing side of <see cref="ZespanEvent"/>: raw ids, the start timestamp and the cheap tag storage.
 /// </summary>
 /// <remarks>
+/// <para>
+/// Ids are kept as raw bits (<see cref="RawIds"/>); <see cref="TraceId"/>, <see cref="SpanId"/> and
+/// <see cref="ParentSpanId"/> build their <see cref="System.Diagnostics.ActivityTraceId"/> values when read.
+/// </para>
 /// <para>
 /// An open span keeps its first two tags inline (four string fields) and shares its scope's tags instead of
 /// copying them, so a span with a couple of tags allocates no dictionary on the app's thread. The
@@ -21,6 +26,9 @@ namespace Zespan.Extensions.Tracing.Internal;
 /// </remarks>
 internal sealed partial class ZespanEvent
 {
+    private RawTraceId _traceId;
+    private ulong _spanId;
+    private ulong _parentSpanId;
     private Dictionary<string, string>? _tags;
     private string? _tagKey0;
     private string? _tagValue0;
@@ -32,6 +40,45 @@ internal sealed partial class ZespanEvent
     /// latency is measured from it. Not serialized.
     /// </summary>
     internal long StartTimestamp { get; set; }
+
+    /// <summary>Gets or sets the trace id's raw bits.</summary>
+    internal RawTraceId RawTraceId
+    {
+        get => _traceId;
+        set => _traceId = value;
+    }
+
+    /// <summary>Gets or sets the span id's raw bits.</summary>
+    internal ulong RawSpanId
+    {
+        get => _spanId;
+        set => _spanId = value;
+    }
+
+    /// <summary>Gets or sets the parent span id's raw bits; 0 for none.</summary>
+    internal ulong RawParentSpanId
+    {
+        get => _parentSpanId;
+        set => _parentSpanId = value;
+    }
+
+    public partial ActivityTraceId TraceId
+    {
+        get => RawIds.ToActivityTraceId(_traceId);
+        set => _traceId = RawIds.From(value);
+    }
+
+    public partial ActivitySpanId SpanId
+    {
+        get => RawIds.ToActivitySpanId(_spanId);
+        set => _spanId = RawIds.From(value);
+    }
+
+    public partial ActivitySpanId? ParentSpanId
+    {
+        get => _parentSpanId == 0 ? null : RawIds.ToActivitySpanId(_parentSpanId);
+        set => _parentSpanId = value is { } id ? RawIds.From(id) : 0;
+    }
 
     public partial Dictionary<string, string>? Tags
     {

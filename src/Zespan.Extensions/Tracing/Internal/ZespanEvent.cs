@@ -11,11 +11,18 @@ namespace Zespan.Extensions.Tracing.Internal;
 /// </summary>
 internal sealed partial class ZespanEvent
 {
-    public ActivityTraceId TraceId { get; set; }
+    /// <summary>
+    /// The trace id. Kept as raw bits and turned into an <see cref="ActivityTraceId"/> (a hex string inside)
+    /// only when read, normally by the serializer, so starting a span allocates no id strings
+    /// (see ZespanEvent.Tracing.cs). Each read creates a new value; read it once where it matters.
+    /// </summary>
+    public partial ActivityTraceId TraceId { get; set; }
 
-    public ActivitySpanId SpanId { get; set; }
+    /// <summary>The span id, stored like <see cref="TraceId"/>.</summary>
+    public partial ActivitySpanId SpanId { get; set; }
 
-    public ActivitySpanId? ParentSpanId { get; set; }
+    /// <summary>The parent span id, stored like <see cref="TraceId"/>; null for a root.</summary>
+    public partial ActivitySpanId? ParentSpanId { get; set; }
 
     public string LogType { get; set; } = LogTypes.Custom;
 

@@ -135,7 +135,7 @@ internal sealed class ZespanTracer : IZespanTracer, IDisposable
                     return false;
                 }
 
-                item = NewEvent(settings, logType, name, parentEvent.TraceId, parentEvent.SpanId);
+                item = NewEvent(settings, logType, name, parentEvent.RawTraceId, parentEvent.RawSpanId);
                 return true;
             }
 
@@ -170,7 +170,7 @@ internal sealed class ZespanTracer : IZespanTracer, IDisposable
             return false;
         }
 
-        item = NewEvent(settings, logType, name, parent.TraceId, parent.SpanId);
+        item = NewEvent(settings, logType, name, parent.RawTraceId, parent.RawSpanId);
         return true;
     }
 
@@ -258,7 +258,7 @@ internal sealed class ZespanTracer : IZespanTracer, IDisposable
                     return explicitParent is null ? ZespanSpan.NoOp : Enter(new ZespanSpan(this, null, ambient));
                 }
 
-                item = NewEvent(settings, logType ?? LogTypes.Custom, name, parentEvent.TraceId, parentEvent.SpanId);
+                item = NewEvent(settings, logType ?? LogTypes.Custom, name, parentEvent.RawTraceId, parentEvent.RawSpanId);
             }
             else
             {
@@ -294,28 +294,34 @@ internal sealed class ZespanTracer : IZespanTracer, IDisposable
         return span;
     }
 
-    private static void GetRootIds(out ActivityTraceId traceId, out ActivitySpanId? parentId)
+    /// <summary>
+    /// The ids of a span with no Zespan parent: the ambient W3C <see cref="Activity"/>'s trace id and span id
+    /// (so Zespan joins the app's distributed trace), else a new random trace id and no parent.
+    /// </summary>
+    private static void GetRootIds(out RawTraceId traceId, out ulong parentId)
     {
         var activity = Activity.Current;
         if (activity is not null && activity.IdFormat == ActivityIdFormat.W3C)
         {
-            traceId = activity.TraceId;
-            parentId = activity.SpanId;
+            traceId = RawIds.From(activity.TraceId);
+            parentId = RawIds.From(activity.SpanId);
+            if (!traceId.IsEmpty)
+            {
+                return;
+            }
         }
-        else
-        {
-            traceId = ActivityTraceId.CreateRandom();
-            parentId = null;
-        }
+
+        traceId = RawIds.NewTraceId();
+        parentId = 0;
     }
 
-    private ZespanEvent NewEvent(TracerSettings settings, string logType, string name, ActivityTraceId traceId, ActivitySpanId? parentId)
+    private ZespanEvent NewEvent(TracerSettings settings, string logType, string name, RawTraceId traceId, ulong parentId)
     {
         var item = new ZespanEvent
         {
-            TraceId = traceId,
-            SpanId = ActivitySpanId.CreateRandom(),
-            ParentSpanId = parentId,
+            RawTraceId = traceId,
+            RawSpanId = RawIds.NewSpanId(),
+            RawParentSpanId = parentId,
             LogType = logType,
             Name = name,
             Environment = settings.Environment,
