@@ -5,16 +5,23 @@ namespace Zespan.Extensions;
 /// </summary>
 public sealed class GenerationLog
 {
+    /// <summary>Gets the event's <c>name</c>.</summary>
+    /// <value>The default is <see langword="null"/>, sent as <c>generation</c>.</value>
+    public string? Name { get; init; }
+
     /// <summary>Gets the model the call was sent with. Required.</summary>
     public required string Model { get; init; }
 
     /// <summary>Gets the provider (<c>openai</c>, <c>anthropic</c>, or a custom name).</summary>
     public string? Provider { get; init; }
 
-    /// <summary>Gets the prompt messages.</summary>
+    /// <summary>Gets the model the response reports, when it names one (often a dated snapshot).</summary>
+    public string? ResponseModel { get; init; }
+
+    /// <summary>Gets the prompt messages (not sent when <see cref="ZespanOptions.StorePrompts"/> is false).</summary>
     public IReadOnlyList<LlmMessage>? PromptMessages { get; init; }
 
-    /// <summary>Gets the completion message.</summary>
+    /// <summary>Gets the completion message (not sent when <see cref="ZespanOptions.StorePrompts"/> is false).</summary>
     public LlmMessage? CompletionMessage { get; init; }
 
     /// <summary>Gets the input token count.</summary>
@@ -23,7 +30,14 @@ public sealed class GenerationLog
     /// <summary>Gets the output token count.</summary>
     public int? CompletionTokens { get; init; }
 
-    /// <summary>Gets the cost in USD; when null it is estimated from the price table.</summary>
+    /// <summary>Gets the total token count.</summary>
+    /// <value>The default is <see langword="null"/>: the sum of <see cref="PromptTokens"/> and <see cref="CompletionTokens"/> when both are set.</value>
+    public int? TotalTokens { get; init; }
+
+    /// <summary>Gets why the model stopped: <c>stop</c>, <c>length</c>, <c>tool_calls</c>, <c>content_filter</c> or <c>error</c>.</summary>
+    public string? FinishReason { get; init; }
+
+    /// <summary>Gets the cost in USD; when null it is estimated from the model's price (the built-in table and <see cref="ZespanOptions.ModelPrices"/>), or sent as null when the price is unknown.</summary>
     public double? Cost { get; init; }
 
     /// <summary>Gets the call's duration; the event ends when it is logged and starts this long before.</summary>
@@ -32,6 +46,12 @@ public sealed class GenerationLog
     /// <summary>Gets the HTTP status of the call.</summary>
     /// <value>The default is <see langword="null"/>, sent as 200.</value>
     public int? StatusCode { get; init; }
+
+    /// <summary>Gets the time from the request to the first streamed token.</summary>
+    public TimeSpan? TimeToFirstToken { get; init; }
+
+    /// <summary>Gets the exception the call failed with; sent as <c>error</c>, with status 500 unless <see cref="StatusCode"/> says otherwise.</summary>
+    public Exception? Error { get; init; }
 
     /// <summary>Gets a value indicating whether the call streamed.</summary>
     public bool Stream { get; init; }
@@ -44,6 +64,9 @@ public sealed class GenerationLog
 
     /// <summary>Gets the user's name; the ambient context's when null.</summary>
     public string? CustomerName { get; init; }
+
+    /// <summary>Gets tags, merged over the ambient scope's tags.</summary>
+    public IReadOnlyDictionary<string, string>? Tags { get; init; }
 
     /// <summary>Gets metadata (any JSON-serializable values), snapshotted when logged.</summary>
     public IReadOnlyDictionary<string, object?>? Metadata { get; init; }

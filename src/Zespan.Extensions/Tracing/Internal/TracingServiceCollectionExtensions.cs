@@ -1,13 +1,40 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Zespan.Extensions.Context.Internal;
+using Zespan.Extensions.Export.Internal;
+using Zespan.Extensions.Filtering.Internal;
+using Zespan.Extensions.Redaction.Internal;
 
 namespace Zespan.Extensions.Tracing.Internal;
 
 internal static class TracingServiceCollectionExtensions
 {
-    /// <summary>Registers the tracer, the context accessor, redaction, sampling and export filters.</summary>
+    /// <summary>
+    /// Registers the tracer, the context accessor, redaction, sampling and export filters. With
+    /// <see cref="ZespanOptions.Enabled"/> false, <see cref="IZespanTracer"/> and <see cref="IZespanContextAccessor"/>
+    /// resolve to no-ops. <see cref="ZespanTracer"/> itself (for the instrumentation handlers) always resolves;
+    /// its <c>TryStartEvent</c> then returns false.
+    /// </summary>
     public static IServiceCollection AddZespanTracing(this IServiceCollection services)
     {
-        // TODO(tracing): registered by the tracing feature.
+        services.TryAddSingleton(static sp => new ZespanTracer(
+            sp.GetRequiredService<IOptionsMonitor<ZespanOptions>>(),
+            sp.GetRequiredService<IZespanEventQueue>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<ILoggerFactory>(),
+            sp.GetService<IZespanCostEstimator>()));
+        services.TryAddSingleton<IZespanTracer>(static sp =>
+            IsEnabled(sp) ? sp.GetRequiredService<ZespanTracer>() : NoOpZespanTracer.Instance);
+        services.TryAddSingleton<IZespanContextAccessor>(static sp =>
+            IsEnabled(sp) ? new ZespanContextAccessor() : NoOpZespanContextAccessor.Instance);
+
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IZespanEventProcessor, ExportFilterProcessor>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IZespanEventProcessor, RedactionProcessor>());
         return services;
     }
+
+    private static bool IsEnabled(IServiceProvider services) =>
+        services.GetRequiredService<IOptionsMonitor<ZespanOptions>>().CurrentValue.Enabled;
 }

@@ -9,13 +9,20 @@ namespace Zespan.Extensions.Tracing.Internal;
 /// Built on the caller's thread, then owned by the export pipeline once enqueued: nothing
 /// mutates it after <c>Enqueue</c> except the export thread (redaction, truncation).
 /// </summary>
-internal sealed class ZespanEvent
+internal sealed partial class ZespanEvent
 {
-    public ActivityTraceId TraceId { get; set; }
+    /// <summary>
+    /// The trace id. Kept as raw bits and turned into an <see cref="ActivityTraceId"/> (a hex string inside)
+    /// only when read, normally by the serializer, so starting a span allocates no id strings
+    /// (see ZespanEvent.Tracing.cs). Each read creates a new value; read it once where it matters.
+    /// </summary>
+    public partial ActivityTraceId TraceId { get; set; }
 
-    public ActivitySpanId SpanId { get; set; }
+    /// <summary>The span id, stored like <see cref="TraceId"/>.</summary>
+    public partial ActivitySpanId SpanId { get; set; }
 
-    public ActivitySpanId? ParentSpanId { get; set; }
+    /// <summary>The parent span id, stored like <see cref="TraceId"/>; null for a root.</summary>
+    public partial ActivitySpanId? ParentSpanId { get; set; }
 
     public string LogType { get; set; } = LogTypes.Custom;
 
@@ -69,7 +76,11 @@ internal sealed class ZespanEvent
 
     public string? ThreadIdentifier { get; set; }
 
-    public Dictionary<string, string>? Tags { get; set; }
+    /// <summary>
+    /// Scope tags merged with span tags (inner wins). The getter always returns a dictionary this event owns;
+    /// tags set while a span is open are kept inline and merged on first read (see ZespanEvent.Tracing.cs).
+    /// </summary>
+    public partial Dictionary<string, string>? Tags { get; set; }
 
     public Dictionary<string, JsonNode?>? Metadata { get; set; }
 

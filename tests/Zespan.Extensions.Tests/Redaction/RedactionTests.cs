@@ -1,0 +1,228 @@
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using Zespan.Extensions.Export.Internal;
+using Zespan.Extensions.Redaction.Internal;
+using Zespan.Extensions.Tests.Tracing;
+using Zespan.Extensions.Tracing.Internal;
+
+namespace Zespan.Extensions.Tests.Redaction;
+
+public class RedactionTests
+{
+    private const string R = RedactionKeySet.Redacted;
+
+    private static readonly RedactionKeySet Defaults = RedactionKeySet.Create(new ZespanOptions());
+
+    public static TheoryData<string, bool> Keys => new()
+    {
+        // equal, after normalization (lower case, '-' and '.' become '_')
+        { "password", true },
+        { "PASSWORD", true },
+        { "API-Key", true },
+        { "api.key", true },
+        { "apikey", true },
+        { "Authorization", true },
+        { "cvv", true },
+        // ends with _k
+        { "db_password", true },
+        { "oauth_token", true },
+        { "x-api-key", true },
+        { "user.password", true },
+        { "user_ssn", true },
+        { "session-token", true },
+        // starts with k_
+        { "password_hash", true },
+        { "auth_header", true },
+        { "credit_card_number", true },
+        { "api_key_id", true },
+        // no match
+        { "author", false },
+        { "prompt_tokens", false },
+        { "tokens_used", false },
+        { "authentication", false },
+        { "passwords", false },
+        { "mypassword", false },
+        { "my_secret_value", false },
+        { "tokenizer", false },
+        { "max_tokens", false },
+        { "secretary", false },
+        { "cvv2", false },
+        { "", false },
+    };
+
+    [Theory]
+    [MemberData(nameof(Keys))]
+    public void Matches_DefaultKeys_FollowsSpecRule(string key, bool expected) =>
+        Assert.Equal(expected, Defaults.Matches(key));
+
+    [Fact]
+    public void Create_RedactKeysMergedWithDefaults_OrReplaceThem()
+    {
+        var merged = new ZespanOptions();
+        merged.RedactKeys.Add("Customer-Email");
+        var replaced = new ZespanOptions { ReplaceDefaultRedactKeys = true };
+        replaced.RedactKeys.Add("email");
+
+        var mergedKeys = RedactionKeySet.Create(merged);
+        var replacedKeys = RedactionKeySet.Create(replaced);
+
+        Assert.True(mergedKeys.Matches("customer_email"));
+        Assert.True(mergedKeys.Matches("primary.customer-email"));
+        Assert.True(mergedKeys.Matches("password"));
+        Assert.True(replacedKeys.Matches("work_email"));
+        Assert.False(replacedKeys.Matches("password"));
+        Assert.True(RedactionKeySet.Create(new ZespanOptions { ReplaceDefaultRedactKeys = true }).IsEmpty);
+    }
+
+    public static TheoryData<string, string> Texts => new()
+    {
+        { "api_key=sk-123", $"api_key={R}" },
+        { "password: hunter2", $"password: {R}" },
+        { "authorization: Bearer sk-123", $"authorization: {R}" },
+        { "Authorization:Bearer sk-123\r\nHost: x", $"Authorization:{R}\r\nHost: x" },
+        { """{"api_key": "sk-abc", "user": "bob"}""", $$"""{"api_key": "{{R}}", "user": "bob"}""" },
+        { """{"api_key":"sk-abc"}""", $$"""{"api_key":"{{R}}"}""" },
+        { "'password': 'x y z'", $"'password': '{R}'" },
+        { "password=abc, user=bob", $"password={R}, user=bob" },
+        { "token=abc; next=1", $"token={R}; next=1" },
+        { "{token=abc}", $"{{token={R}}}" },
+        { "line1\npassword: secret value\nline3", $"line1\npassword: {R}\nline3" },
+        { "X-Api-Key:abc", $"X-Api-Key:{R}" },
+        { "db.password = s3cr3t ", $"db.password = {R} " },
+        { "\"secret\": \"a\\\"b\", \"x\": 1", $"\"secret\": \"{R}\", \"x\": 1" },
+        { """{\"api_key\": \"sk-1\", \"q\": \"ok\"}""", $$"""{\"api_key\": \"{{R}}\", \"q\": \"ok\"}""" },
+        { "Password = \"unterminated", $"Password = \"{R}" },
+        { "user=bob password=x token=y", $"user=bob password={R}" },
+        { "credit_card_number: 4111 1111 1111 1111", $"credit_card_number: {R}" },
+        { "a=1, access_token=t1, refresh_token=t2", $"a=1, access_token={R}, refresh_token={R}" },
+        { "author: Jane", "author: Jane" },
+        { "prompt_tokens: 12, tokens_used=5", "prompt_tokens: 12, tokens_used=5" },
+        { "url: https://example.com/?a=1", "url: https://example.com/?a=1" },
+        { "password:", "password:" },
+        { "password: \"\"", "password: \"\"" },
+        { "the password is hunter2", "the password is hunter2" },
+        { "", "" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Texts))]
+    public void Redact_Text_ReplacesValuesOfMatchingKeys(string input, string expected) =>
+        Assert.Equal(expected, TextRedactor.Redact(input, Defaults));
+
+    [Fact]
+    public void Redact_TextWithoutKeys_SameInstanceAndNoAllocation()
+    {
+        var text = string.Concat(Enumerable.Repeat("time: 12:30, status=ok; url: https://example.com/a?b=c\n", 50));
+        Assert.Same(text, TextRedactor.Redact(text, Defaults));
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var result = TextRedactor.Redact(text, Defaults);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Same(text, result);
+        Assert.Equal(0, allocated);
+    }
+
+    [Fact]
+    public void Redact_Event_EveryPlaceThatCanHoldASecret()
+    {
+        var item = new ZespanEvent
+        {
+            Tags = new Dictionary<string, string> { ["auth_header"] = "Bearer x", ["note"] = "password=abc", ["author"] = "jane", ["team"] = "a" },
+            Metadata = new Dictionary<string, JsonNode?>
+            {
+                ["api_key"] = new JsonObject { ["nested"] = "whole value goes" },
+                ["config"] = JsonNode.Parse("""{"db":{"password":"p","host":"h"},"list":[{"token":"t"},{"prompt_tokens":3}],"author":"me"}"""),
+                ["raw"] = JsonValue.Create("""{"secret":"s","keep":1}"""),
+                ["text"] = JsonValue.Create("login with password: hunter2"),
+                ["count"] = 5,
+            },
+            Tool = new ToolInfo
+            {
+                Name = "login",
+                Arguments = JsonValue.Create("""{"username":"bob","password":"hunter2"}"""),
+                Result = JsonNode.Parse("""{"session":{"access_token":"at"},"raw":"{\"refresh_token\": \"rt\"}"}"""),
+            },
+            PromptMessages =
+            [
+                new LlmMessage("system", "You are helpful."),
+                new LlmMessage("user", "my api_key=sk-live-1 please"),
+            ],
+            CompletionMessage = new LlmMessage("assistant", "ok") { ToolCalls = [new LlmToolCall("c1", "login", """{"user":"bob","password":"p"}""")] },
+            Error = new ZespanError("System.Exception", "connect failed: password=hunter2"),
+            Handoff = new HandoffInfo("a", "b", "token: abc"),
+            Plan = ["step 1", "use secret=xyz"],
+        };
+        var system = item.PromptMessages[0];
+
+        EventRedactor.Redact(item, Defaults);
+
+        Assert.Equal(new Dictionary<string, string> { ["auth_header"] = R, ["note"] = $"password={R}", ["author"] = "jane", ["team"] = "a" }, item.Tags);
+        var metadata = item.Metadata!;
+        Assert.Equal($"\"{R}\"", metadata["api_key"]!.ToJsonString());
+        Assert.Equal($$"""{"db":{"password":"{{R}}","host":"h"},"list":[{"token":"{{R}}"},{"prompt_tokens":3}],"author":"me"}""", metadata["config"]!.ToJsonString());
+        Assert.Equal($$"""{"secret":"{{R}}","keep":1}""", metadata["raw"]!.GetValue<string>());
+        Assert.Equal($"login with password: {R}", metadata["text"]!.GetValue<string>());
+        Assert.Equal("5", metadata["count"]!.ToJsonString());
+        Assert.Equal($$"""{"username":"bob","password":"{{R}}"}""", item.Tool!.Arguments!.GetValue<string>());
+        Assert.Equal($$"""{"access_token":"{{R}}"}""", item.Tool.Result!["session"]!.ToJsonString());
+        Assert.Equal($$"""{"refresh_token":"{{R}}"}""", item.Tool.Result["raw"]!.GetValue<string>());
+        Assert.Same(system, item.PromptMessages[0]);
+        Assert.Equal($"my api_key={R}", item.PromptMessages[1].Content);
+        Assert.Equal($$"""{"user":"bob","password":"{{R}}"}""", item.CompletionMessage!.ToolCalls![0].Arguments);
+        Assert.Equal("ok", item.CompletionMessage.Content);
+        Assert.Equal($"connect failed: password={R}", item.Error!.Message);
+        Assert.Equal($"token: {R}", item.Handoff!.Reason);
+        Assert.Equal(["step 1", $"use secret={R}"], item.Plan);
+    }
+
+    [Fact]
+    public void Redact_EventWithoutSecrets_LeavesInstancesAlone()
+    {
+        var messages = new LlmMessage[] { new("user", "What is 2+2? Answer: 4") };
+        var tool = new ToolInfo { Name = "calc", Arguments = JsonValue.Create("""{"a":2,"b":2}"""), Result = JsonNode.Parse("""{"sum":4}""") };
+        var arguments = tool.Arguments;
+        var item = new ZespanEvent { PromptMessages = messages, Tool = tool, Metadata = new() { ["prompt_tokens"] = 12 } };
+
+        EventRedactor.Redact(item, Defaults);
+
+        Assert.Same(messages, item.PromptMessages);
+        Assert.Same(arguments, item.Tool!.Arguments);
+        Assert.Equal("12", item.Metadata!["prompt_tokens"]!.ToJsonString());
+    }
+
+    [Fact]
+    public void Process_OptionsRedactKeys_MergedAndChangeableAtRuntime()
+    {
+        using var harness = TracingHarness.Create(("RedactKeys:0", "email"));
+        var processor = harness.Services.GetServices<IZespanEventProcessor>().OfType<RedactionProcessor>().Single();
+
+        var first = new ZespanEvent { Tags = new() { ["email"] = "a@b.c", ["password"] = "p", ["phone"] = "1" } };
+        Assert.True(processor.Process(first));
+        harness.SetOption("RedactKeys:1", "phone");
+        var second = new ZespanEvent { Tags = new() { ["phone"] = "1" } };
+        Assert.True(processor.Process(second));
+
+        Assert.Equal(new Dictionary<string, string> { ["email"] = R, ["password"] = R, ["phone"] = "1" }, first.Tags);
+        Assert.Equal(R, second.Tags!["phone"]);
+        Assert.Equal(RedactionProcessor.ProcessorOrder, processor.Order);
+    }
+
+    [Fact]
+    public void Process_SpanTagsAndMetadata_RedactedWhateverStorePromptsSays()
+    {
+        using var harness = TracingHarness.Create(("StorePrompts", "false"));
+        var processor = harness.Services.GetServices<IZespanEventProcessor>().OfType<RedactionProcessor>().Single();
+
+        using (var span = harness.Tracer.StartSpan("span"))
+        {
+            span.SetTag("api-key", "sk-1");
+            span.SetMetadata("request", new Dictionary<string, object?> { ["headers"] = new Dictionary<string, string> { ["Authorization"] = "Bearer x" } });
+        }
+
+        var item = harness.Single("span");
+        Assert.True(processor.Process(item));
+        Assert.Equal(R, item.Tags!["api-key"]);
+        Assert.Equal($$$"""{"headers":{"Authorization":"{{{R}}}"}}""", item.Metadata!["request"]!.ToJsonString());
+    }
+}

@@ -1,0 +1,59 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Zespan.Extensions.Export.Internal;
+using Zespan.Extensions.Tracing.Internal;
+
+namespace Zespan.Extensions.Tests.Tracing;
+
+/// <summary>The tracing additions to ZespanEvent (raw ids, inline tags) serialize as the protocol's EVENT.</summary>
+public class ZespanEventWireTests
+{
+    [Fact]
+    public void Serialize_SpanEvent_HasWireIdsAndMergedTagsAndNoInternalFields()
+    {
+        using var harness = TracingHarness.Create();
+        using var activity = new Activity("request").SetIdFormat(ActivityIdFormat.W3C).Start();
+        using var scope = harness.Context.BeginScope("user-1", tags: new Dictionary<string, string> { ["team"] = "a" });
+
+        string traceId, spanId;
+        using (var span = harness.Tracer.StartSpan("span"))
+        {
+            span.SetTag("tier", "gold");
+            span.SetMetadata("n", 1);
+            traceId = span.TraceId;
+            spanId = span.SpanId;
+        }
+
+        var json = JsonSerializer.Serialize(harness.Single("span"), ZespanJsonContext.Default.ZespanEvent);
+        using var document = JsonDocument.Parse(json);
+        var root = document.RootElement;
+
+        Assert.Equal(traceId, root.GetProperty("trace_id").GetString());
+        Assert.Equal(activity.TraceId.ToHexString(), traceId);
+        Assert.Equal(spanId, root.GetProperty("span_id").GetString());
+        Assert.Equal(activity.SpanId.ToHexString(), root.GetProperty("parent_span_id").GetString());
+        Assert.Equal("workflow", root.GetProperty("log_type").GetString());
+        Assert.Equal("user-1", root.GetProperty("customer_identifier").GetString());
+        Assert.Equal("""{"team":"a","tier":"gold"}""", root.GetProperty("tags").GetRawText());
+        Assert.Equal("""{"n":1}""", root.GetProperty("metadata").GetRawText());
+        Assert.False(root.TryGetProperty("start_timestamp", out _));
+        Assert.False(root.TryGetProperty("raw_trace_id", out _));
+        Assert.False(root.TryGetProperty("raw_span_id", out _));
+    }
+
+    [Fact]
+    public void Ids_SetThroughActivityTypes_RoundTrip()
+    {
+        var traceId = ActivityTraceId.CreateRandom();
+        var spanId = ActivitySpanId.CreateRandom();
+        var item = new ZespanEvent { TraceId = traceId, SpanId = spanId, ParentSpanId = null };
+
+        Assert.Equal(traceId, item.TraceId);
+        Assert.Equal(spanId, item.SpanId);
+        Assert.Null(item.ParentSpanId);
+        item.ParentSpanId = spanId;
+        Assert.Equal(spanId, item.ParentSpanId);
+        Assert.Equal(default, new ZespanEvent().TraceId);
+        Assert.Equal(default, new ZespanEvent().SpanId);
+    }
+}
