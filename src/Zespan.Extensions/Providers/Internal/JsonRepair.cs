@@ -148,7 +148,8 @@ internal static class JsonRepair
                         runEnd++;
                     }
 
-                    if (runEnd == i || runEnd == cut.Length)
+                    // A run that reaches the cut counts only when it is a whole literal (a number may go on).
+                    if (runEnd == i || (runEnd == cut.Length && !IsLiteral(cut[i..runEnd])))
                     {
                         return Build(cut, safePos, stack[..safeDepth]);
                     }
@@ -178,6 +179,9 @@ internal static class JsonRepair
         expect[depth - 1] = Expect.CommaOrEnd;
         return false;
     }
+
+    private static bool IsLiteral(ReadOnlySpan<byte> run) =>
+        run.SequenceEqual("true"u8) || run.SequenceEqual("false"u8) || run.SequenceEqual("null"u8);
 
     private static bool IsScalarChar(byte b) =>
         b is (>= (byte)'0' and <= (byte)'9') or (>= (byte)'a' and <= (byte)'z') or (byte)'-' or (byte)'+' or (byte)'.' or (byte)'E';

@@ -58,7 +58,7 @@ internal static class ProviderEventBuilder
                 ? ModelPriceTable.EstimateCost(evt.ResponseModel, provider, evt.PromptTokens, evt.CompletionTokens, prices)
                 : null);
 
-        if (evt.Stream && exchange.FirstByteTimestamp is { } first && exchange.StartTimestamp != 0)
+        if (evt.Stream && exchange.FirstByteTimestamp is { } first)
         {
             evt.TimeToFirstToken = exchange.TimeProvider.GetElapsedTime(exchange.StartTimestamp, first).TotalSeconds;
         }

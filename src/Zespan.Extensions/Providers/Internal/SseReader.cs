@@ -47,15 +47,6 @@ internal sealed class SseReader : IDisposable
     /// <summary>Feeds the next bytes of the stream.</summary>
     public void Feed(ReadOnlySpan<byte> data)
     {
-        if (!_started && !data.IsEmpty)
-        {
-            _started = true;
-            if (data.StartsWith("\uFEFF"u8))
-            {
-                data = data[3..];
-            }
-        }
-
         while (!data.IsEmpty)
         {
             if (_skipLeadingLf)
@@ -147,6 +138,16 @@ internal sealed class SseReader : IDisposable
 
     private void ProcessLine(ReadOnlySpan<byte> line)
     {
+        if (!_started)
+        {
+            // A byte-order mark can only open the first line (which may have arrived in pieces).
+            _started = true;
+            if (line.StartsWith("\uFEFF"u8))
+            {
+                line = line[3..];
+            }
+        }
+
         if (line.IsEmpty)
         {
             Dispatch();
