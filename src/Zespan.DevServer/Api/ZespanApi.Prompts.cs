@@ -50,7 +50,7 @@ internal sealed partial class ZespanApi
         var data = new JsonArray();
         foreach (var row in rows)
         {
-            data.Add(row.ToJson());
+            data.Add((JsonNode)row.ToJson());
         }
 
         var answer = new JsonObject { ["data"] = data, ["page"] = page, ["limit"] = limit, ["total"] = total };

@@ -33,7 +33,7 @@ internal sealed partial class ZespanApi
         var data = new JsonArray();
         foreach (var trace in traces)
         {
-            data.Add(Summary(trace));
+            data.Add((JsonNode)Summary(trace));
         }
 
         var answer = new JsonObject { ["data"] = data, ["page"] = query.Page, ["limit"] = query.Limit, ["total"] = total };
@@ -117,7 +117,7 @@ internal sealed partial class ZespanApi
         var models = new JsonArray();
         foreach (var model in trace.Models)
         {
-            models.Add(model);
+            models.Add((JsonNode)model);
         }
 
         return new JsonObject

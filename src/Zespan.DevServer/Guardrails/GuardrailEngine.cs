@@ -127,7 +127,7 @@ internal static class GuardrailEngine
                 result["modified_text"] = null;
             }
 
-            results.Add(result);
+            results.Add((JsonNode)result);
         }
 
         var answer = new JsonObject { ["passed"] = passed, ["results"] = results };
@@ -149,7 +149,7 @@ internal static class GuardrailEngine
                         copy["content"] = texts[i];
                     }
 
-                    modified.Add(copy);
+                    modified.Add((JsonNode)copy);
                 }
 
                 answer["modified_messages"] = modified;

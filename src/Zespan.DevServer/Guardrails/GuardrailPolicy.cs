@@ -243,7 +243,7 @@ internal sealed class GuardrailPolicy
         var array = new JsonArray();
         foreach (var item in items)
         {
-            array.Add(item);
+            array.Add((JsonNode)item);
         }
 
         return array;

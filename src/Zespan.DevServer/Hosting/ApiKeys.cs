@@ -69,7 +69,7 @@ internal sealed class ApiKeys
 
     public async Task InvokeAsync(HttpContext context, RequestDelegate next, ILogger logger)
     {
-        if (IsProtected(context.Request.Path) && !HttpMethods.IsOptions(context.Request.Method))
+        if (IsProtected(context.Request.Path))
         {
             var problem = Check(context.Request.Headers.Authorization.ToString());
             if (problem is not null)

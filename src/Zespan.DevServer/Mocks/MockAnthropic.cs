@@ -124,8 +124,8 @@ internal sealed class MockAnthropic(DevServerOptions options)
         var content = new JsonArray();
         if (reply.IsToolCall)
         {
-            content.Add(TextBlock(preamble!));
-            content.Add(new JsonObject
+            content.Add((JsonNode)TextBlock(preamble!));
+            content.Add((JsonNode)new JsonObject
             {
                 ["type"] = "tool_use",
                 ["id"] = ToolUseId(id, reply),
@@ -135,7 +135,7 @@ internal sealed class MockAnthropic(DevServerOptions options)
         }
         else
         {
-            content.Add(TextBlock(reply.Text!));
+            content.Add((JsonNode)TextBlock(reply.Text!));
         }
 
         var answer = new JsonObject

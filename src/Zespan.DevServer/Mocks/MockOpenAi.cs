@@ -125,7 +125,7 @@ internal sealed class MockOpenAi(DevServerOptions options)
         {
             responseMessage["tool_calls"] = new JsonArray
             {
-                new JsonObject
+                (JsonNode)new JsonObject
                 {
                     ["id"] = ToolCallId(id, reply),
                     ["type"] = "function",
@@ -142,7 +142,7 @@ internal sealed class MockOpenAi(DevServerOptions options)
             ["model"] = model,
             ["choices"] = new JsonArray
             {
-                new JsonObject
+                (JsonNode)new JsonObject
                 {
                     ["index"] = 0,
                     ["message"] = responseMessage,
@@ -174,7 +174,7 @@ internal sealed class MockOpenAi(DevServerOptions options)
                 ["system_fingerprint"] = Fingerprint,
                 ["choices"] = new JsonArray
                 {
-                    new JsonObject { ["index"] = 0, ["delta"] = delta, ["logprobs"] = null, ["finish_reason"] = finishReason },
+                    (JsonNode)new JsonObject { ["index"] = 0, ["delta"] = delta, ["logprobs"] = null, ["finish_reason"] = finishReason },
                 },
             };
             if (includeUsage)
@@ -194,7 +194,7 @@ internal sealed class MockOpenAi(DevServerOptions options)
                 ["content"] = null,
                 ["tool_calls"] = new JsonArray
                 {
-                    new JsonObject
+                    (JsonNode)new JsonObject
                     {
                         ["index"] = 0,
                         ["id"] = ToolCallId(id, reply),
@@ -209,7 +209,7 @@ internal sealed class MockOpenAi(DevServerOptions options)
                 var piece = arguments.Substring(i, Math.Min(8, arguments.Length - i));
                 await sse.WriteAsync(null, Chunk(new JsonObject
                 {
-                    ["tool_calls"] = new JsonArray { new JsonObject { ["index"] = 0, ["function"] = new JsonObject { ["arguments"] = piece } } },
+                    ["tool_calls"] = new JsonArray { (JsonNode)new JsonObject { ["index"] = 0, ["function"] = new JsonObject { ["arguments"] = piece } } },
                 }, null).ToJsonText()).ConfigureAwait(false);
             }
         }

@@ -117,8 +117,9 @@ internal static partial class MockScript
     /// <summary>
     /// Arguments for a tool call: each property of the schema (the <c>required</c> ones, or all when none is
     /// required) takes the value written as <c>name=value</c> or <c>name: value</c> in the message; otherwise
-    /// numbers take the first number in the message (else 1), strings the first quoted text (else the first
-    /// enum value, else <c>"example"</c>), booleans true, arrays [] and objects {}.
+    /// numbers take the first number in the message (else 1), strings with an <c>enum</c> the value the message
+    /// mentions (else the first), other strings the first quoted text (else <c>"example"</c>), booleans true,
+    /// arrays [] and objects {}.
     /// </summary>
     public static JsonObject BuildArguments(JsonObject? schema, string message)
     {
@@ -161,7 +162,7 @@ internal static partial class MockScript
                 "boolean" => explicitValue is null || !explicitValue.Equals("false", StringComparison.OrdinalIgnoreCase),
                 "array" => new JsonArray(),
                 "object" => new JsonObject(),
-                _ => explicitValue ?? FirstQuoted(message) ?? FirstEnum(property) ?? "example",
+                _ => explicitValue ?? (property?["enum"] is JsonArray values ? EnumValue(values, message) : FirstQuoted(message) ?? "example"),
             };
         }
 
@@ -208,8 +209,24 @@ internal static partial class MockScript
         return match.Success ? match.Groups[1].Value : null;
     }
 
-    private static string? FirstEnum(JsonObject? property) =>
-        property?["enum"] is JsonArray values && values.Count > 0 && values[0] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
+    /// <summary>The enum value the message mentions, else the first one.</summary>
+    private static string EnumValue(JsonArray values, string message)
+    {
+        string? first = null;
+        foreach (var value in values)
+        {
+            if (Str(value) is { } option)
+            {
+                first ??= option;
+                if (message.Contains(option, StringComparison.OrdinalIgnoreCase))
+                {
+                    return option;
+                }
+            }
+        }
+
+        return first ?? "example";
+    }
 
     [GeneratedRegex(@"mock_error\s*=\s*(\d{3})", RegexOptions.CultureInvariant)]
     private static partial Regex MockErrorPattern();

@@ -358,11 +358,11 @@ internal sealed class EventStore(Database database, TimeProvider timeProvider)
 
             if (span.ParentSpanId is { } parentId && parentId != span.SpanId && nodes.TryGetValue(parentId, out var parent) && !IsAncestor(nodes, span.SpanId, parentId))
             {
-                parent.Children.Add(node);
+                parent.Children.Add((JsonNode)node);
             }
             else
             {
-                roots.Add(node);
+                roots.Add((JsonNode)node);
             }
         }
 

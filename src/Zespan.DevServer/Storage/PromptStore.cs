@@ -14,7 +14,7 @@ internal sealed record PromptRow(string Name, long Version, string Type, string 
         var labels = new JsonArray();
         foreach (var label in Labels)
         {
-            labels.Add(label);
+            labels.Add((JsonNode)label);
         }
 
         return new JsonObject
@@ -217,7 +217,7 @@ internal sealed class PromptStore(Database database, TimeProvider timeProvider)
         var array = new JsonArray();
         foreach (var label in labels)
         {
-            array.Add(label);
+            array.Add((JsonNode)label);
         }
 
         return array.ToJsonText();
