@@ -1,0 +1,203 @@
+using System.Text.Json.Nodes;
+using Zespan.DevServer.Storage;
+
+namespace Zespan.DevServer.Api;
+
+/// <summary>
+/// Validates an ingest batch (spec section 1). A batch is taken whole or refused whole: any malformed event
+/// refuses the batch with 400 and a message naming the first problem (<c>events[3].trace_id must be ...</c>).
+/// Only the fields the server indexes are checked; everything else is stored as sent.
+/// </summary>
+internal static class BatchParser
+{
+    public const int MaxBatchIdLength = 200;
+    private const int MaxShortText = 1000;
+
+    public static BatchRow Parse(JsonNode node, string? idempotencyKey)
+    {
+        if (node is not JsonObject batch)
+        {
+            throw ApiException.BadRequest("the batch must be a JSON object");
+        }
+
+        var batchId = HttpJson.OptionalString(batch, "batch_id");
+        if (string.IsNullOrWhiteSpace(batchId) || batchId.Length > MaxBatchIdLength)
+        {
+            throw ApiException.BadRequest($"batch_id is required: a non-empty string of at most {MaxBatchIdLength} characters");
+        }
+
+        if (!string.IsNullOrEmpty(idempotencyKey) && !string.Equals(idempotencyKey, batchId, StringComparison.Ordinal))
+        {
+            throw ApiException.BadRequest("the Idempotency-Key header differs from batch_id");
+        }
+
+        string? sdkName = null;
+        string? sdkVersion = null;
+        if (batch["sdk"] is JsonObject sdk)
+        {
+            sdkName = Short(HttpJson.OptionalString(sdk, "name", "sdk."), "sdk.name");
+            sdkVersion = Short(HttpJson.OptionalString(sdk, "version", "sdk."), "sdk.version");
+        }
+        else if (batch["sdk"] is not null)
+        {
+            throw ApiException.BadRequest("sdk must be an object");
+        }
+
+        var environment = Short(HttpJson.OptionalString(batch, "environment"), "environment");
+        var sentAt = HttpJson.OptionalString(batch, "sent_at");
+        if (sentAt is not null && !Rfc3339.TryParse(sentAt, out _))
+        {
+            throw ApiException.BadRequest("sent_at must be an RFC 3339 time");
+        }
+
+        var dropped = HttpJson.OptionalInteger(batch, "dropped_since_last") ?? 0;
+        if (dropped < 0)
+        {
+            throw ApiException.BadRequest("dropped_since_last must not be negative");
+        }
+
+        if (batch["events"] is not JsonArray events)
+        {
+            throw ApiException.BadRequest("events is required: an array of events");
+        }
+
+        var rows = new List<EventRow>(events.Count);
+        for (var i = 0; i < events.Count; i++)
+        {
+            rows.Add(ParseEvent(events[i], $"events[{i}].", environment));
+        }
+
+        return new BatchRow(batchId, sdkName, sdkVersion, environment, sentAt, dropped, rows);
+    }
+
+    private static EventRow ParseEvent(JsonNode? node, string path, string? batchEnvironment)
+    {
+        if (node is not JsonObject e)
+        {
+            throw ApiException.BadRequest($"{path[..^1]} must be an object");
+        }
+
+        var traceId = HttpJson.OptionalString(e, "trace_id", path);
+        if (!IsHex(traceId, 32))
+        {
+            throw ApiException.BadRequest($"{path}trace_id must be 32 lowercase hex characters, not all zero");
+        }
+
+        var spanId = HttpJson.OptionalString(e, "span_id", path);
+        if (!IsHex(spanId, 16))
+        {
+            throw ApiException.BadRequest($"{path}span_id must be 16 lowercase hex characters, not all zero");
+        }
+
+        var parent = HttpJson.OptionalString(e, "parent_span_id", path);
+        if (parent is not null && !IsHex(parent, 16))
+        {
+            throw ApiException.BadRequest($"{path}parent_span_id must be null or 16 lowercase hex characters");
+        }
+
+        var logType = HttpJson.OptionalString(e, "log_type", path);
+        if (string.IsNullOrEmpty(logType) || logType.Length > 64)
+        {
+            throw ApiException.BadRequest($"{path}log_type is required (workflow, agent, tool, generation, ...)");
+        }
+
+        var name = HttpJson.OptionalString(e, "name", path) ?? throw ApiException.BadRequest($"{path}name is required");
+        Short(name, path + "name");
+
+        var startText = HttpJson.OptionalString(e, "start_time", path);
+        if (!Rfc3339.TryParse(startText, out var start))
+        {
+            throw ApiException.BadRequest($"{path}start_time is required: an RFC 3339 time");
+        }
+
+        var latency = HttpJson.OptionalNumber(e, "latency", path);
+        if (latency is < 0 || (latency is { } l && (double.IsNaN(l) || double.IsInfinity(l))))
+        {
+            throw ApiException.BadRequest($"{path}latency must be a non-negative number of seconds");
+        }
+
+        DateTimeOffset end;
+        var endText = HttpJson.OptionalString(e, "end_time", path);
+        if (endText is not null)
+        {
+            if (!Rfc3339.TryParse(endText, out end))
+            {
+                throw ApiException.BadRequest($"{path}end_time must be an RFC 3339 time");
+            }
+
+            if (end < start)
+            {
+                throw ApiException.BadRequest($"{path}end_time is before start_time");
+            }
+        }
+        else
+        {
+            end = start.AddTicks((long)((latency ?? 0) * TimeSpan.TicksPerSecond));
+        }
+
+        var statusCode = HttpJson.OptionalInteger(e, "status_code", path);
+        var error = e["error"];
+        if (error is not null and not JsonObject)
+        {
+            throw ApiException.BadRequest($"{path}error must be null or an object");
+        }
+
+        var promptTokens = NonNegative(HttpJson.OptionalInteger(e, "prompt_tokens", path), path + "prompt_tokens");
+        var completionTokens = NonNegative(HttpJson.OptionalInteger(e, "completion_tokens", path), path + "completion_tokens");
+        var totalTokens = NonNegative(HttpJson.OptionalInteger(e, "total_tokens", path), path + "total_tokens");
+        var cost = HttpJson.OptionalNumber(e, "cost", path);
+        if (cost is { } c && (double.IsNaN(c) || double.IsInfinity(c)))
+        {
+            throw ApiException.BadRequest($"{path}cost must be a finite number");
+        }
+
+        return new EventRow(
+            traceId!,
+            spanId!,
+            parent,
+            logType,
+            name,
+            Short(HttpJson.OptionalString(e, "model", path), path + "model"),
+            Short(HttpJson.OptionalString(e, "provider", path), path + "provider"),
+            Short(HttpJson.OptionalString(e, "customer_identifier", path), path + "customer_identifier"),
+            Short(HttpJson.OptionalString(e, "environment", path), path + "environment") ?? batchEnvironment,
+            statusCode,
+            statusCode >= 400 || error is JsonObject,
+            Rfc3339.Format(start),
+            Rfc3339.ToMicroseconds(start),
+            Rfc3339.ToMicroseconds(end),
+            promptTokens,
+            completionTokens,
+            totalTokens,
+            cost,
+            latency ?? (end - start).TotalSeconds,
+            HttpJson.ToJson(e));
+    }
+
+    private static bool IsHex(string? text, int length)
+    {
+        if (text is null || text.Length != length)
+        {
+            return false;
+        }
+
+        var allZero = true;
+        foreach (var c in text)
+        {
+            if (c is not ((>= '0' and <= '9') or (>= 'a' and <= 'f')))
+            {
+                return false;
+            }
+
+            allZero &= c == '0';
+        }
+
+        return !allZero;
+    }
+
+    private static long? NonNegative(long? value, string path) =>
+        value is < 0 ? throw ApiException.BadRequest($"{path} must not be negative") : value;
+
+    private static string? Short(string? value, string path) =>
+        value is { Length: > MaxShortText } ? throw ApiException.BadRequest($"{path} is longer than {MaxShortText} characters") : value;
+}

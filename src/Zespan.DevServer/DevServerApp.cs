@@ -1,0 +1,136 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Zespan.DevServer.Api;
+using Zespan.DevServer.Guardrails;
+using Zespan.DevServer.Hosting;
+using Zespan.DevServer.Mocks;
+using Zespan.DevServer.Storage;
+using Zespan.DevServer.Viewer;
+
+namespace Zespan.DevServer;
+
+/// <summary>Builds the Zespan dev server as a <see cref="WebApplication"/> (the command line and in-process tests use this).</summary>
+public static class DevServerApp
+{
+    /// <summary>
+    /// Validates <paramref name="options"/>, opens (or creates) the SQLite file, applies the schema migrations and
+    /// returns the application, not yet started.
+    /// </summary>
+    /// <param name="options">The settings.</param>
+    /// <returns>The application; start it with <c>StartAsync</c> or <c>RunAsync</c>.</returns>
+    /// <exception cref="DevServerStartupException">A setting is wrong (a non-loopback address without an API key, a database newer than this server).</exception>
+    public static WebApplication Build(DevServerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var urls = options.Urls.Count > 0 ? options.Urls.ToArray() : [DevServerOptions.DefaultUrl];
+        Validate(options, urls);
+
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ApplicationName = typeof(DevServerApp).Assembly.GetName().Name });
+        builder.WebHost.UseUrls(urls);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = null; // the handlers enforce MaxBodyBytes themselves, with the protocol's 413 body
+        });
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
+        options.ConfigureLogging?.Invoke(builder.Logging);
+
+        var database = new Database(options.DatabasePath);
+        builder.Services.AddSingleton(database);
+        builder.Services.AddSingleton(options);
+        var app = builder.Build();
+
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(Log.Category);
+        try
+        {
+            foreach (var migration in Migrations.Apply(database, options.TimeProvider))
+            {
+                logger.MigrationApplied(migration.Version, migration.Description);
+            }
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException e)
+        {
+            throw new DevServerStartupException($"Cannot open the database '{database.FullPath}': {e.Message}", e);
+        }
+
+        var keys = new ApiKeys(options.ApiKeys);
+        if (keys.AnyZspKey)
+        {
+            logger.AnyKeyAccepted();
+        }
+
+        app.Use((context, next) => ErrorHandling.InvokeAsync(context, next, logger));
+        app.Use((context, next) => keys.InvokeAsync(context, next, logger));
+
+        var events = new EventStore(database, options.TimeProvider);
+        var config = new ConfigStore(database, options.TimeProvider);
+        var prompts = new PromptStore(database, options.TimeProvider);
+        var guardrails = new GuardrailStore(database, options.TimeProvider, options.RegexTimeout);
+        new ZespanApi(events, config, prompts, guardrails, options, logger).Map(app);
+        new MockOpenAi(options).Map(app);
+        new MockAnthropic(options).Map(app);
+        ViewerEndpoints.Map(app);
+
+        var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
+        lifetime.ApplicationStarted.Register(() =>
+        {
+            foreach (var url in GetListeningUrls(app))
+            {
+                logger.Listening(url.ToString(), database.FullPath);
+            }
+        });
+        lifetime.ApplicationStopped.Register(database.ClearPool);
+        return app;
+    }
+
+    /// <summary>The addresses the started application listens on, each ending with <c>/</c> (the real port when 0 was asked for).</summary>
+    /// <param name="app">A started application from <see cref="Build"/>.</param>
+    /// <returns>The base URLs.</returns>
+    public static IReadOnlyList<Uri> GetListeningUrls(WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+        return addresses.Select(a => new Uri(a.EndsWith('/') ? a : a + "/")).ToArray();
+    }
+
+    private static void Validate(DevServerOptions options, string[] urls)
+    {
+        if (string.IsNullOrWhiteSpace(options.DatabasePath))
+        {
+            throw new DevServerStartupException("--db needs a file path.");
+        }
+
+        if (options.MaxBodyBytes < 1024)
+        {
+            throw new DevServerStartupException("--max-body-bytes must be at least 1024.");
+        }
+
+        foreach (var key in options.ApiKeys)
+        {
+            if (string.IsNullOrWhiteSpace(key))
+            {
+                throw new DevServerStartupException("--api-key needs a non-empty key.");
+            }
+        }
+
+        if (options.ApiKeys.Count == 0)
+        {
+            foreach (var url in urls)
+            {
+                if (!ListenAddresses.IsLoopback(url))
+                {
+                    throw new DevServerStartupException(
+                        $"Refusing to listen on '{url}' without an API key: without --api-key the server accepts any zsp_ key, which is only safe on loopback. " +
+                        "Pass --api-key <key> (repeatable), or listen on 127.0.0.1 / localhost.");
+                }
+            }
+        }
+    }
+}

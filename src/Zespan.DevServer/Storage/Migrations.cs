@@ -1,0 +1,159 @@
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+
+namespace Zespan.DevServer.Storage;
+
+/// <summary>One schema step: applied once, in order, inside its own transaction, recorded in <c>schema_version</c>.</summary>
+internal sealed record Migration(int Version, string Description, string Sql);
+
+/// <summary>
+/// Versioned schema migrations. The database records every applied step in <c>schema_version</c>; on start the
+/// server applies the missing ones in order. Never edit a released step: add a new one.
+/// </summary>
+internal static class Migrations
+{
+    public static readonly IReadOnlyList<Migration> All =
+    [
+        new(1, "ingest: batches and events", """
+            CREATE TABLE batches (
+                batch_id           TEXT PRIMARY KEY,
+                received_at        TEXT NOT NULL,
+                sdk_name           TEXT,
+                sdk_version        TEXT,
+                environment        TEXT,
+                sent_at            TEXT,
+                dropped_since_last INTEGER NOT NULL DEFAULT 0,
+                event_count        INTEGER NOT NULL
+            );
+            CREATE TABLE events (
+                id                  INTEGER PRIMARY KEY,
+                batch_id            TEXT NOT NULL REFERENCES batches(batch_id),
+                trace_id            TEXT NOT NULL,
+                span_id             TEXT NOT NULL,
+                parent_span_id      TEXT,
+                log_type            TEXT NOT NULL,
+                name                TEXT NOT NULL,
+                model               TEXT,
+                provider            TEXT,
+                customer_identifier TEXT,
+                environment         TEXT,
+                status_code         INTEGER,
+                has_error           INTEGER NOT NULL DEFAULT 0,
+                start_time          TEXT NOT NULL,
+                start_us            INTEGER NOT NULL,
+                end_us              INTEGER NOT NULL,
+                prompt_tokens       INTEGER,
+                completion_tokens   INTEGER,
+                total_tokens        INTEGER,
+                cost                REAL,
+                latency             REAL,
+                json                TEXT NOT NULL,
+                UNIQUE (trace_id, span_id)
+            );
+            CREATE INDEX ix_events_span_id ON events(span_id);
+            CREATE INDEX ix_events_parent_span_id ON events(parent_span_id);
+            CREATE INDEX ix_events_log_type ON events(log_type);
+            CREATE INDEX ix_events_name ON events(name);
+            CREATE INDEX ix_events_model ON events(model);
+            CREATE INDEX ix_events_provider ON events(provider);
+            CREATE INDEX ix_events_customer ON events(customer_identifier);
+            CREATE INDEX ix_events_status_code ON events(status_code);
+            CREATE INDEX ix_events_start ON events(start_us);
+            CREATE INDEX ix_events_batch ON events(batch_id);
+            """),
+        new(2, "remote configuration, prompts, guardrail policies", """
+            CREATE TABLE config (
+                environment TEXT PRIMARY KEY,
+                version     INTEGER NOT NULL,
+                rules       TEXT NOT NULL,
+                updated_at  TEXT NOT NULL
+            );
+            CREATE TABLE prompts (
+                id             INTEGER PRIMARY KEY,
+                name           TEXT NOT NULL,
+                version        INTEGER NOT NULL,
+                type           TEXT NOT NULL,
+                body           TEXT NOT NULL,
+                labels         TEXT NOT NULL DEFAULT '[]',
+                config         TEXT NOT NULL DEFAULT '{}',
+                commit_message TEXT,
+                created_at     TEXT NOT NULL,
+                UNIQUE (name, version)
+            );
+            CREATE TABLE guardrail_policies (
+                name       TEXT PRIMARY KEY,
+                position   INTEGER NOT NULL,
+                kind       TEXT NOT NULL,
+                action     TEXT NOT NULL,
+                phase      TEXT NOT NULL,
+                definition TEXT NOT NULL,
+                updated_at TEXT NOT NULL
+            );
+            """),
+    ];
+
+    /// <summary>The newest schema version this build knows.</summary>
+    public static int LatestVersion => All[^1].Version;
+
+    /// <summary>Creates <c>schema_version</c> when missing and applies every step not yet recorded; returns the steps applied.</summary>
+    public static IReadOnlyList<Migration> Apply(Database database, TimeProvider timeProvider)
+    {
+        using var connection = database.Open();
+        using (var wal = connection.Command("PRAGMA journal_mode = WAL;"))
+        {
+            wal.ExecuteNonQuery();
+        }
+
+        using (var create = connection.Command("""
+            CREATE TABLE IF NOT EXISTS schema_version (
+                version     INTEGER PRIMARY KEY,
+                description TEXT NOT NULL,
+                applied_at  TEXT NOT NULL
+            );
+            """))
+        {
+            create.ExecuteNonQuery();
+        }
+
+        var applied = new List<Migration>();
+        foreach (var migration in All)
+        {
+            // BEGIN IMMEDIATE, then re-read the version: a second process starting on the same file waits, then skips.
+            using var transaction = connection.BeginTransaction(deferred: false);
+            var current = CurrentVersion(connection, transaction);
+            if (current > LatestVersion)
+            {
+                throw new DevServerStartupException(string.Create(CultureInfo.InvariantCulture,
+                    $"The database '{database.FullPath}' has schema version {current}, newer than this dev server knows ({LatestVersion}). Update the dev server or use another --db file."));
+            }
+
+            if (migration.Version <= current)
+            {
+                continue;
+            }
+
+            using (var step = connection.Command(migration.Sql, transaction))
+            {
+                step.ExecuteNonQuery();
+            }
+
+            using (var record = connection.Command("INSERT INTO schema_version (version, description, applied_at) VALUES ($v, $d, $t);", transaction))
+            {
+                record.With("$v", migration.Version).With("$d", migration.Description).With("$t", Rfc3339.Format(timeProvider.GetUtcNow()));
+                record.ExecuteNonQuery();
+            }
+
+            transaction.Commit();
+            applied.Add(migration);
+        }
+
+        return applied;
+    }
+
+    /// <summary>The highest recorded schema version, 0 for a new file.</summary>
+    public static int CurrentVersion(SqliteConnection connection, SqliteTransaction? transaction = null)
+    {
+        using var command = connection.Command("SELECT COALESCE(MAX(version), 0) FROM schema_version;", transaction);
+        return Convert.ToInt32(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+    }
+}
