@@ -8,6 +8,7 @@ using Zespan.Extensions.Diagnostics.Internal;
 using Zespan.Extensions.Export.Internal;
 using Zespan.Extensions.Guardrails.Internal;
 using Zespan.Extensions.Prompts.Internal;
+using Zespan.Extensions.Providers.Internal;
 using Zespan.Extensions.Tracing.Internal;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -69,6 +70,7 @@ public static class ZespanServiceCollectionExtensions
         services.AddZespanTracing();
         services.AddZespanPrompts();
         services.AddZespanGuardrails();
+        services.AddZespanProviders();
         services.AddZespanDiagnostics();
         return builder;
     }

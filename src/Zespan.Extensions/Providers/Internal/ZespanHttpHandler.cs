@@ -1,0 +1,635 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using Zespan.Extensions.Diagnostics.Internal;
+using Zespan.Extensions.Guardrails.Internal;
+using Zespan.Extensions.Tracing.Internal;
+
+namespace Zespan.Extensions.Providers.Internal;
+
+/// <summary>
+/// The Zespan <see cref="DelegatingHandler"/>: traces LLM calls of one provider (or of any known provider
+/// host, in <c>InstrumentAllHttpClients</c> mode), applies model overrides and guardrails. It sits outermost
+/// in the client's pipeline, so a user's retry handler does not repeat events or checks. Transient and
+/// stateless: settings are read per request through the options monitor.
+/// </summary>
+/// <remarks>
+/// On the caller's path it only copies bytes (the request body up to <see cref="ZespanOptions.MaxEventBytes"/>,
+/// and the response as it passes through a tee); parsing into the event happens on the export thread.
+/// The exceptions are the features that must act before returning: a model override reads the body's
+/// <c>model</c>, and guardrails parse the prompt or completion they check.
+/// </remarks>
+internal sealed class ZespanHttpHandler : DelegatingHandler
+{
+    private readonly ZespanHandlerServices _services;
+    private readonly ZespanProvider? _provider;
+    private readonly ZespanInstrumentationOptions? _client;
+
+    /// <param name="services">The shared singletons.</param>
+    /// <param name="provider">The provider whose wire format the client speaks; null to detect it from the host.</param>
+    /// <param name="client">The client's own options (guardrails, provider label).</param>
+    public ZespanHttpHandler(ZespanHandlerServices services, ZespanProvider? provider, ZespanInstrumentationOptions? client)
+    {
+        _services = services;
+        _provider = provider;
+        _client = client;
+    }
+
+    /// <summary>Gets the provider this handler is registered for, or null in detection mode.</summary>
+    internal ZespanProvider? Provider => _provider;
+
+    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        if (!TryGetEndpoint(request, out var endpoint, out var options))
+        {
+            return base.SendAsync(request, cancellationToken);
+        }
+
+        return SendCoreAsync(request, endpoint, options, async: true, cancellationToken).AsTask();
+    }
+
+    protected override HttpResponseMessage Send(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        if (!TryGetEndpoint(request, out var endpoint, out var options))
+        {
+            return base.Send(request, cancellationToken);
+        }
+
+        var previous = ZespanCallContext.Current;
+        try
+        {
+            // async: false runs every step synchronously, so the ValueTask has completed here: no sync-over-async.
+            var pending = SendCoreAsync(request, endpoint, options, async: false, cancellationToken);
+            Debug.Assert(pending.IsCompleted, "The synchronous path must complete synchronously.");
+            return pending.GetAwaiter().GetResult();
+        }
+        finally
+        {
+            ZespanCallContext.Current = previous;
+        }
+    }
+
+    private bool TryGetEndpoint(HttpRequestMessage request, out ProviderEndpoint endpoint, out ZespanOptions options)
+    {
+        endpoint = default;
+        options = null!;
+        var uri = request.RequestUri;
+        if (uri is null)
+        {
+            return false;
+        }
+
+        var call = ZespanCallContext.Current;
+        if (call is not null && call.MiddlewareEvent is null)
+        {
+            // An outer Zespan handler already instruments this call.
+            return false;
+        }
+
+        options = _services.Options.CurrentValue;
+        if (!options.Enabled)
+        {
+            return false;
+        }
+
+        var provider = _provider ?? ProviderDetector.Detect(uri, options.LiteLlmHosts);
+        if (provider is null)
+        {
+            return false;
+        }
+
+        endpoint = ProviderEndpoint.Detect(provider.Value, uri);
+        return endpoint.IsKnown;
+    }
+
+    private async ValueTask<HttpResponseMessage> SendCoreAsync(HttpRequestMessage request, ProviderEndpoint endpoint, ZespanOptions options, bool async, CancellationToken cancellationToken)
+    {
+        var services = _services;
+        var middlewareEvent = ZespanCallContext.Current?.MiddlewareEvent;
+        ZespanCallContext.Current = ZespanCallContext.HttpHandler;
+        var label = _client?.ProviderName;
+        var providerWire = string.IsNullOrWhiteSpace(label) ? ProviderNames.ToWireName(endpoint.Provider) : label!;
+        var guard = ResolveGuardrails(options, endpoint.Provider, label);
+
+        // 1. Model override: the request's model is rewritten before anything else sees it.
+        string? requestedModel = null;
+        string? overriddenModel = null;
+        if (options.ModelOverrides.Count > 0)
+        {
+            var body = async
+                ? await RequestBodyCapture.ReadAllAsync(request, cancellationToken).ConfigureAwait(false)
+                : RequestBodyCapture.ReadAll(request, cancellationToken);
+            var result = ModelOverrideRewriter.Apply(request, endpoint, body, options.ModelOverrides, label);
+            if (result.Applied)
+            {
+                requestedModel = result.RequestedModel;
+                overriddenModel = result.SentModel;
+                endpoint = ProviderEndpoint.Detect(endpoint.Provider, request.RequestUri!);
+            }
+            else if (result.Skip != ModelOverrideSkip.None)
+            {
+                services.OverrideSkipped(result.Skip, result.RequestedModel);
+            }
+        }
+
+        // 2. The event (null when tracing is off or the trace is sampled out; the call still goes through).
+        ZespanEvent? evt = null;
+        if (middlewareEvent is null)
+        {
+            services.Tracer.TryStartEvent(LogTypes.Generation, providerWire, out evt);
+        }
+
+        Activity? activity = null;
+        if (evt is not null && ZespanDiagnostics.ActivitySource.HasListeners())
+        {
+            activity = StartActivity(evt);
+        }
+
+        var capture = evt is not null || middlewareEvent is not null;
+        var context = new ParseContext(options.StorePrompts, options.MaxEventBytes);
+        CaptureBuffer? requestCapture = null;
+        try
+        {
+            // With StorePrompts off no message text is captured at all: the request body is not copied.
+            if (capture && options.StorePrompts)
+            {
+                requestCapture = async
+                    ? await RequestBodyCapture.CaptureAsync(request, options.MaxEventBytes, cancellationToken).ConfigureAwait(false)
+                    : RequestBodyCapture.Capture(request, options.MaxEventBytes, cancellationToken);
+            }
+            else if (evt is not null)
+            {
+                evt.Model = await ReadModelAsync(request, endpoint, async, cancellationToken).ConfigureAwait(false);
+            }
+
+            // 3. Pre-check of the prompt: when blocked, the provider receives nothing.
+            if (guard is { Pre: true } pre)
+            {
+                await PreCheckAsync(request, endpoint, pre, providerWire, evt, async, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch
+        {
+            requestCapture?.Dispose();
+            activity?.Dispose();
+            throw;
+        }
+
+        // 4. Send.
+        var startTimestamp = services.TimeProvider.GetTimestamp();
+        HttpResponseMessage response;
+        try
+        {
+            response = async
+                ? await base.SendAsync(request, cancellationToken).ConfigureAwait(false)
+                : base.Send(request, cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            var failed = new ProviderExchange
+            {
+                Endpoint = endpoint,
+                Context = context,
+                ProviderLabel = label,
+                Request = requestCapture,
+                RequestedModel = requestedModel,
+                OverriddenModel = overriddenModel,
+                StartTimestamp = startTimestamp,
+                TimeProvider = services.TimeProvider,
+                Exception = ex,
+            };
+            Finish(evt, middlewareEvent, activity, failed, ex);
+            throw;
+        }
+
+        // 5. Post-check of the completion before the caller gets it (a stream is held back until it passes).
+        if (guard is { Post: true } post && response.IsSuccessStatusCode && response.Content is not null)
+        {
+            try
+            {
+                await PostCheckAsync(response, endpoint, post, providerWire, request, evt, async, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                requestCapture?.Dispose();
+                activity?.Dispose();
+                response.Dispose();
+                throw;
+            }
+        }
+
+        // 6. Capture the response as it passes to the caller.
+        var exchangeTemplate = new ExchangeTemplate(endpoint, context, label, requestCapture, (int)response.StatusCode,
+            ProviderResponseHeaders.From(response), requestedModel, overriddenModel, startTimestamp);
+        if (!capture)
+        {
+            return response;
+        }
+
+        if (response.Content is null)
+        {
+            Finish(evt, middlewareEvent, activity, exchangeTemplate.Build(services.TimeProvider, null, null, null), null);
+            return response;
+        }
+
+        var isStream = ProviderExchange.IsStreamResponse(endpoint, exchangeTemplate.StatusCode, exchangeTemplate.Headers.ContentType);
+        IResponseCaptureSink sink;
+        if (isStream && ProviderStreamParser.Create(endpoint, exchangeTemplate.Headers.ContentType, context) is { } parser)
+        {
+            sink = new StreamCaptureSink(parser, options.MaxEventBytes);
+        }
+        else
+        {
+            sink = new CaptureBuffer(options.MaxEventBytes);
+        }
+
+        var observer = new CallObserver(this, evt, middlewareEvent, activity, exchangeTemplate, sink);
+        response.Content = new CapturingContent(response.Content, sink, services.TimeProvider, observer);
+        return response;
+    }
+
+    private static Activity? StartActivity(ZespanEvent evt)
+    {
+        var parent = new ActivityContext(evt.TraceId, evt.ParentSpanId ?? default, ActivityTraceFlags.Recorded);
+        var activity = ZespanDiagnostics.ActivitySource.StartActivity(ActivityKind.Client, parent, name: "chat");
+        if (activity is not null)
+        {
+            // One id for both views of the call: the Zespan event takes the activity's span id.
+            evt.SpanId = activity.SpanId;
+        }
+
+        return activity;
+    }
+
+    private void Finish(ZespanEvent? evt, ZespanEvent? middlewareEvent, Activity? activity, ProviderExchange exchange, Exception? exception)
+    {
+        try
+        {
+            if (middlewareEvent is not null)
+            {
+                Enrich(middlewareEvent, exchange);
+                return;
+            }
+
+            if (evt is null)
+            {
+                exchange.Dispose();
+                return;
+            }
+
+            if (exception is not null)
+            {
+                evt.Error = ZespanTracer.ErrorFrom(exception);
+                evt.StatusCode = 0;
+            }
+
+            if (activity is not null)
+            {
+                // With a listener, parse now so the activity carries the GenAI attributes when it stops.
+                using (exchange)
+                {
+                    ProviderEventBuilder.Fill(evt, exchange, _services.Options.CurrentValue.ModelPrices);
+                }
+
+                var elapsed = _services.Tracer.GetElapsed(evt);
+                evt.Latency = elapsed.TotalSeconds;
+                GenAiTelemetry.Enrich(activity, evt, _services.Options.CurrentValue.StorePrompts);
+                GenAiTelemetry.RecordMetrics(evt);
+                evt.MetricsRecorded = true;
+                activity.Dispose();
+            }
+            else
+            {
+                evt.PendingExchange = exchange;
+            }
+
+            _services.Tracer.Complete(evt);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            ZespanHandlerServices.LogInstrumentationFailed(_services.Logger, ex);
+        }
+    }
+
+    /// <summary>Adds what only the HTTP layer sees (status, the provider's raw usage) to the IChatClient middleware's event.</summary>
+    private void Enrich(ZespanEvent target, ProviderExchange exchange)
+    {
+        var scratch = new ZespanEvent();
+        using (exchange)
+        {
+            ProviderEventBuilder.Fill(scratch, exchange, _services.Options.CurrentValue.ModelPrices);
+        }
+
+        lock (target)
+        {
+            target.StatusCode = scratch.StatusCode;
+            target.Provider ??= scratch.Provider;
+            target.ResponseModel ??= scratch.ResponseModel;
+            target.RequestedModel ??= scratch.RequestedModel;
+            target.Cost ??= scratch.Cost;
+            target.Error ??= scratch.Error;
+            target.TimeToFirstToken ??= scratch.TimeToFirstToken;
+            if (scratch.Metadata is { } metadata && metadata.TryGetValue("usage", out var usage))
+            {
+                target.Metadata ??= new Dictionary<string, System.Text.Json.Nodes.JsonNode?>(StringComparer.Ordinal);
+                target.Metadata["usage"] = usage?.DeepClone();
+            }
+        }
+    }
+
+    private (bool Pre, bool Post, bool FailClosed)? ResolveGuardrails(ZespanOptions options, ZespanProvider provider, string? label)
+    {
+        // The client's own options win; then the first rule (local, then remote) for its provider or "*".
+        if (_client?.Guardrails is { } own)
+        {
+            return own.Pre || own.Post ? (own.Pre, own.Post, own.FailClosed) : null;
+        }
+
+        var rules = options.GuardrailRules;
+        if (rules.Count == 0)
+        {
+            return null;
+        }
+
+        var wire = ProviderNames.ToWireName(provider);
+        for (var i = 0; i < rules.Count; i++)
+        {
+            var rule = rules[i];
+            if (rule.Provider == "*"
+                || string.Equals(rule.Provider, wire, StringComparison.OrdinalIgnoreCase)
+                || (label is not null && string.Equals(rule.Provider, label, StringComparison.OrdinalIgnoreCase)))
+            {
+                return rule.Pre || rule.Post ? (rule.Pre, rule.Post, rule.FailClosed) : null;
+            }
+        }
+
+        return null;
+    }
+
+    private async ValueTask PreCheckAsync(HttpRequestMessage request, ProviderEndpoint endpoint, (bool Pre, bool Post, bool FailClosed) guard, string provider, ZespanEvent? evt, bool async, CancellationToken cancellationToken)
+    {
+        var body = async
+            ? await RequestBodyCapture.ReadAllAsync(request, cancellationToken).ConfigureAwait(false)
+            : RequestBodyCapture.ReadAll(request, cancellationToken);
+        if (body is null)
+        {
+            return;
+        }
+
+        var scratch = ReadExchange(endpoint, body, response: null, statusCode: 0, contentType: null);
+        var check = new GuardrailCheckRequest
+        {
+            Phase = GuardrailPhase.Pre,
+            Provider = provider,
+            Model = scratch.Model,
+            TraceId = evt?.TraceId.ToHexString(),
+            SpanId = evt?.SpanId.ToHexString(),
+            Messages = scratch.PromptMessages ?? [],
+        };
+        var verdict = await CheckAsync(check, guard.FailClosed, evt, async, cancellationToken).ConfigureAwait(false);
+        if (verdict is null)
+        {
+            return;
+        }
+
+        if (verdict.Blocked)
+        {
+            throw new GuardrailBlockedException(GuardrailPhase.Pre, verdict.Results);
+        }
+
+        if (verdict.ModifiedText is { } text)
+        {
+            var rewritten = GuardrailBodyRewriter.ReplaceLastUserMessage(body, endpoint.Family, text);
+            if (rewritten is null)
+            {
+                // The verdict cannot be applied to this body: blocking is the only safe choice.
+                throw new GuardrailBlockedException(GuardrailPhase.Pre, verdict.Results);
+            }
+
+            request.Content = CopyHeaders(new ByteArrayContent(rewritten), request.Content);
+        }
+    }
+
+    private async ValueTask PostCheckAsync(HttpResponseMessage response, ProviderEndpoint endpoint, (bool Pre, bool Post, bool FailClosed) guard, string provider, HttpRequestMessage request, ZespanEvent? evt, bool async, CancellationToken cancellationToken)
+    {
+        var original = response.Content!;
+        byte[] bytes;
+        if (async)
+        {
+            bytes = await original.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            using var stream = original.ReadAsStream(cancellationToken);
+            using var buffer = new MemoryStream();
+            stream.CopyTo(buffer);
+            bytes = buffer.ToArray();
+        }
+
+        var contentType = original.Headers.ContentType?.MediaType;
+        var isStream = ProviderExchange.IsStreamResponse(endpoint, (int)response.StatusCode, contentType);
+        var requestBody = async
+            ? await RequestBodyCapture.ReadAllAsync(request, cancellationToken).ConfigureAwait(false)
+            : RequestBodyCapture.ReadAll(request, cancellationToken);
+        var scratch = ReadExchange(endpoint, requestBody, bytes, (int)response.StatusCode, contentType);
+        var check = new GuardrailCheckRequest
+        {
+            Phase = GuardrailPhase.Post,
+            Provider = provider,
+            Model = scratch.Model,
+            TraceId = evt?.TraceId.ToHexString(),
+            SpanId = evt?.SpanId.ToHexString(),
+            Messages = scratch.PromptMessages ?? [],
+            Completion = scratch.CompletionMessage,
+        };
+        var verdict = await CheckAsync(check, guard.FailClosed, evt, async, cancellationToken).ConfigureAwait(false);
+        if (verdict is not null && verdict.Blocked)
+        {
+            throw new GuardrailBlockedException(GuardrailPhase.Post, verdict.Results);
+        }
+
+        if (verdict?.ModifiedText is { } text)
+        {
+            // A stream already promised to the caller cannot be rewritten in place: a redact on a stream blocks.
+            var rewritten = isStream ? null : GuardrailBodyRewriter.ReplaceCompletion(bytes, endpoint.Family, text);
+            if (rewritten is null)
+            {
+                throw new GuardrailBlockedException(GuardrailPhase.Post, verdict.Results);
+            }
+
+            bytes = rewritten;
+        }
+
+        response.Content = CopyHeaders(new ByteArrayContent(bytes), original);
+        original.Dispose();
+    }
+
+    /// <summary>Runs a check and records it as a <c>guardrail</c> event; null when the check failed open.</summary>
+    private async ValueTask<GuardrailCheckResult?> CheckAsync(GuardrailCheckRequest check, bool failClosed, ZespanEvent? evt, bool async, CancellationToken cancellationToken)
+    {
+        GuardrailCheckResult result;
+        try
+        {
+            result = async
+                ? await _services.Guardrails.CheckAsync(check, cancellationToken).ConfigureAwait(false)
+                : _services.Guardrails.Check(check, cancellationToken);
+        }
+        catch (GuardrailUnavailableException ex)
+        {
+            if (!failClosed)
+            {
+                ZespanHandlerServices.LogGuardrailFailedOpen(_services.Logger, ex.Message);
+                RecordGuardrail(check, evt, new GuardrailCheckResult { Passed = true, Results = [new GuardrailResult { Policy = "zespan.unavailable", Passed = true, Action = "allow", Reason = ex.Message }] });
+                return null;
+            }
+
+            result = new GuardrailCheckResult { Passed = false, Results = [GuardrailClient.UnavailableResult(ex.Message)] };
+        }
+
+        RecordGuardrail(check, evt, result);
+        return result;
+    }
+
+    private void RecordGuardrail(GuardrailCheckRequest check, ZespanEvent? evt, GuardrailCheckResult result)
+    {
+        try
+        {
+            var tracer = _services.Tracer;
+            var phase = check.Phase == GuardrailPhase.Pre ? "pre" : "post";
+            var started = evt is not null
+                ? tracer.TryStartChildEvent(evt, LogTypes.Guardrail, "guardrail." + phase, out var item)
+                : tracer.TryStartEvent(LogTypes.Guardrail, "guardrail." + phase, out item);
+            if (!started || item is null)
+            {
+                return;
+            }
+
+            item.Provider = check.Provider;
+            item.Model = check.Model;
+            item.Guardrail = new GuardrailInfo { Phase = phase, Passed = !result.Blocked, Results = result.Results };
+            if (result.Blocked)
+            {
+                item.StatusCode = 403;
+                item.Error = new ZespanError("guardrail_blocked", "A guardrail blocked the " + (phase == "pre" ? "prompt." : "completion."));
+            }
+
+            tracer.Complete(item);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            ZespanHandlerServices.LogInstrumentationFailed(_services.Logger, ex);
+        }
+    }
+
+    /// <summary>Parses a request (and optionally a response) into a scratch event, with text (guardrails send what they check).</summary>
+    private static ZespanEvent ReadExchange(ProviderEndpoint endpoint, byte[]? requestBody, byte[]? response, int statusCode, string? contentType)
+    {
+        var scratch = new ZespanEvent();
+        var context = new ParseContext(storePrompts: true, maxTextBytes: int.MaxValue);
+        CaptureBuffer? request = null;
+        if (requestBody is not null)
+        {
+            request = new CaptureBuffer(requestBody.Length, tailBytes: 0);
+            request.Append(requestBody);
+        }
+
+        CaptureBuffer? responseBuffer = null;
+        StreamCaptureSink? stream = null;
+        if (response is not null)
+        {
+            if (ProviderExchange.IsStreamResponse(endpoint, statusCode, contentType) && ProviderStreamParser.Create(endpoint, contentType, context) is { } parser)
+            {
+                stream = new StreamCaptureSink(parser, response.Length);
+                stream.Append(response);
+            }
+            else
+            {
+                responseBuffer = new CaptureBuffer(response.Length, tailBytes: 0);
+                responseBuffer.Append(response);
+            }
+        }
+
+        using var exchange = new ProviderExchange
+        {
+            Endpoint = endpoint,
+            Context = context,
+            Request = request,
+            Response = responseBuffer,
+            Stream = stream,
+            StatusCode = statusCode,
+        };
+        ProviderEventBuilder.Fill(scratch, exchange, prices: null);
+        return scratch;
+    }
+
+    private static async ValueTask<string?> ReadModelAsync(HttpRequestMessage request, ProviderEndpoint endpoint, bool async, CancellationToken cancellationToken)
+    {
+        if (endpoint.PathModel is not null || request.Content is null)
+        {
+            return endpoint.PathModel;
+        }
+
+        var body = async
+            ? await RequestBodyCapture.ReadAllAsync(request, cancellationToken).ConfigureAwait(false)
+            : RequestBodyCapture.ReadAll(request, cancellationToken);
+        return body is not null && ModelOverrideRewriter.TryFindModel(body, out var location) ? location.Value : null;
+    }
+
+    private static ByteArrayContent CopyHeaders(ByteArrayContent target, HttpContent? source)
+    {
+        if (source is not null)
+        {
+            foreach (var header in source.Headers)
+            {
+                if (!header.Key.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
+                {
+                    target.Headers.TryAddWithoutValidation(header.Key, header.Value);
+                }
+            }
+        }
+
+        target.Headers.ContentType ??= new MediaTypeHeaderValue("application/json");
+        return target;
+    }
+
+    /// <summary>What is known of the call when its response headers arrive.</summary>
+    private sealed record ExchangeTemplate(
+        ProviderEndpoint Endpoint,
+        ParseContext Context,
+        string? Label,
+        CaptureBuffer? Request,
+        int StatusCode,
+        ProviderResponseHeaders Headers,
+        string? RequestedModel,
+        string? OverriddenModel,
+        long StartTimestamp)
+    {
+        public ProviderExchange Build(TimeProvider time, IResponseCaptureSink? sink, in CaptureCompletion? completion, Exception? exception) => new()
+        {
+            Endpoint = Endpoint,
+            Context = Context,
+            ProviderLabel = Label,
+            Request = Request,
+            StatusCode = StatusCode,
+            ResponseHeaders = Headers,
+            Response = sink as CaptureBuffer,
+            Stream = sink as StreamCaptureSink,
+            RequestedModel = RequestedModel,
+            OverriddenModel = OverriddenModel,
+            StartTimestamp = StartTimestamp,
+            FirstByteTimestamp = completion?.FirstByteTimestamp,
+            TimeProvider = time,
+            Outcome = completion?.Outcome,
+            Exception = exception ?? completion?.Exception,
+        };
+    }
+
+    /// <summary>Told once when the response body ends (read to its end, failed, canceled or disposed early).</summary>
+    private sealed class CallObserver(ZespanHttpHandler owner, ZespanEvent? evt, ZespanEvent? middlewareEvent, Activity? activity, ExchangeTemplate template, IResponseCaptureSink sink) : ICaptureObserver
+    {
+        public void OnCaptureCompleted(in CaptureCompletion completion)
+        {
+            var exchange = template.Build(owner._services.TimeProvider, sink, completion, null);
+            owner.Finish(evt, middlewareEvent, activity, exchange, null);
+        }
+    }
+}
