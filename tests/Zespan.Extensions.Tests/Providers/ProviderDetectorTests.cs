@@ -71,12 +71,13 @@ public class ProviderDetectorTests
     [Fact]
     public void Detect_NonLlmHost_AllocatesNothing()
     {
-        var uri = new Uri("https://inventory.internal.example.com:8443/api/items?page=2");
+        // Fresh Uri objects, as every request has its own: Uri caches a host string once it is asked for it.
+        var uris = Enumerable.Range(0, 1000).Select(i => new Uri($"https://inventory{i}.internal.example.com:8443/api/items?page=2")).ToArray();
         var liteLlm = new List<string> { "litellm.internal:4000", "proxy.example.com" };
-        Assert.Null(ProviderDetector.Detect(uri, liteLlm)); // warm up
+        Assert.Null(ProviderDetector.Detect(new Uri("https://warm.up/"), liteLlm));
 
         var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < 1000; i++)
+        foreach (var uri in uris)
         {
             _ = ProviderDetector.Detect(uri, liteLlm);
         }

@@ -556,3 +556,76 @@ public class ProviderEventBuilderTests
         Assert.True(evt.CompletionMessage is not null || evt.Error is not null, label);
     }
 }
+
+public class ProviderResponseHeadersTests
+{
+    [Fact]
+    public void From_Response_ReadsTheHeadersParsersUse()
+    {
+        using var response = new HttpResponseMessage(System.Net.HttpStatusCode.OK) { Content = new StringContent("{}") };
+        response.Content.Headers.ContentType = new("application/vnd.amazon.eventstream");
+        response.Headers.TryAddWithoutValidation("x-amzn-ErrorType", "ThrottlingException:http://internal.amazon.com/coral/com.amazon.bedrock/");
+        response.Headers.TryAddWithoutValidation("X-Amzn-Bedrock-Input-Token-Count", "16");
+        response.Headers.TryAddWithoutValidation("x-amzn-bedrock-output-token-count", "18");
+        response.Headers.TryAddWithoutValidation("X-Amzn-Bedrock-Cache-Read-Input-Token-Count", "4");
+        response.Headers.TryAddWithoutValidation("x-litellm-response-cost", "0.000123");
+
+        var headers = ProviderResponseHeaders.From(response);
+
+        Assert.Equal("application/vnd.amazon.eventstream", headers.ContentType);
+        Assert.StartsWith("ThrottlingException:", headers.AmznErrorType, StringComparison.Ordinal);
+        Assert.Equal(16, headers.BedrockInputTokens);
+        Assert.Equal(18, headers.BedrockOutputTokens);
+        Assert.Equal(4, headers.BedrockCacheReadTokens);
+        Assert.Null(headers.BedrockCacheWriteTokens);
+        Assert.Equal(0.000123, headers.LiteLlmCost);
+    }
+
+    [Fact]
+    public void From_GarbageValues_AreIgnored()
+    {
+        using var response = new HttpResponseMessage(System.Net.HttpStatusCode.OK);
+        response.Headers.TryAddWithoutValidation("X-Amzn-Bedrock-Input-Token-Count", "many");
+        response.Headers.TryAddWithoutValidation("x-litellm-response-cost", "NaN");
+
+        var headers = ProviderResponseHeaders.From(response);
+
+        Assert.Null(headers.BedrockInputTokens);
+        Assert.Null(headers.LiteLlmCost);
+        Assert.Null(headers.ContentType);
+    }
+}
+
+public class VertexAnthropicTests
+{
+    [Fact]
+    public void Fill_VertexRawPredict_ReadsAnthropicBodyWithPathModel()
+    {
+        var request = """{"anthropic_version":"vertex-2023-10-16","max_tokens":256,"messages":[{"role":"user","content":"Hello, world"}]}"""u8.ToArray();
+        var evt = new FixtureCall(ZespanProvider.Google, "https://us-east5-aiplatform.googleapis.com/v1/projects/p/locations/us-east5/publishers/anthropic/models/claude-sonnet-4-5@20250929:rawPredict")
+        {
+            Request = request,
+            Response = Fixtures.Bytes("anthropic-messages.json"),
+        }.Run();
+
+        Assert.Equal("google", evt.Provider);
+        Assert.Equal("claude-sonnet-4-5@20250929", evt.Model);
+        Assert.Equal("claude-sonnet-4-5-20250929", evt.ResponseModel);
+        EventAssert.Message(evt.CompletionMessage, "assistant", "Hi! My name is Claude.");
+        EventAssert.Tokens(evt, 2095, 503, 2598);
+        EventAssert.Cost((2095 * 3.0 + 503 * 15.0) / 1e6, evt.Cost);
+    }
+
+    [Fact]
+    public void Apply_VertexAnthropicOverride_RewritesPathModel()
+    {
+        var rules = new List<ModelOverride> { new() { From = "claude-sonnet-4-5@20250929", To = "claude-haiku-4-5@20251001" } };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "https://us-east5-aiplatform.googleapis.com/v1/projects/p/locations/us-east5/publishers/anthropic/models/claude-sonnet-4-5@20250929:streamRawPredict");
+        var endpoint = ProviderEndpoint.Detect(ZespanProvider.Google, request.RequestUri!);
+
+        var result = ModelOverrideRewriter.Apply(request, endpoint, default, rules);
+
+        Assert.True(result.Applied);
+        Assert.Equal("https://us-east5-aiplatform.googleapis.com/v1/projects/p/locations/us-east5/publishers/anthropic/models/claude-haiku-4-5@20251001:streamRawPredict", request.RequestUri!.ToString());
+    }
+}

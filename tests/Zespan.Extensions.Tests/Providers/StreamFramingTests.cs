@@ -9,8 +9,8 @@ internal sealed class CollectingHandler : IStreamEventHandler
 {
     public List<(string Type, string Data)> Events { get; } = [];
 
-    public void OnEvent(ReadOnlySpan<byte> eventType, ReadOnlySpan<byte> data) =>
-        Events.Add((Encoding.UTF8.GetString(eventType), Encoding.UTF8.GetString(data)));
+    public void OnEvent(ReadOnlySpan<byte> eventType, ReadOnlyMemory<byte> data) =>
+        Events.Add((Encoding.UTF8.GetString(eventType), Encoding.UTF8.GetString(data.Span)));
 }
 
 public class Crc32Tests

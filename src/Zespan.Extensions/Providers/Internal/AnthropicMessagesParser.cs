@@ -147,7 +147,7 @@ internal static class AnthropicMessagesParser
 
         public int Events { get; private set; }
 
-        public void OnEvent(ReadOnlySpan<byte> eventType, ReadOnlySpan<byte> data)
+        public void OnEvent(ReadOnlySpan<byte> eventType, ReadOnlyMemory<byte> data)
         {
             using var document = JsonHelpers.TryParse(data);
             if (document is null)

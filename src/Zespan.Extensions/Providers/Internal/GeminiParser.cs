@@ -106,7 +106,7 @@ internal static class GeminiParser
         private int? _prompt, _completion, _total;
         private ZespanError? _error;
 
-        public void OnEvent(ReadOnlySpan<byte> eventType, ReadOnlySpan<byte> data)
+        public void OnEvent(ReadOnlySpan<byte> eventType, ReadOnlyMemory<byte> data)
         {
             using var document = JsonHelpers.TryParse(data);
             if (document is not null)

@@ -120,7 +120,7 @@ internal sealed class JsonArrayStreamReader : IDisposable
         else
         {
             EventCount++;
-            _handler.OnEvent(default, _element.Span);
+            _handler.OnEvent(default, _element.Memory);
         }
 
         _element.Clear();

@@ -155,9 +155,9 @@ internal static class OpenAIChatParser
 
         public int Chunks { get; private set; }
 
-        public void OnEvent(ReadOnlySpan<byte> eventType, ReadOnlySpan<byte> data)
+        public void OnEvent(ReadOnlySpan<byte> eventType, ReadOnlyMemory<byte> data)
         {
-            if (data.SequenceEqual("[DONE]"u8))
+            if (data.Span.SequenceEqual("[DONE]"u8))
             {
                 return;
             }
@@ -203,6 +203,10 @@ internal static class OpenAIChatParser
                     else if (content.ValueKind == JsonValueKind.Array)
                     {
                         _text.Append(ContentText.FromOpenAIContent(content, ctx.Completion));
+                    }
+                    else if (delta.Str("refusal") is { Length: > 0 } refusal)
+                    {
+                        ctx.Completion.Append(_text, refusal);
                     }
 
                     if (delta.TryArray("tool_calls", out var calls))

@@ -153,7 +153,7 @@ internal static class OpenAIResponsesParser
         private string? _model;
         private ZespanError? _error;
 
-        public void OnEvent(ReadOnlySpan<byte> eventType, ReadOnlySpan<byte> data)
+        public void OnEvent(ReadOnlySpan<byte> eventType, ReadOnlyMemory<byte> data)
         {
             using var document = JsonHelpers.TryParse(data);
             if (document is null)

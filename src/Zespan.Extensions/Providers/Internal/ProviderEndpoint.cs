@@ -71,7 +71,7 @@ internal readonly record struct ProviderEndpoint(
             var model = Unescape(lastSegment[..verbStart]);
             var verb = lastSegment[(verbStart + 1)..];
             var altSse = HasAltSse(uri.Query);
-            var isModelsPath = path.Contains("models/", StringComparison.Ordinal);
+            var isModelsPath = path.Contains("models/", StringComparison.OrdinalIgnoreCase); // models/ and tunedModels/
             if (isModelsPath)
             {
                 if (verb.Equals("generateContent", StringComparison.Ordinal))

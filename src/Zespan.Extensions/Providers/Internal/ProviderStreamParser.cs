@@ -168,7 +168,7 @@ internal sealed class ProviderStreamParser : IDisposable
     {
         private readonly AnthropicMessagesParser.StreamAccumulator _inner = new(context);
 
-        public void OnEvent(ReadOnlySpan<byte> eventType, ReadOnlySpan<byte> data) => _inner.OnEvent(eventType, data);
+        public void OnEvent(ReadOnlySpan<byte> eventType, ReadOnlyMemory<byte> data) => _inner.OnEvent(eventType, data);
 
         public void Complete(ZespanEvent evt) => _inner.Complete(evt);
     }

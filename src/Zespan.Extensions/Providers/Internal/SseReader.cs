@@ -5,8 +5,8 @@ internal interface IStreamEventHandler
 {
     /// <summary>Handles one event.</summary>
     /// <param name="eventType">The SSE <c>event:</c> field (empty when there was none, and for JSON-array elements).</param>
-    /// <param name="data">The event's data (data lines joined with <c>\n</c>), or the element's JSON.</param>
-    void OnEvent(ReadOnlySpan<byte> eventType, ReadOnlySpan<byte> data);
+    /// <param name="data">The event's data (data lines joined with <c>\n</c>), or the element's JSON; valid only during the call.</param>
+    void OnEvent(ReadOnlySpan<byte> eventType, ReadOnlyMemory<byte> data);
 }
 
 /// <summary>
@@ -199,7 +199,7 @@ internal sealed class SseReader : IDisposable
         if (_hasData)
         {
             EventCount++;
-            _handler.OnEvent(_eventType.Span, _data.Span);
+            _handler.OnEvent(_eventType.Span, _data.Memory);
         }
 
         _hasData = false;
