@@ -351,4 +351,37 @@ public class PromptClientCacheTests
         Assert.Equal("one", prompt.Text);
         Assert.Equal(2, h.Backend.PromptGetCount("p"));
     }
+
+    [Fact]
+    public async Task Cache_EntriesReplacedOrCleared_LeaveNoStalenessTimerBehind()
+    {
+        await using var h = await PromptHarness.StartAsync();
+        h.Backend.SeedPrompt("p", "one", "production");
+        h.Backend.SeedPrompt("q", "one", "production");
+        await h.Client.GetAsync("p");
+        await h.Client.GetAsync("q");
+        Assert.Equal(2, h.Time.PendingTimers);
+
+        h.Time.Advance(Ttl);
+        await h.Client.GetAsync("p");
+        await h.Internal.WhenRefreshesCompleteAsync();
+        Assert.Equal(1, h.Time.PendingTimers);
+
+        h.Client.ClearCache();
+        Assert.Equal(0, h.Time.PendingTimers);
+    }
+
+    [Fact]
+    public async Task GetAsync_TtlBeyondTimerRange_CachesWithoutExpiring()
+    {
+        await using var h = await PromptHarness.StartAsync(o => o.PromptCacheTtl = TimeSpan.MaxValue);
+        h.Backend.SeedPrompt("p", "one", "production");
+
+        await h.Client.GetAsync("p");
+        h.Time.Advance(TimeSpan.FromDays(365));
+        await h.Client.GetAsync("p");
+        await h.Internal.WhenRefreshesCompleteAsync();
+
+        Assert.Equal(1, h.Backend.PromptGetCount("p"));
+    }
 }

@@ -21,14 +21,17 @@ namespace Zespan.Extensions.Prompts.Internal;
 /// <c>IMemoryCache</c>, so an app's size limit or eviction policy cannot affect it).
 /// </summary>
 /// <remarks>
-/// <para>A cache entry holds the completed <see cref="Task{TResult}"/> itself, so a hit returns it without allocating.</para>
+/// <para>
+/// A cache entry holds the completed <see cref="Task{TResult}"/> itself, so a hit returns it without allocating, and a
+/// one-shot <see cref="TimeProvider"/> timer that marks it stale after the TTL, so a hit reads a flag instead of the clock.
+/// </para>
 /// <para>
 /// Concurrent misses of one key share one fetch, started with no caller's token and no caller's execution context
 /// (bounded by the backend pipeline's timeout); each caller waits on it with its own token.
 /// </para>
 /// <para>
-/// A hit older than the TTL starts at most one background refresh per key. Success replaces the entry; a 404 evicts it;
-/// any other failure keeps it and delays the next attempt by min(TTL, 30 s).
+/// A hit on a stale entry starts at most one background refresh per key. Success replaces the entry; a 404 evicts it;
+/// any other failure keeps it and marks it fresh again for min(TTL, 30 s), the delay before the next attempt.
 /// </para>
 /// <para>
 /// Create and relabel invalidate every entry of the prompt's name. A generation counter stops a fetch that was in
@@ -46,8 +49,8 @@ internal sealed class PromptClient : IPromptClient, IDisposable
     private readonly IOptionsMonitor<ZespanOptions> _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly ConcurrentDictionary<PromptCacheKey, CacheEntry> _cache = new();
-    private readonly ConcurrentDictionary<PromptCacheKey, Task<Prompt>> _inflight = new();
+    private readonly ConcurrentDictionary<PromptCacheKey, CacheEntry> _cache = new(PromptCacheKey.Comparer);
+    private readonly ConcurrentDictionary<PromptCacheKey, Task<Prompt>> _inflight = new(PromptCacheKey.Comparer);
     private readonly ConcurrentDictionary<PromptCacheKey, Task> _refreshes = new();
     private readonly CancellationTokenSource _shutdown = new();
     private readonly IDisposable? _optionsSubscription;
@@ -64,7 +67,7 @@ internal sealed class PromptClient : IPromptClient, IDisposable
         _options = options;
         _time = timeProvider;
         _logger = loggerFactory.CreateLogger("Zespan");
-        _settings = Settings.From(options.CurrentValue, timeProvider.TimestampFrequency);
+        _settings = Settings.From(options.CurrentValue);
         _optionsSubscription = options.OnChange(OnOptionsChanged);
     }
 
@@ -168,7 +171,14 @@ internal sealed class PromptClient : IPromptClient, IDisposable
     public void ClearCache()
     {
         Interlocked.Increment(ref _generation);
-        _cache.Clear();
+        foreach (var pair in _cache)
+        {
+            if (_cache.TryRemove(pair))
+            {
+                pair.Value.Dispose();
+            }
+        }
+
         _inflight.Clear();
     }
 
@@ -177,6 +187,7 @@ internal sealed class PromptClient : IPromptClient, IDisposable
     {
         _optionsSubscription?.Dispose();
         _shutdown.Cancel();
+        ClearCache();
     }
 
     /// <summary>For tests: completes when every background refresh started so far has finished.</summary>
@@ -292,10 +303,9 @@ internal sealed class PromptClient : IPromptClient, IDisposable
 
     private Task<Prompt> GetCoreAsync(in PromptCacheKey key, Settings settings, CancellationToken cancellationToken)
     {
-        if (settings.TtlTicks > 0 && _cache.TryGetValue(key, out var entry))
+        if (settings.CacheEnabled && _cache.TryGetValue(key, out var entry))
         {
-            var now = _time.GetTimestamp();
-            if (now - entry.FetchedAt >= settings.TtlTicks && now >= Volatile.Read(ref entry.NextAttemptAt))
+            if (entry.IsStale)
             {
                 StartRefresh(key, entry);
             }
@@ -337,7 +347,7 @@ internal sealed class PromptClient : IPromptClient, IDisposable
         {
             var prompt = await FetchAsync(key, _shutdown.Token).ConfigureAwait(false);
             PromptsLog.Fetched(_logger, key.Name, key.Label, key.Version, prompt.Version);
-            Store(key, new CacheEntry(prompt, _time.GetTimestamp()), generation);
+            Store(key, prompt, generation);
             _inflight.TryRemove(new KeyValuePair<PromptCacheKey, Task<Prompt>>(key, completion.Task));
             completion.TrySetResult(prompt);
         }
@@ -378,10 +388,20 @@ internal sealed class PromptClient : IPromptClient, IDisposable
         try
         {
             var prompt = await FetchAsync(key, _shutdown.Token).ConfigureAwait(false);
-            var fresh = new CacheEntry(prompt, _time.GetTimestamp());
-            if (_cache.TryUpdate(key, fresh, entry) && Volatile.Read(ref _generation) != generation)
+            var fresh = new CacheEntry(prompt);
+            fresh.MarkFreshFor(_time, _settings.Ttl);
+            if (_cache.TryUpdate(key, fresh, entry))
             {
-                _cache.TryRemove(new KeyValuePair<PromptCacheKey, CacheEntry>(key, fresh));
+                entry.Dispose();
+                if (Volatile.Read(ref _generation) != generation && _cache.TryRemove(new KeyValuePair<PromptCacheKey, CacheEntry>(key, fresh)))
+                {
+                    fresh.Dispose();
+                }
+            }
+            else
+            {
+                // Evicted or replaced meanwhile: this result is not wanted.
+                fresh.Dispose();
             }
 
             PromptsLog.Refreshed(_logger, key.Name, key.Label, key.Version, prompt.Version);
@@ -391,6 +411,7 @@ internal sealed class PromptClient : IPromptClient, IDisposable
             // A removed label or prompt must not be served forever.
             if (_cache.TryRemove(new KeyValuePair<PromptCacheKey, CacheEntry>(key, entry)))
             {
+                entry.Dispose();
                 PromptsLog.Evicted(_logger, key.Name, key.Label, key.Version);
             }
         }
@@ -402,9 +423,8 @@ internal sealed class PromptClient : IPromptClient, IDisposable
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            var settings = _settings;
-            var delay = Math.Min(settings.TtlTicks, settings.MaxRetryTicks);
-            Volatile.Write(ref entry.NextAttemptAt, _time.GetTimestamp() + delay);
+            var ttl = _settings.Ttl;
+            entry.MarkFreshFor(_time, ttl < MaxRefreshRetryDelay ? ttl : MaxRefreshRetryDelay);
             PromptsLog.RefreshFailed(_logger, ex, key.Name, key.Label, key.Version, entry.Prompt.Version);
         }
         finally
@@ -415,19 +435,36 @@ internal sealed class PromptClient : IPromptClient, IDisposable
         }
     }
 
-    private void Store(PromptCacheKey key, CacheEntry entry, int generation)
+    private void Store(PromptCacheKey key, Prompt prompt, int generation)
     {
-        if (_settings.TtlTicks <= 0 || Volatile.Read(ref _generation) != generation)
+        var settings = _settings;
+        if (!settings.CacheEnabled || Volatile.Read(ref _generation) != generation)
         {
             return;
         }
 
-        _cache[key] = entry;
+        var entry = new CacheEntry(prompt);
+        entry.MarkFreshFor(_time, settings.Ttl);
+        while (true)
+        {
+            if (_cache.TryGetValue(key, out var old))
+            {
+                if (_cache.TryUpdate(key, entry, old))
+                {
+                    old.Dispose();
+                    break;
+                }
+            }
+            else if (_cache.TryAdd(key, entry))
+            {
+                break;
+            }
+        }
 
         // An invalidation between the check and the write bumped the generation: undo the write.
-        if (Volatile.Read(ref _generation) != generation)
+        if (Volatile.Read(ref _generation) != generation && _cache.TryRemove(new KeyValuePair<PromptCacheKey, CacheEntry>(key, entry)))
         {
-            _cache.TryRemove(new KeyValuePair<PromptCacheKey, CacheEntry>(key, entry));
+            entry.Dispose();
         }
     }
 
@@ -436,9 +473,9 @@ internal sealed class PromptClient : IPromptClient, IDisposable
         Interlocked.Increment(ref _generation);
         foreach (var pair in _cache)
         {
-            if (string.Equals(pair.Key.Name, name, StringComparison.Ordinal))
+            if (string.Equals(pair.Key.Name, name, StringComparison.Ordinal) && _cache.TryRemove(pair))
             {
-                _cache.TryRemove(pair);
+                pair.Value.Dispose();
             }
         }
 
@@ -654,9 +691,9 @@ internal sealed class PromptClient : IPromptClient, IDisposable
             return;
         }
 
-        var settings = Settings.From(options, _time.TimestampFrequency);
+        var settings = Settings.From(options);
         _settings = settings;
-        if (settings.TtlTicks <= 0)
+        if (!settings.CacheEnabled)
         {
             ClearCache();
         }
@@ -665,49 +702,77 @@ internal sealed class PromptClient : IPromptClient, IDisposable
     /// <summary>The option values the hot path reads, refreshed when the options change.</summary>
     private sealed class Settings
     {
-        private Settings(bool enabled, long ttlTicks, long maxRetryTicks)
+        private Settings(bool enabled, TimeSpan ttl)
         {
             Enabled = enabled;
-            TtlTicks = ttlTicks;
-            MaxRetryTicks = maxRetryTicks;
+            Ttl = ttl;
         }
 
         public bool Enabled { get; }
 
-        /// <summary>Gets the TTL in <see cref="TimeProvider"/> timestamp units; 0 disables caching.</summary>
-        public long TtlTicks { get; }
+        /// <summary>Gets how long a fetched prompt is fresh; zero or less disables caching.</summary>
+        public TimeSpan Ttl { get; }
 
-        /// <summary>Gets the longest wait after a failed refresh, in timestamp units.</summary>
-        public long MaxRetryTicks { get; }
+        public bool CacheEnabled => Ttl > TimeSpan.Zero;
 
-        public static Settings From(ZespanOptions options, long frequency) => new(
-            options.Enabled,
-            ToTimestamp(options.PromptCacheTtl, frequency),
-            ToTimestamp(MaxRefreshRetryDelay, frequency));
-
-        private static long ToTimestamp(TimeSpan span, long frequency)
-        {
-            if (span <= TimeSpan.Zero)
-            {
-                return 0;
-            }
-
-            var value = span.Ticks * (double)frequency / TimeSpan.TicksPerSecond;
-            return value >= long.MaxValue ? long.MaxValue : Math.Max(1, (long)value);
-        }
+        public static Settings From(ZespanOptions options) => new(options.Enabled, options.PromptCacheTtl);
     }
 
-    /// <summary>A cached prompt with the completed task handed out on a hit.</summary>
-    private sealed class CacheEntry(Prompt prompt, long fetchedAt)
+    /// <summary>A cached prompt, the completed task handed out on a hit, and the timer that marks it stale.</summary>
+    private sealed class CacheEntry(Prompt prompt) : IDisposable
     {
-        public readonly Prompt Prompt = prompt;
-        public readonly Task<Prompt> Task = System.Threading.Tasks.Task.FromResult(prompt);
-        public readonly long FetchedAt = fetchedAt;
+        /// <summary>The longest due time a timer accepts (about 49.7 days); a longer TTL never goes stale.</summary>
+        private static readonly TimeSpan MaxTimerDueTime = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
 
-        /// <summary>No refresh before this timestamp (set after a failed one).</summary>
-        public long NextAttemptAt;
+        private readonly object _gate = new();
+        private ITimer? _timer;
+        private volatile bool _stale;
+        private bool _disposed;
+
+        public Prompt Prompt { get; } = prompt;
+
+        public Task<Prompt> Task { get; } = System.Threading.Tasks.Task.FromResult(prompt);
+
+        /// <summary>Gets a value indicating whether the fresh period has passed.</summary>
+        public bool IsStale => _stale;
 
         /// <summary>1 while a refresh runs.</summary>
         public int Refreshing;
+
+        /// <summary>Marks the entry fresh until <paramref name="period"/> has passed on <paramref name="time"/>.</summary>
+        public void MarkFreshFor(TimeProvider time, TimeSpan period)
+        {
+            lock (_gate)
+            {
+                if (_disposed)
+                {
+                    return;
+                }
+
+                _stale = false;
+                if (period > MaxTimerDueTime)
+                {
+                    _timer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+                }
+                else if (_timer is null)
+                {
+                    _timer = time.CreateTimer(static s => ((CacheEntry)s!)._stale = true, this, period, Timeout.InfiniteTimeSpan);
+                }
+                else
+                {
+                    _timer.Change(period, Timeout.InfiniteTimeSpan);
+                }
+            }
+        }
+
+        public void Dispose()
+        {
+            lock (_gate)
+            {
+                _disposed = true;
+                _timer?.Dispose();
+                _timer = null;
+            }
+        }
     }
 }

@@ -10,6 +10,9 @@ namespace Zespan.Extensions.Prompts.Internal;
 /// </summary>
 internal static class PromptCompiler
 {
+    private const int StackTemplateLength = 768;
+    private const int StackBufferLength = 1024;
+
     public static string CompileText(Prompt prompt, IReadOnlyDictionary<string, object?> variables)
     {
         ArgumentNullException.ThrowIfNull(prompt);
@@ -73,7 +76,10 @@ internal static class PromptCompiler
             hasSpanLookup = dictionary.TryGetAlternateLookup(out lookup);
         }
 
-        var builder = new DefaultInterpolatedStringHandler(template.Length, variables.Count, CultureInfo.InvariantCulture);
+        // Templates of common size build on the stack; longer ones (or long values) grow into pooled arrays.
+        var builder = template.Length <= StackTemplateLength
+            ? new DefaultInterpolatedStringHandler(template.Length, variables.Count, CultureInfo.InvariantCulture, stackalloc char[StackBufferLength])
+            : new DefaultInterpolatedStringHandler(template.Length, variables.Count, CultureInfo.InvariantCulture);
         var copied = 0;
         while (start >= 0)
         {
