@@ -141,11 +141,6 @@ public sealed class AgentContext : IDisposable
     {
         ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(tool);
-        if (_tracer is null)
-        {
-            return tool();
-        }
-
         return Core(name, arguments, tool);
 
         async Task<T> Core(string name, object? arguments, Func<Task<T>> tool)
@@ -177,11 +172,6 @@ public sealed class AgentContext : IDisposable
     {
         ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(tool);
-        if (_tracer is null)
-        {
-            return tool();
-        }
-
         return Core(name, arguments, tool);
 
         async Task Core(string name, object? arguments, Func<Task> tool)
@@ -255,11 +245,6 @@ public sealed class AgentContext : IDisposable
         ArgumentNullException.ThrowIfNull(tool);
         ArgumentNullException.ThrowIfNull(argumentsTypeInfo);
         ArgumentNullException.ThrowIfNull(resultTypeInfo);
-        if (_tracer is null)
-        {
-            return tool(arguments);
-        }
-
         return Core(name, arguments, tool, argumentsTypeInfo, resultTypeInfo);
 
         async Task<TResult> Core(string name, TArguments arguments, Func<TArguments, Task<TResult>> tool, JsonTypeInfo<TArguments> argumentsTypeInfo, JsonTypeInfo<TResult> resultTypeInfo)

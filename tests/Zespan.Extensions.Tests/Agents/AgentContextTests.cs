@@ -163,6 +163,9 @@ public class AgentContextTests
             }));
             Assert.Same(thrown, caught);
             await agent.TraceToolAsync("void_async", null, () => Task.CompletedTask);
+            Task<int>? faulted = null;
+            Assert.Null(Record.Exception(() => { faulted = agent.TraceToolAsync<int>("sync_throw", null, () => throw thrown); }));
+            Assert.Same(thrown, await Assert.ThrowsAsync<TimeoutException>(() => faulted!));
             using (harness.Tracer.StartSpan("after"))
             {
             }
@@ -175,6 +178,7 @@ public class AgentContextTests
         Assert.Equal(search.SpanId, harness.Single("in-async-tool").ParentSpanId);
         Assert.Equal(500, harness.Single("fail").StatusCode);
         Assert.Equal(200, harness.Single("void_async").StatusCode);
+        Assert.Equal(500, harness.Single("sync_throw").StatusCode);
         Assert.Equal(agentEvent.SpanId, harness.Single("after").ParentSpanId);
     }
 

@@ -72,6 +72,9 @@ public class DisabledTracingTests
         Assert.Equal(3, agent.TraceTool("add", new { a = 1, b = 2 }, () => 3));
         Assert.Equal("x", await agent.TraceToolAsync("async", null, () => Task.FromResult("x")));
         Assert.Same(thrown, Assert.Throws<InvalidOperationException>(() => agent.TraceTool<int>("bad", null, () => throw thrown)));
+        Task<int>? faulted = null;
+        Assert.Null(Record.Exception(() => { faulted = agent.TraceToolAsync<int>("sync-throw", null, () => throw thrown); }));
+        Assert.Same(thrown, await Assert.ThrowsAsync<InvalidOperationException>(() => faulted!));
         agent.LogPlan(["a"]);
         agent.DelegateTo("other", "because");
 
