@@ -95,11 +95,11 @@ public partial class ExportWireFormatTests
 
             // Control: an ordinary HttpClient call to the same server is seen and propagated.
             using var appClient = new HttpClient();
-            using var control = await appClient.GetAsync(new Uri(h.Backend.BaseUrl, "v1/config?environment=test"));
+            using var control = await appClient.GetAsync(new Uri(h.Backend.BaseUrl, "v1/control"));
         }
 
         Assert.Equal(2, h.Ingests.Count);
-        Assert.NotNull(Assert.Single(h.Backend.RequestsTo("/v1/config")).Header("traceparent"));
+        Assert.NotNull(Assert.Single(h.Backend.RequestsTo("/v1/control")).Header("traceparent"));
         Assert.All(h.Ingests, r =>
         {
             Assert.Null(r.Header("traceparent"));
@@ -111,7 +111,7 @@ public partial class ExportWireFormatTests
             // Only the control request shows up.
             var toBackend = seen.Where(a => (a.GetTagItem("url.full") as string)?.Contains($":{port}/", StringComparison.Ordinal) == true).ToArray();
             var only = Assert.Single(toBackend);
-            Assert.Contains("/v1/config", (string)only.GetTagItem("url.full")!, StringComparison.Ordinal);
+            Assert.Contains("/v1/control", (string)only.GetTagItem("url.full")!, StringComparison.Ordinal);
         }
     }
 

@@ -19,7 +19,7 @@ public sealed class GuardrailClientTests : IAsyncLifetime
             o.ApiKey = FakeZespanBackend.ValidApiKey;
             o.BaseUrl = _backend.BaseUrl;
             o.Environment = "staging";
-            o.GuardrailTimeout = TimeSpan.FromMilliseconds(300);
+            o.GuardrailTimeout = TimeSpan.FromSeconds(3);
         });
         _services = services.BuildServiceProvider();
     }
