@@ -47,7 +47,7 @@ public class ZespanOtlpExporterServiceTests
             LogType = LogTypes.Generation,
             Name = "openai.chat.completions",
             Provider = "openai",
-            Model = "gpt-4o-mini",
+            Model = "otlp-test-model-7",
             PromptTokens = 12,
             CompletionTokens = 5,
             Environment = "test",
@@ -65,7 +65,7 @@ public class ZespanOtlpExporterServiceTests
         Assert.NotEmpty(exports);
         Assert.All(exports, r => Assert.Equal("application/x-protobuf", r.Header("Content-Type")));
         Assert.All(exports, r => Assert.Equal("llm-platform", r.Header("x-team")));
-        var request = Assert.Single(exports, r => Encoding.UTF8.GetString(r.Body).Contains("chat gpt-4o-mini", StringComparison.Ordinal));
+        var request = Assert.Single(exports, r => Encoding.UTF8.GetString(r.Body).Contains("chat otlp-test-model-7", StringComparison.Ordinal));
         var body = Encoding.UTF8.GetString(request.Body);
         Assert.Contains(GenAiTelemetry.RequestModel, body, StringComparison.Ordinal);
         Assert.Contains(GenAiTelemetry.InputTokens, body, StringComparison.Ordinal);
