@@ -14,4 +14,7 @@ internal sealed partial class ZespanEvent
 
     /// <summary>Gets or sets a value indicating whether the GenAI metrics of this call were already recorded (on the caller's path, with its activity).</summary>
     internal bool MetricsRecorded { get; set; }
+
+    /// <summary>Gets or sets the activity mirroring this span while it is open (only when something listens).</summary>
+    internal System.Diagnostics.Activity? Activity { get; set; }
 }

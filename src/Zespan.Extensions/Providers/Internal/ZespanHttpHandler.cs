@@ -135,7 +135,11 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
         ZespanEvent? evt = null;
         if (middlewareEvent is null)
         {
-            services.Tracer.TryStartEvent(LogTypes.Generation, providerWire, out evt);
+            if (services.Tracer.TryStartEvent(LogTypes.Generation, providerWire, out evt))
+            {
+                // The version whose rules this call was sent under (the override above read the same snapshot).
+                evt.ConfigVersion = options.RemoteConfigVersion;
+            }
         }
 
         Activity? activity = null;
@@ -166,6 +170,22 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
             {
                 await PreCheckAsync(request, endpoint, pre, providerWire, evt, async, cancellationToken).ConfigureAwait(false);
             }
+        }
+        catch (GuardrailBlockedException blocked) when (evt is not null)
+        {
+            // No request was sent: the generation is recorded with the block as its error and no status.
+            var notSent = new ProviderExchange
+            {
+                Endpoint = endpoint,
+                Context = context,
+                ProviderLabel = label,
+                Request = requestCapture,
+                RequestedModel = requestedModel,
+                OverriddenModel = overriddenModel,
+                TimeProvider = services.TimeProvider,
+            };
+            Finish(evt, null, activity, notSent, blocked);
+            throw;
         }
         catch
         {
@@ -207,6 +227,25 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
             try
             {
                 await PostCheckAsync(response, endpoint, post, providerWire, request, evt, async, cancellationToken).ConfigureAwait(false);
+            }
+            catch (GuardrailBlockedException blocked) when (evt is not null)
+            {
+                var status = (int)response.StatusCode;
+                response.Dispose();
+                var withheld = new ProviderExchange
+                {
+                    Endpoint = endpoint,
+                    Context = context,
+                    ProviderLabel = label,
+                    Request = requestCapture,
+                    StatusCode = status,
+                    RequestedModel = requestedModel,
+                    OverriddenModel = overriddenModel,
+                    StartTimestamp = startTimestamp,
+                    TimeProvider = services.TimeProvider,
+                };
+                Finish(evt, null, activity, withheld, blocked);
+                throw;
             }
             catch
             {
@@ -276,7 +315,13 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
                 return;
             }
 
-            if (exception is not null)
+            if (exception is GuardrailBlockedException blocked)
+            {
+                evt.Error = new ZespanError("guardrail_blocked", blocked.Message);
+                evt.FinishReason = "content_filter";
+                evt.StatusCode = exchange.StatusCode;
+            }
+            else if (exception is not null)
             {
                 evt.Error = ZespanTracer.ErrorFrom(exception);
                 evt.StatusCode = 0;

@@ -7,13 +7,24 @@ namespace Zespan.Extensions.Tracing.Internal;
 /// </summary>
 internal sealed class TracerSettings
 {
-    private TracerSettings(bool recording, double sampleRate, string environment, bool storePrompts)
+    private readonly ZespanOptions _options;
+    private Redaction.Internal.RedactionKeySet? _redactionKeys;
+
+    private TracerSettings(ZespanOptions options, bool recording, double sampleRate, string environment, bool storePrompts)
     {
+        _options = options;
         Recording = recording;
         SampleRate = sampleRate;
         Environment = environment;
         StorePrompts = storePrompts;
+        ConfigVersion = options.RemoteConfigVersion;
     }
+
+    /// <summary>Gets the remote configuration version in force (<c>config_version</c> of events started now).</summary>
+    public long? ConfigVersion { get; }
+
+    /// <summary>Gets the redaction keys, built on first use (an activity carrying content is redacted on the caller's thread).</summary>
+    public Redaction.Internal.RedactionKeySet RedactionKeys => _redactionKeys ??= Redaction.Internal.RedactionKeySet.Create(_options);
 
     /// <summary>Gets a value indicating whether anything is recorded (<c>Enabled</c> and not <c>DisableTracing</c>).</summary>
     public bool Recording { get; }
@@ -31,6 +42,7 @@ internal sealed class TracerSettings
         var rate = options.SampleRate;
         rate = double.IsNaN(rate) ? 0 : Math.Clamp(rate, 0, 1);
         return new TracerSettings(
+            options,
             options.Enabled && !options.DisableTracing,
             rate,
             string.IsNullOrEmpty(options.Environment) ? "production" : options.Environment,

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Zespan.Extensions.Context.Internal;
+using Zespan.Extensions.Diagnostics.Internal;
 using Zespan.Extensions.Export.Internal;
 
 namespace Zespan.Extensions.Tracing.Internal;
@@ -97,6 +98,11 @@ internal sealed class ZespanTracer : IZespanTracer, IDisposable
             item.EndTime = now;
             item.StartTime = now - latency;
             item.Latency = latency.TotalSeconds;
+            if (ZespanDiagnostics.ActivitySource.HasListeners())
+            {
+                ZespanActivities.Stop(item, _settings);
+            }
+
             _queue.TryEnqueue(item);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
@@ -187,6 +193,11 @@ internal sealed class ZespanTracer : IZespanTracer, IDisposable
             var elapsed = GetElapsed(item);
             item.EndTime = item.StartTime + elapsed;
             item.Latency = elapsed.TotalSeconds;
+            if (item.Activity is not null || (item.PendingExchange is null && !item.MetricsRecorded && Diagnostics.Internal.ZespanDiagnostics.ActivitySource.HasListeners()))
+            {
+                ZespanActivities.Stop(item, _settings);
+            }
+
             _queue.TryEnqueue(item);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
@@ -272,6 +283,11 @@ internal sealed class ZespanTracer : IZespanTracer, IDisposable
                 item = NewEvent(settings, logType ?? LogTypes.Workflow, name, traceId, parentId);
             }
 
+            if (Diagnostics.Internal.ZespanDiagnostics.ActivitySource.HasListeners())
+            {
+                ZespanActivities.Start(item, ActivityKind.Internal);
+            }
+
             return Enter(new ZespanSpan(this, item, ambient));
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
@@ -325,6 +341,7 @@ internal sealed class ZespanTracer : IZespanTracer, IDisposable
             LogType = logType,
             Name = name,
             Environment = settings.Environment,
+            ConfigVersion = settings.ConfigVersion,
             StartTime = _timeProvider.GetUtcNow(),
             StartTimestamp = _timeProvider.GetTimestamp(),
         };
