@@ -50,7 +50,9 @@ public class LogGenerationTests
         Assert.True(item.Stream);
         Assert.Equal("stop", item.FinishReason);
         Assert.Equal(200, item.StatusCode);
-        Assert.Null(item.Cost);
+
+        // No cost given: estimated from the built-in price table (gpt-4o-mini: $0.15 in, $0.60 out per million).
+        Assert.Equal(0.000027, item.Cost!.Value, 9);
     }
 
     [Fact]

@@ -10,6 +10,7 @@ internal static class ProvidersServiceCollectionExtensions
     public static IServiceCollection AddZespanProviders(this IServiceCollection services)
     {
         services.TryAddSingleton<ZespanHandlerServices>();
+        services.TryAddSingleton<Tracing.Internal.IZespanCostEstimator, PriceTableCostEstimator>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IZespanEventProcessor, ProviderExchangeProcessor>());
         return services;
     }

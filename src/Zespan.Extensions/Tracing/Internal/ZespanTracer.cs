@@ -317,6 +317,13 @@ internal sealed class ZespanTracer : IZespanTracer, IDisposable
     private static void GetRootIds(out RawTraceId traceId, out ulong parentId)
     {
         var activity = Activity.Current;
+
+        // An activity stopped in another flow (a span disposed out of order or elsewhere) is no parent.
+        while (activity is not null && activity.IsStopped)
+        {
+            activity = activity.Parent;
+        }
+
         if (activity is not null && activity.IdFormat == ActivityIdFormat.W3C)
         {
             traceId = RawIds.From(activity.TraceId);
