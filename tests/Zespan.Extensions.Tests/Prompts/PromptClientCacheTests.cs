@@ -52,7 +52,9 @@ public class PromptClientCacheTests
     [Theory]
     [InlineData("")]
     [InlineData("  ")]
-    public async Task GetAsync_EmptyName_ThrowsArgumentException(string name)
+    [InlineData(".")]
+    [InlineData("..")]
+    public async Task GetAsync_NameThatCannotBeAddressed_ThrowsArgumentException(string name)
     {
         await using var h = await PromptHarness.StartAsync();
 

@@ -387,6 +387,24 @@ public class PromptClientCrudTests
     }
 
     [Theory]
+    [InlineData(null, """[{"role":"user","content":"hi"}]""", PromptType.Chat)]
+    [InlineData("future-kind", """[{"role":"user","content":"hi"}]""", PromptType.Chat)]
+    [InlineData(null, "\"hi\"", PromptType.Text)]
+    [InlineData("text", "\"hi\"", PromptType.Text)]
+    public async Task GetAsync_TypeMissingOrUnknown_DecidedByPromptShape(string? type, string promptJson, PromptType expected)
+    {
+        await using var h = await PromptHarness.StartAsync();
+        var typeJson = type is null ? string.Empty : "\"type\":\"" + type + "\",";
+        h.Backend.Enqueue("/v1/prompts/p", new CannedResponse(200, "{\"name\":\"p\",\"version\":1," + typeJson + "\"prompt\":" + promptJson + "}"));
+
+        var prompt = await h.Client.GetAsync("p");
+
+        Assert.Equal(expected, prompt.PromptType);
+        Assert.Equal(expected == PromptType.Chat ? null : "hi", prompt.Text);
+        Assert.Equal(expected == PromptType.Chat ? 1 : null, prompt.Messages?.Count);
+    }
+
+    [Theory]
     [InlineData("not json")]
     [InlineData("""{"name":"p","version":1,"type":"chat","prompt":[{"role":"user","content":[{"type":"text"}]}]}""")]
     [InlineData("""{"name":"p","version":1,"type":"text","prompt":42}""")]

@@ -1,5 +1,7 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Zespan.Extensions.Prompts.Internal;
+using Zespan.Testing;
 
 namespace Zespan.Extensions.Tests.Prompts;
 
@@ -83,5 +85,38 @@ public class PromptMetadataTests
             await refreshes;
             gate.Release();
         }
+    }
+}
+
+public class PromptClientOptionsTests
+{
+    [Fact]
+    public async Task PromptCacheTtl_ReloadedToZero_EmptiesCacheAndStopsCaching()
+    {
+        await using var backend = await FakeZespanBackend.StartAsync();
+        backend.SeedPrompt("p", "one", "production");
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Zespan:ApiKey"] = FakeZespanBackend.ValidApiKey,
+                ["Zespan:BaseUrl"] = backend.BaseUrl.ToString(),
+            })
+            .Build();
+        var services = new ServiceCollection();
+        services.AddSingleton<TimeProvider>(new ManualTimeProvider());
+        services.AddZespan(configuration.GetSection("Zespan"));
+        await using var provider = services.BuildServiceProvider();
+        var client = (PromptClient)provider.GetRequiredService<IPromptClient>();
+        await client.GetAsync("p");
+        await client.GetAsync("p");
+        Assert.Equal(1, backend.PromptGetCount("p"));
+
+        configuration["Zespan:PromptCacheTtl"] = "00:00:00";
+        configuration.Reload();
+        await client.GetAsync("p");
+        await client.GetAsync("p");
+
+        Assert.Equal(0, client.CachedCount);
+        Assert.Equal(3, backend.PromptGetCount("p"));
     }
 }

@@ -136,7 +136,7 @@ internal sealed class PromptClient : IPromptClient, IDisposable
     /// <inheritdoc/>
     public Task<Prompt> UpdateLabelsAsync(string name, int version, IEnumerable<string> labels, CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ValidateName(name, nameof(name));
         ArgumentOutOfRangeException.ThrowIfLessThan(version, 1);
         ArgumentNullException.ThrowIfNull(labels);
         var list = new List<string>();
@@ -196,9 +196,19 @@ internal sealed class PromptClient : IPromptClient, IDisposable
     /// <summary>For tests: the number of cached entries.</summary>
     internal int CachedCount => _cache.Count;
 
+    private static void ValidateName(string name, string paramName)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name, paramName);
+        if (name is "." or "..")
+        {
+            // A URL path resolves these segments away (even percent-encoded), so no request could name the prompt.
+            throw new ArgumentException("A prompt name cannot be '.' or '..'.", paramName);
+        }
+    }
+
     private static PromptCacheKey CreateKey(string name, string? label, int? version)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ValidateName(name, nameof(name));
         if (version is { } v)
         {
             if (label is not null)
@@ -223,9 +233,9 @@ internal sealed class PromptClient : IPromptClient, IDisposable
     private static CreatePromptBody BuildCreateBody(CreatePromptRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (string.IsNullOrWhiteSpace(request.Name))
+        if (string.IsNullOrWhiteSpace(request.Name) || request.Name is "." or "..")
         {
-            throw new ArgumentException("CreatePromptRequest.Name is required.", nameof(request));
+            throw new ArgumentException("CreatePromptRequest.Name is required, and cannot be '.' or '..'.", nameof(request));
         }
 
         PromptContent content;

@@ -44,8 +44,9 @@ internal sealed class PromptDto
     /// <summary>Maps the wire object to the public type; <paramref name="requestedName"/> fills a missing name.</summary>
     public Prompt ToPrompt(string? requestedName)
     {
+        // The type decides; without a known one, the shape of "prompt" does.
         var isChat = string.Equals(Type, "chat", StringComparison.OrdinalIgnoreCase)
-            || (Type is null && Prompt.Messages is not null);
+            || (!string.Equals(Type, "text", StringComparison.OrdinalIgnoreCase) && Prompt.Messages is not null);
         return new Prompt
         {
             Name = Name ?? requestedName ?? string.Empty,
