@@ -61,9 +61,14 @@ public static class ZespanServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<ZespanOptions>, ZespanOptionsPostConfigure>());
         services.TryAddSingleton(TimeProvider.System);
         services.AddLogging();
-        services.TryAddSingleton(static sp => new ZespanBackendClient(
-            sp.GetRequiredService<IOptionsMonitor<ZespanOptions>>(),
-            sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(static sp =>
+        {
+            var stats = sp.GetService<ExportStatistics>();
+            return new ZespanBackendClient(
+                sp.GetRequiredService<IOptionsMonitor<ZespanOptions>>(),
+                sp.GetRequiredService<TimeProvider>(),
+                stats is null ? null : stats.RecordAttemptFailed);
+        });
 
         services.AddZespanRemoteConfig();
         services.AddZespanExport();

@@ -29,15 +29,21 @@ internal sealed class ZespanBackendClient : IDisposable
     {
     }
 
+    /// <summary>Creates the client; <paramref name="onIngestRetry"/> is told when an ingest attempt failed and is retried.</summary>
+    public ZespanBackendClient(IOptionsMonitor<ZespanOptions> options, TimeProvider timeProvider, Action? onIngestRetry)
+        : this(options, timeProvider, CreateHandler(), onIngestRetry)
+    {
+    }
+
     /// <summary>For tests: a custom innermost handler.</summary>
-    internal ZespanBackendClient(IOptionsMonitor<ZespanOptions> options, TimeProvider timeProvider, HttpMessageHandler handler)
+    internal ZespanBackendClient(IOptionsMonitor<ZespanOptions> options, TimeProvider timeProvider, HttpMessageHandler handler, Action? onIngestRetry = null)
     {
         _options = options;
         _timeProvider = timeProvider;
         _http = new HttpClient(handler, disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
         var current = options.CurrentValue;
         _pipelines = new ResiliencePipeline<HttpResponseMessage>[4];
-        _pipelines[(int)ZespanBackendEndpoint.Ingest] = BuildPipeline(retries: 3, current.RequestTimeout, timeProvider);
+        _pipelines[(int)ZespanBackendEndpoint.Ingest] = BuildPipeline(retries: 3, current.RequestTimeout, timeProvider, onIngestRetry);
         _pipelines[(int)ZespanBackendEndpoint.Config] = BuildPipeline(retries: 0, current.RequestTimeout, timeProvider);
         _pipelines[(int)ZespanBackendEndpoint.Prompts] = BuildPipeline(retries: 2, current.RequestTimeout, timeProvider);
         _pipelines[(int)ZespanBackendEndpoint.Guardrails] = BuildPipeline(retries: 0, current.GuardrailTimeout, timeProvider);
@@ -179,7 +185,7 @@ internal sealed class ZespanBackendClient : IDisposable
         return delay > MaxRetryAfter ? MaxRetryAfter : delay;
     }
 
-    private static ResiliencePipeline<HttpResponseMessage> BuildPipeline(int retries, TimeSpan attemptTimeout, TimeProvider timeProvider)
+    private static ResiliencePipeline<HttpResponseMessage> BuildPipeline(int retries, TimeSpan attemptTimeout, TimeProvider timeProvider, Action? onRetry = null)
     {
         var builder = new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = timeProvider };
         if (retries > 0)
@@ -193,6 +199,11 @@ internal sealed class ZespanBackendClient : IDisposable
                 MaxDelay = MaxRetryAfter,
                 ShouldHandle = static args => ValueTask.FromResult(IsTransient(args.Outcome)),
                 DelayGenerator = args => ValueTask.FromResult(GetRetryAfter(args.Outcome.Result, timeProvider.GetUtcNow())),
+                OnRetry = _ =>
+                {
+                    onRetry?.Invoke();
+                    return ValueTask.CompletedTask;
+                },
             });
         }
 

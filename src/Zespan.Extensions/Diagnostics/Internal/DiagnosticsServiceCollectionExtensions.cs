@@ -10,6 +10,9 @@ internal static class DiagnosticsServiceCollectionExtensions
     public static IServiceCollection AddZespanDiagnostics(this IServiceCollection services)
     {
         services.TryAddSingleton<ZespanOtlpExporterService>();
+        services.TryAddSingleton(static sp => new ZespanPipelineMetrics(
+            sp.GetRequiredService<Export.Internal.ExportStatistics>(),
+            sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ZespanOtlpExporterService>(
             static sp => sp.GetRequiredService<ZespanOtlpExporterService>()));
         return services;

@@ -22,8 +22,12 @@ internal sealed partial class ZespanOtlpExporterService : IHostedService, IDispo
     private readonly ILogger _logger;
     private TracerProvider? _provider;
 
-    public ZespanOtlpExporterService(IOptionsMonitor<ZespanOptions> options, ILoggerFactory loggerFactory)
+    /// <param name="options">The options.</param>
+    /// <param name="loggerFactory">The logger factory.</param>
+    /// <param name="metrics">The pipeline's observable instruments, created with the host's start.</param>
+    public ZespanOtlpExporterService(IOptionsMonitor<ZespanOptions> options, ILoggerFactory loggerFactory, ZespanPipelineMetrics metrics)
     {
+        _ = metrics;
         _options = options;
         _logger = loggerFactory.CreateLogger(ZespanDiagnostics.Name);
     }

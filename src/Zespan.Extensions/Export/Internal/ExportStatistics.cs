@@ -82,7 +82,19 @@ internal sealed class ExportStatistics
 
     internal void RecordDroppedRejected(int count) => Interlocked.Add(ref _droppedRejected, count);
 
-    internal void RecordExportFailure() => Interlocked.Increment(ref _exportFailures);
+    internal void RecordExportFailure()
+    {
+        Interlocked.Increment(ref _exportFailures);
+        Volatile.Write(ref _failing, 1);
+    }
+
+    private int _failing;
+
+    /// <summary>An attempt failed and is being retried: exports are failing until a batch is accepted.</summary>
+    internal void RecordAttemptFailed() => Volatile.Write(ref _failing, 1);
+
+    /// <summary>Gets a value indicating whether the last export attempt failed (cleared by the next accepted batch).</summary>
+    public bool Failing => Volatile.Read(ref _failing) != 0;
 
     internal void RecordRetries(int count)
     {
@@ -99,5 +111,6 @@ internal sealed class ExportStatistics
         Interlocked.Add(ref _exported, count);
         Interlocked.Increment(ref _batchesExported);
         Interlocked.Exchange(ref _lastSuccessUtcTicks, now.UtcTicks);
+        Volatile.Write(ref _failing, 0);
     }
 }

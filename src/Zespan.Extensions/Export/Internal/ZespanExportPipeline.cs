@@ -797,7 +797,15 @@ internal sealed class ZespanExportPipeline : IZespanEventQueue, IZespanClient, I
         var count = to - from;
         var dropped = Interlocked.Read(ref _droppedSinceLast);
         var body = _writer.BuildBody(from, to, Guid.NewGuid(), _time.GetUtcNow(), dropped);
+        var exportStarted = _time.GetTimestamp();
         var result = await _exporter.SendAsync(body, async, token).ConfigureAwait(false);
+        if (Diagnostics.Internal.ZespanDiagnostics.ExportDuration.Enabled)
+        {
+            Diagnostics.Internal.ZespanDiagnostics.ExportDuration.Record(
+                _time.GetElapsedTime(exportStarted).TotalSeconds,
+                new KeyValuePair<string, object?>("zespan.export.outcome", result.Outcome.ToString().ToLowerInvariant()));
+        }
+
         _stats.RecordRetries(body.Attempts - 1);
 
         switch (result.Outcome)
