@@ -174,16 +174,7 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
         catch (GuardrailBlockedException blocked) when (evt is not null)
         {
             // No request was sent: the generation is recorded with the block as its error and no status.
-            var notSent = new ProviderExchange
-            {
-                Endpoint = endpoint,
-                Context = context,
-                ProviderLabel = label,
-                Request = requestCapture,
-                RequestedModel = requestedModel,
-                OverriddenModel = overriddenModel,
-                TimeProvider = services.TimeProvider,
-            };
+            var notSent = Template(endpoint, context, label, requestCapture, requestedModel, overriddenModel, startTimestamp: 0).Build(services.TimeProvider, null, null, null);
             Finish(evt, null, activity, notSent, blocked);
             throw;
         }
@@ -205,18 +196,7 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
         }
         catch (Exception ex)
         {
-            var failed = new ProviderExchange
-            {
-                Endpoint = endpoint,
-                Context = context,
-                ProviderLabel = label,
-                Request = requestCapture,
-                RequestedModel = requestedModel,
-                OverriddenModel = overriddenModel,
-                StartTimestamp = startTimestamp,
-                TimeProvider = services.TimeProvider,
-                Exception = ex,
-            };
+            var failed = Template(endpoint, context, label, requestCapture, requestedModel, overriddenModel, startTimestamp).Build(services.TimeProvider, null, null, ex);
             Finish(evt, middlewareEvent, activity, failed, ex);
             throw;
         }
@@ -232,18 +212,7 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
             {
                 var status = (int)response.StatusCode;
                 response.Dispose();
-                var withheld = new ProviderExchange
-                {
-                    Endpoint = endpoint,
-                    Context = context,
-                    ProviderLabel = label,
-                    Request = requestCapture,
-                    StatusCode = status,
-                    RequestedModel = requestedModel,
-                    OverriddenModel = overriddenModel,
-                    StartTimestamp = startTimestamp,
-                    TimeProvider = services.TimeProvider,
-                };
+                var withheld = (Template(endpoint, context, label, requestCapture, requestedModel, overriddenModel, startTimestamp) with { StatusCode = status }).Build(services.TimeProvider, null, null, null);
                 Finish(evt, null, activity, withheld, blocked);
                 throw;
             }
@@ -257,8 +226,11 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
         }
 
         // 6. Capture the response as it passes to the caller.
-        var exchangeTemplate = new ExchangeTemplate(endpoint, context, label, requestCapture, (int)response.StatusCode,
-            ProviderResponseHeaders.From(response), requestedModel, overriddenModel, startTimestamp);
+        var exchangeTemplate = Template(endpoint, context, label, requestCapture, requestedModel, overriddenModel, startTimestamp) with
+        {
+            StatusCode = (int)response.StatusCode,
+            Headers = ProviderResponseHeaders.From(response),
+        };
         if (!capture)
         {
             return response;
@@ -636,7 +608,10 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
         return target;
     }
 
-    /// <summary>What is known of the call when its response headers arrive.</summary>
+    private static ExchangeTemplate Template(ProviderEndpoint endpoint, ParseContext context, string? label, CaptureBuffer? request, string? requestedModel, string? overriddenModel, long startTimestamp) =>
+        new(endpoint, context, label, request, 0, default, requestedModel, overriddenModel, startTimestamp);
+
+    /// <summary>What is known of the call (its response status and headers once they arrive).</summary>
     private sealed record ExchangeTemplate(
         ProviderEndpoint Endpoint,
         ParseContext Context,
