@@ -166,9 +166,15 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
             }
 
             // 3. Pre-check of the prompt: when blocked, the provider receives nothing.
-            if (guard is { Pre: true } pre)
+            if (guard is { Pre: true } pre
+                && await PreCheckAsync(request, endpoint, pre, providerWire, evt, async, cancellationToken).ConfigureAwait(false)
+                && requestCapture is not null)
             {
-                await PreCheckAsync(request, endpoint, pre, providerWire, evt, async, cancellationToken).ConfigureAwait(false);
+                // A redact verdict rewrote the prompt: record what was sent, never the text the policy removed.
+                requestCapture.Dispose();
+                requestCapture = async
+                    ? await RequestBodyCapture.CaptureAsync(request, options.MaxEventBytes, cancellationToken).ConfigureAwait(false)
+                    : RequestBodyCapture.Capture(request, options.MaxEventBytes, cancellationToken);
             }
         }
         catch (GuardrailBlockedException blocked) when (evt is not null)
@@ -382,14 +388,15 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
         return null;
     }
 
-    private async ValueTask PreCheckAsync(HttpRequestMessage request, ProviderEndpoint endpoint, (bool Pre, bool Post, bool FailClosed) guard, string provider, ZespanEvent? evt, bool async, CancellationToken cancellationToken)
+    /// <returns>True when a redact verdict rewrote the request body.</returns>
+    private async ValueTask<bool> PreCheckAsync(HttpRequestMessage request, ProviderEndpoint endpoint, (bool Pre, bool Post, bool FailClosed) guard, string provider, ZespanEvent? evt, bool async, CancellationToken cancellationToken)
     {
         var body = async
             ? await RequestBodyCapture.ReadAllAsync(request, cancellationToken).ConfigureAwait(false)
             : RequestBodyCapture.ReadAll(request, cancellationToken);
         if (body is null)
         {
-            return;
+            return false;
         }
 
         var scratch = ReadExchange(endpoint, body, response: null, statusCode: 0, contentType: null);
@@ -405,7 +412,7 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
         var verdict = await CheckAsync(check, guard.FailClosed, evt, async, cancellationToken).ConfigureAwait(false);
         if (verdict is null)
         {
-            return;
+            return false;
         }
 
         if (verdict.Blocked)
@@ -423,7 +430,10 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
             }
 
             request.Content = CopyHeaders(new ByteArrayContent(rewritten), request.Content);
+            return true;
         }
+
+        return false;
     }
 
     private async ValueTask PostCheckAsync(HttpResponseMessage response, ProviderEndpoint endpoint, (bool Pre, bool Post, bool FailClosed) guard, string provider, HttpRequestMessage request, ZespanEvent? evt, bool async, CancellationToken cancellationToken)
