@@ -23,3 +23,7 @@ Console.CancelKeyPress += (_, e) =>
 
 var result = await QuickstartRunner.RunAsync(options, Console.Out, stop.Token);
 return result.ExitCode;
+
+/// <summary>Internal on purpose: ASP.NET Core 10 otherwise makes a top-level <c>Program</c> public, and the test project,
+/// which references this app, the WebApi sample and the dev server, would see three public <c>Program</c> types.</summary>
+internal sealed partial class Program;
