@@ -112,11 +112,11 @@ public static class QuickstartRunner
             var chatReply = JsonNode.Parse(chat.Body)!;
             Expect((int?)chatReply["promptVersion"] == prompt.Version, "chat", $"the reply used prompt version {chatReply["promptVersion"]?.ToJsonString() ?? "null (the fallback)"}, not the seeded v{prompt.Version}");
             flows.Add(chat);
-            Report(output, chat, $"\"{Cut((string?)chatReply["reply"])}\" (prompt v{prompt.Version})");
+            Report(output, chat, $"prompt v{prompt.Version}, reply: {Cut((string?)chatReply["reply"], 90)}");
 
             var stream = await StreamAsync(api, "Can you stream the steps to export my data?", "alice", "session-1", cancellationToken);
             flows.Add(stream.Flow);
-            Report(output, stream.Flow, $"{stream.Chunks} SSE chunks, then 'done': \"{Cut(stream.Text)}\"");
+            Report(output, stream.Flow, $"{stream.Chunks} SSE chunks, then 'done': {Cut(stream.Text, 70)}");
 
             var agent = await PostAsync(api, "agent", "agent", "I want a refund for order_id=A-1001", "bob", "session-2", cancellationToken);
             Expect(agent.Status == HttpStatusCode.OK, "agent", $"POST /agent answered {(int)agent.Status}: {agent.Body}");
@@ -136,7 +136,7 @@ public static class QuickstartRunner
             Expect(redactedReply.Contains("[REDACTED:email]", StringComparison.Ordinal) && !redactedReply.Contains("jane.doe@example.com", StringComparison.Ordinal),
                 "redacted", $"the pii-email policy should have removed the address before the model saw it; the model answered: {redactedReply}");
             flows.Add(redacted);
-            Report(output, redacted, $"the model saw: {Cut(redactedReply.Replace("This is a mock reply from gpt-4o-mini. You said: ", "", StringComparison.Ordinal), 90)}");
+            Report(output, redacted, $"the model received: {Cut(redactedReply.Replace("This is a mock reply from gpt-4o-mini. You said: ", "", StringComparison.Ordinal), 90)}");
 
             // 5. A remote sample-rate change: the server's config says 0, the app refreshes, the next call is not recorded.
             var zespan = webApi.Services.GetRequiredService<IZespanClient>();
@@ -492,7 +492,7 @@ public static class QuickstartRunner
         Expect(redactedJson.Contains("api_key=[REDACTED]", StringComparison.Ordinal), "redacted", "expected api_key=[REDACTED] in the stored messages");
         var redactedCompletion = Events(traces["redacted"]).First(e => (string?)e["log_type"] == "generation")["completion_message"]?.ToJsonString() ?? "";
         Expect(redactedCompletion.Contains("[REDACTED:email]", StringComparison.Ordinal), "redacted", "expected the completion to show the email redacted by the pii-email policy");
-        Check(output, "redacted: api_key=sk-live-123 is stored as api_key=[REDACTED]; the model only saw [REDACTED:email]");
+        Check(output, "redacted: api_key=sk-live-123 is stored as api_key=[REDACTED]; the email never reached the model ([REDACTED:email])");
 
         var sampledOut = await GetAsync(server, $"api/traces?user={SampledOutUser}&from={Uri.EscapeDataString(runStart.ToString("O", CultureInfo.InvariantCulture))}", cancellationToken);
         Expect((int?)sampledOut["total"] == 0, "sampled-out", $"the call made with sample_rate 0 was recorded ({sampledOut["total"]} trace(s) of user {SampledOutUser})");
