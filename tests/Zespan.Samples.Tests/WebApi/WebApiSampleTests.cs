@@ -249,6 +249,27 @@ public sealed class WebApiSampleTests
         Assert.Single(trace["spans"]!.AsArray()); // one tree: support.chat, with the guardrail check inside it
     }
 
+    [Fact(Skip = "SDK bug (reported): a call blocked by the post-check never sends its generation event, so the tokens the provider already charged are missing from the trace and both guardrail events are orphaned.")]
+    public async Task Chat_BlockedByPostCheck_GenerationWithUsageStillRecorded()
+    {
+        await using var server = await TestDevServer.StartAsync();
+        await server.PutJsonAsync("admin/guardrails/policies/no-mock", new JsonObject
+        {
+            ["kind"] = "blocklist", ["words"] = new JsonArray("mock"), ["action"] = "block", ["phase"] = "post",
+        });
+        await using var app = new SampleFactory(server);
+        using var client = app.CreateClient();
+
+        using var response = await PostAsync(client, "support/chat", "hello there", user: "pat");
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        Assert.Equal("post", (string?)JsonNode.Parse(await response.Content.ReadAsStringAsync())!["phase"]);
+        Assert.True(await app.FlushAsync());
+        var trace = await server.GetJsonAsync($"api/traces/{Assert.Single(response.Headers.GetValues(SampleHeaders.TraceId))}");
+        Assert.True((int?)trace["total_tokens"] > 0); // the model answered: its usage belongs in the trace
+        Assert.Single(trace["spans"]!.AsArray());
+    }
+
     private static HttpRequestMessage Request(string path, string message, string? user = null, string? session = null)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(new { message }) };
