@@ -484,7 +484,9 @@ public static class QuickstartRunner
         Expect((string?)blockedTrace["status"] == "error", "guardrail-blocked", "the blocked trace should have status error");
         var blockedGuardrail = Events(blockedTrace).FirstOrDefault(e => (string?)e["log_type"] == "guardrail");
         Expect(blockedGuardrail is not null, "guardrail-blocked", "expected a guardrail span");
-        Expect(!LogTypes(blockedTrace).Contains("generation"), "guardrail-blocked", "a call blocked before sending should have no generation");
+        var blockedGeneration = Events(blockedTrace).FirstOrDefault(e => (string?)e["log_type"] == "generation");
+        Expect(blockedGeneration is not null && (string?)blockedGeneration["error"]?["type"] == "guardrail_blocked" && blockedGeneration["total_tokens"] is null,
+            "guardrail-blocked", "a call blocked before sending should be a generation with a guardrail_blocked error and no tokens");
         Check(output, "guardrail-blocked: 422 to the client, the guardrail span recorded, nothing sent to the model");
 
         var redactedJson = traces["redacted"].ToJsonString();

@@ -106,7 +106,11 @@ public sealed class WebApiSampleTests
         Assert.Equal("Zespan.Extensions.GuardrailBlockedException", (string?)workflow["error"]!["type"]);
         var guardrail = Assert.Single(events, static e => (string?)e["log_type"] == "guardrail");
         Assert.False((bool)guardrail["guardrail"]!["passed"]!);
-        Assert.DoesNotContain(events, static e => (string?)e["log_type"] == "generation"); // the provider received nothing
+        // The provider received nothing: the generation carries the block as its error and no usage.
+        var generation = Assert.Single(events, static e => (string?)e["log_type"] == "generation");
+        Assert.Equal("guardrail_blocked", (string?)generation["error"]!["type"]);
+        Assert.Null(generation["total_tokens"]);
+        Assert.Equal((string?)generation["span_id"], (string?)guardrail["parent_span_id"]);
     }
 
     [Fact]
@@ -216,7 +220,7 @@ public sealed class WebApiSampleTests
         Assert.All(events, static e => Assert.Equal("s-7", (string?)e["thread_identifier"]));
     }
 
-    [Fact(Skip = "SDK bug (reported): ZespanHttpHandler captures the request body before the guardrail pre-check rewrites it, so a redact policy's PII is still stored in prompt_messages.")]
+    [Fact]
     public async Task Chat_EmailRedactedByPolicy_StoredPromptHasNoEmail()
     {
         await using var server = await TestDevServer.StartAsync();
@@ -233,7 +237,7 @@ public sealed class WebApiSampleTests
         Assert.DoesNotContain("jane.doe@example.com", trace.ToJsonString(), StringComparison.Ordinal);
     }
 
-    [Fact(Skip = "SDK bug (reported): a call blocked by the pre-check never sends its generation event, so the guardrail event's parent_span_id names a span that does not exist and it shows as a second root.")]
+    [Fact]
     public async Task Chat_BlockedWord_GuardrailEventHangsUnderTheRequestSpan()
     {
         await using var server = await TestDevServer.StartAsync();
@@ -249,7 +253,7 @@ public sealed class WebApiSampleTests
         Assert.Single(trace["spans"]!.AsArray()); // one tree: support.chat, with the guardrail check inside it
     }
 
-    [Fact(Skip = "SDK bug (reported): a call blocked by the post-check never sends its generation event, so the tokens the provider already charged are missing from the trace and both guardrail events are orphaned.")]
+    [Fact]
     public async Task Chat_BlockedByPostCheck_GenerationWithUsageStillRecorded()
     {
         await using var server = await TestDevServer.StartAsync();

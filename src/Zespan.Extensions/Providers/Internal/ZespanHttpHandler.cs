@@ -208,17 +208,30 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
         }
 
         // 5. Post-check of the completion before the caller gets it (a stream is held back until it passes).
+        var postState = new PostCheckState();
         if (guard is { Post: true } post && response.IsSuccessStatusCode && response.Content is not null)
         {
             try
             {
-                await PostCheckAsync(response, endpoint, post, providerWire, request, evt, async, cancellationToken).ConfigureAwait(false);
+                await PostCheckAsync(response, endpoint, post, providerWire, request, evt, postState, async, cancellationToken).ConfigureAwait(false);
             }
             catch (GuardrailBlockedException blocked) when (evt is not null)
             {
-                var status = (int)response.StatusCode;
+                // The model answered (and was paid for): record its usage with the block, withhold the text.
+                var withheldTemplate = Template(endpoint, context, label, requestCapture, requestedModel, overriddenModel, startTimestamp) with
+                {
+                    StatusCode = (int)response.StatusCode,
+                    Headers = ProviderResponseHeaders.From(response),
+                };
                 response.Dispose();
-                var withheld = (Template(endpoint, context, label, requestCapture, requestedModel, overriddenModel, startTimestamp) with { StatusCode = status }).Build(services.TimeProvider, null, null, null);
+                IResponseCaptureSink? withheldSink = null;
+                if (postState.Body is { } seen)
+                {
+                    withheldSink = CreateSink(endpoint, withheldTemplate, context, options.MaxEventBytes);
+                    withheldSink.Append(seen);
+                }
+
+                var withheld = withheldTemplate.Build(services.TimeProvider, withheldSink, null, null);
                 Finish(evt, null, activity, withheld, blocked);
                 throw;
             }
@@ -248,16 +261,7 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
             return response;
         }
 
-        var isStream = ProviderExchange.IsStreamResponse(endpoint, exchangeTemplate.StatusCode, exchangeTemplate.Headers.ContentType);
-        IResponseCaptureSink sink;
-        if (isStream && ProviderStreamParser.Create(endpoint, exchangeTemplate.Headers.ContentType, context) is { } parser)
-        {
-            sink = new StreamCaptureSink(parser, options.MaxEventBytes);
-        }
-        else
-        {
-            sink = new CaptureBuffer(options.MaxEventBytes);
-        }
+        var sink = CreateSink(endpoint, exchangeTemplate, context, options.MaxEventBytes);
 
         var observer = new CallObserver(this, evt, middlewareEvent, activity, exchangeTemplate, sink);
         response.Content = new CapturingContent(response.Content, sink, services.TimeProvider, observer);
@@ -436,7 +440,7 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
         return false;
     }
 
-    private async ValueTask PostCheckAsync(HttpResponseMessage response, ProviderEndpoint endpoint, (bool Pre, bool Post, bool FailClosed) guard, string provider, HttpRequestMessage request, ZespanEvent? evt, bool async, CancellationToken cancellationToken)
+    private async ValueTask PostCheckAsync(HttpResponseMessage response, ProviderEndpoint endpoint, (bool Pre, bool Post, bool FailClosed) guard, string provider, HttpRequestMessage request, ZespanEvent? evt, PostCheckState state, bool async, CancellationToken cancellationToken)
     {
         var original = response.Content!;
         byte[] bytes;
@@ -452,6 +456,7 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
             bytes = buffer.ToArray();
         }
 
+        state.Body = bytes;
         var contentType = original.Headers.ContentType?.MediaType;
         var isStream = ProviderExchange.IsStreamResponse(endpoint, (int)response.StatusCode, contentType);
         var requestBody = async
@@ -618,6 +623,18 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
         return target;
     }
 
+    /// <summary>The capture of a response body: parsed as a stream when it is one, else kept whole (up to the limit).</summary>
+    private static IResponseCaptureSink CreateSink(ProviderEndpoint endpoint, ExchangeTemplate template, ParseContext context, int limit)
+    {
+        if (ProviderExchange.IsStreamResponse(endpoint, template.StatusCode, template.Headers.ContentType)
+            && ProviderStreamParser.Create(endpoint, template.Headers.ContentType, context) is { } parser)
+        {
+            return new StreamCaptureSink(parser, limit);
+        }
+
+        return new CaptureBuffer(limit);
+    }
+
     private static ExchangeTemplate Template(ProviderEndpoint endpoint, ParseContext context, string? label, CaptureBuffer? request, string? requestedModel, string? overriddenModel, long startTimestamp) =>
         new(endpoint, context, label, request, 0, default, requestedModel, overriddenModel, startTimestamp);
 
@@ -651,6 +668,12 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
             Outcome = completion?.Outcome,
             Exception = exception ?? completion?.Exception,
         };
+    }
+
+    /// <summary>What a post-check read, kept for the event when the check blocks.</summary>
+    private sealed class PostCheckState
+    {
+        public byte[]? Body { get; set; }
     }
 
     /// <summary>Told once when the response body ends (read to its end, failed, canceled or disposed early).</summary>
