@@ -181,16 +181,14 @@ public sealed partial class ZespanChatClient : DelegatingChatClient
                     call.Error = ex;
                     throw;
                 }
-                finally
-                {
-                    ZespanCallContext.Current = previous;
-                }
 
                 while (true)
                 {
                     ChatResponseUpdate update;
                     try
                     {
+                        // Each MoveNextAsync of this iterator starts in the caller's execution context (the
+                        // change below never flows back to it), so the call context is set again per step.
                         ZespanCallContext.Current = call.Context;
                         if (!await updates.MoveNextAsync().ConfigureAwait(false))
                         {
@@ -203,10 +201,6 @@ public sealed partial class ZespanChatClient : DelegatingChatClient
                     {
                         call.Error = ex;
                         throw;
-                    }
-                    finally
-                    {
-                        ZespanCallContext.Current = previous;
                     }
 
                     var hasContent = Observe(accumulator, update);
@@ -297,13 +291,19 @@ public sealed partial class ZespanChatClient : DelegatingChatClient
             Guard = GuardrailCheckRunner.Resolve(_guardrails, zespan.GuardrailRules, _provider, _label),
         };
 
-        _tracer.TryStartEvent(LogTypes.Generation, _eventName, out var evt);
-        call.Event = evt;
-        if ((evt is not null && call.StorePrompts) || call.Guard is not null)
+        // The messages are read once, before the event starts (an enumerable that throws loses no event).
+        IList<ChatMessage>? list = null;
+        if ((call.StorePrompts && _tracer.Settings.Recording) || call.Guard is not null)
         {
-            var list = messages as IList<ChatMessage> ?? [.. messages];
+            list = messages as IList<ChatMessage> ?? [.. messages];
             call.Messages = list;
             call.List = list;
+        }
+
+        _tracer.TryStartEvent(LogTypes.Generation, _eventName, out var evt);
+        call.Event = evt;
+        if (list is not null && ((evt is not null && call.StorePrompts) || call.Guard is not null))
+        {
             call.Prompt = TryConvert(list);
         }
 

@@ -185,4 +185,29 @@ public class AnthropicChatClientTests
         Assert.Equal("Hi! My name is Claude.", response.Text);
         Assert.Empty(await h.FlushAsync());
     }
+
+    [Fact]
+    public async Task GetResponseAsync_ModelOverrideInHttpLayer_EventNamesModelSentAndRequested()
+    {
+        var server = await LoopbackServer.StartAsync(Serve("anthropic-messages.json"));
+        await using var __ = server;
+        await using var h = await ZespanHarness.StartAsync(
+            o => o.ModelOverrides.Add(new ModelOverride { From = "claude-haiku-4-5", To = "claude-3-haiku" }),
+            s => s.AddHttpClient("anthropic").AddZespanAnthropic());
+        var anthropic = new AnthropicClient
+        {
+            BaseUrl = server.BaseUrl.ToString().TrimEnd('/'),
+            ApiKey = "sk-ant-test",
+            MaxRetries = 0,
+            HttpClient = h.Services.GetRequiredService<IHttpClientFactory>().CreateClient("anthropic"),
+        };
+        var chat = h.Wrap(anthropic.AsIChatClient("claude-haiku-4-5"));
+
+        await chat.GetResponseAsync([new ChatMessage(ChatRole.User, "Hello, Claude")]);
+
+        Assert.Equal("claude-3-haiku", (string?)Assert.Single(server.Requests).Json!["model"]);
+        var e = Assert.Single(await h.FlushAsync());
+        Assert.Equal("claude-3-haiku", (string?)e["model"]);
+        Assert.Equal("claude-haiku-4-5", (string?)e["requested_model"]);
+    }
 }
