@@ -14,7 +14,17 @@ internal sealed class ZespanCallContext
     /// <summary>A marker for a call an outer HTTP handler already instruments.</summary>
     public static readonly ZespanCallContext HttpHandler = new(null);
 
+    private readonly bool _middleware;
+
     public ZespanCallContext(ZespanEvent? middlewareEvent) => MiddlewareEvent = middlewareEvent;
+
+    private ZespanCallContext(ZespanEvent? middlewareEvent, bool preChecked, bool postChecked)
+    {
+        MiddlewareEvent = middlewareEvent;
+        _middleware = true;
+        PreChecked = preChecked;
+        PostChecked = postChecked;
+    }
 
     /// <summary>Gets the call in flight, if any.</summary>
     public static ZespanCallContext? Current
@@ -23,6 +33,25 @@ internal sealed class ZespanCallContext
         set => Ambient.Value = value;
     }
 
-    /// <summary>Gets the event of the IChatClient middleware that owns the call (null for an HTTP handler marker).</summary>
+    /// <summary>Gets the event of the IChatClient middleware that owns the call (null for an HTTP handler marker, or a middleware call that is not recorded).</summary>
     public ZespanEvent? MiddlewareEvent { get; }
+
+    /// <summary>
+    /// Gets a value indicating whether the IChatClient middleware owns the call, recorded or not (sampled out,
+    /// tracing disabled): an HTTP handler underneath then records no event of its own.
+    /// </summary>
+    public bool IsMiddleware => _middleware || MiddlewareEvent is not null;
+
+    /// <summary>Gets a value indicating whether the middleware already ran the pre-check (the HTTP handler skips its own).</summary>
+    public bool PreChecked { get; }
+
+    /// <summary>Gets a value indicating whether the middleware runs the post-check (the HTTP handler skips its own).</summary>
+    public bool PostChecked { get; }
+
+    /// <summary>The context of a call the IChatClient middleware owns.</summary>
+    /// <param name="middlewareEvent">The middleware's event; null when the call is not recorded.</param>
+    /// <param name="preChecked">Whether the middleware checked the prompt.</param>
+    /// <param name="postChecked">Whether the middleware checks the completion.</param>
+    public static ZespanCallContext ForMiddleware(ZespanEvent? middlewareEvent, bool preChecked, bool postChecked) =>
+        new(middlewareEvent, preChecked, postChecked);
 }

@@ -79,7 +79,7 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
         }
 
         var call = ZespanCallContext.Current;
-        if (call is not null && call.MiddlewareEvent is null)
+        if (call is not null && !call.IsMiddleware)
         {
             // An outer Zespan handler already instruments this call.
             return false;
@@ -104,11 +104,19 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
     private async ValueTask<HttpResponseMessage> SendCoreAsync(HttpRequestMessage request, ProviderEndpoint endpoint, ZespanOptions options, bool async, CancellationToken cancellationToken)
     {
         var services = _services;
-        var middlewareEvent = ZespanCallContext.Current?.MiddlewareEvent;
+        var call = ZespanCallContext.Current;
+        var middlewareEvent = call?.MiddlewareEvent;
         ZespanCallContext.Current = ZespanCallContext.HttpHandler;
         var label = _client?.ProviderName;
         var providerWire = string.IsNullOrWhiteSpace(label) ? ProviderNames.ToWireName(endpoint.Provider) : label!;
         var guard = ResolveGuardrails(options, endpoint.Provider, label);
+        if (call is not null && guard is { } resolved)
+        {
+            // Under the IChatClient middleware: the phases it checks itself are not checked twice.
+            var checkPre = resolved.Pre && !call.PreChecked;
+            var checkPost = resolved.Post && !call.PostChecked;
+            guard = checkPre || checkPost ? (checkPre, checkPost, resolved.FailClosed) : null;
+        }
 
         // 1. Model override: the request's model is rewritten before anything else sees it.
         string? requestedModel = null;
@@ -133,7 +141,7 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
 
         // 2. The event (null when tracing is off or the trace is sampled out; the call still goes through).
         ZespanEvent? evt = null;
-        if (middlewareEvent is null)
+        if (call is null)
         {
             if (services.Tracer.TryStartEvent(LogTypes.Generation, providerWire, out evt))
             {
@@ -349,6 +357,12 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
         lock (target)
         {
             target.StatusCode = scratch.StatusCode;
+            if (scratch.RequestedModel is not null)
+            {
+                // A model override changed the request: the event's model is the one sent.
+                target.Model = scratch.Model;
+            }
+
             target.Provider ??= scratch.Provider;
             target.ResponseModel ??= scratch.ResponseModel;
             target.RequestedModel ??= scratch.RequestedModel;
@@ -363,34 +377,9 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
         }
     }
 
-    private (bool Pre, bool Post, bool FailClosed)? ResolveGuardrails(ZespanOptions options, ZespanProvider provider, string? label)
-    {
+    private (bool Pre, bool Post, bool FailClosed)? ResolveGuardrails(ZespanOptions options, ZespanProvider provider, string? label) =>
         // The client's own options win; then the first rule (local, then remote) for its provider or "*".
-        if (_client?.Guardrails is { } own)
-        {
-            return own.Pre || own.Post ? (own.Pre, own.Post, own.FailClosed) : null;
-        }
-
-        var rules = options.GuardrailRules;
-        if (rules.Count == 0)
-        {
-            return null;
-        }
-
-        var wire = ProviderNames.ToWireName(provider);
-        for (var i = 0; i < rules.Count; i++)
-        {
-            var rule = rules[i];
-            if (rule.Provider == "*"
-                || string.Equals(rule.Provider, wire, StringComparison.OrdinalIgnoreCase)
-                || (label is not null && string.Equals(rule.Provider, label, StringComparison.OrdinalIgnoreCase)))
-            {
-                return rule.Pre || rule.Post ? (rule.Pre, rule.Post, rule.FailClosed) : null;
-            }
-        }
-
-        return null;
-    }
+        GuardrailCheckRunner.Resolve(_client?.Guardrails, options.GuardrailRules, ProviderNames.ToWireName(provider), label);
 
     /// <returns>True when a redact verdict rewrote the request body.</returns>
     private async ValueTask<bool> PreCheckAsync(HttpRequestMessage request, ProviderEndpoint endpoint, (bool Pre, bool Post, bool FailClosed) guard, string provider, ZespanEvent? evt, bool async, CancellationToken cancellationToken)
@@ -496,61 +485,8 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
     }
 
     /// <summary>Runs a check and records it as a <c>guardrail</c> event; null when the check failed open.</summary>
-    private async ValueTask<GuardrailCheckResult?> CheckAsync(GuardrailCheckRequest check, bool failClosed, ZespanEvent? evt, bool async, CancellationToken cancellationToken)
-    {
-        GuardrailCheckResult result;
-        try
-        {
-            result = async
-                ? await _services.Guardrails.CheckAsync(check, cancellationToken).ConfigureAwait(false)
-                : _services.Guardrails.Check(check, cancellationToken);
-        }
-        catch (GuardrailUnavailableException ex)
-        {
-            if (!failClosed)
-            {
-                ZespanHandlerServices.LogGuardrailFailedOpen(_services.Logger, ex.Message);
-                RecordGuardrail(check, evt, new GuardrailCheckResult { Passed = true, Results = [new GuardrailResult { Policy = "zespan.unavailable", Passed = true, Action = "allow", Reason = ex.Message }] });
-                return null;
-            }
-
-            result = new GuardrailCheckResult { Passed = false, Results = [GuardrailClient.UnavailableResult(ex.Message)] };
-        }
-
-        RecordGuardrail(check, evt, result);
-        return result;
-    }
-
-    private void RecordGuardrail(GuardrailCheckRequest check, ZespanEvent? evt, GuardrailCheckResult result)
-    {
-        try
-        {
-            var tracer = _services.Tracer;
-            var phase = check.Phase == GuardrailPhase.Pre ? "pre" : "post";
-            var started = evt is not null
-                ? tracer.TryStartChildEvent(evt, LogTypes.Guardrail, "guardrail." + phase, out var item)
-                : tracer.TryStartEvent(LogTypes.Guardrail, "guardrail." + phase, out item);
-            if (!started || item is null)
-            {
-                return;
-            }
-
-            item.Provider = check.Provider;
-            item.Model = check.Model;
-            item.Guardrail = new GuardrailInfo { Phase = phase, Passed = !result.Blocked, Results = result.Results };
-            if (result.Blocked)
-            {
-                item.StatusCode = 403;
-                item.Error = new ZespanError("guardrail_blocked", "A guardrail blocked the " + (phase == "pre" ? "prompt." : "completion."));
-            }
-
-            tracer.Complete(item);
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            ZespanHandlerServices.LogInstrumentationFailed(_services.Logger, ex);
-        }
-    }
+    private ValueTask<GuardrailCheckResult?> CheckAsync(GuardrailCheckRequest check, bool failClosed, ZespanEvent? evt, bool async, CancellationToken cancellationToken) =>
+        GuardrailCheckRunner.CheckAsync(_services.Guardrails, _services.Tracer, _services.Logger, check, failClosed, evt, async, cancellationToken);
 
     /// <summary>Parses a request (and optionally a response) into a scratch event, with text (guardrails send what they check).</summary>
     private static ZespanEvent ReadExchange(ProviderEndpoint endpoint, byte[]? requestBody, byte[]? response, int statusCode, string? contentType)
