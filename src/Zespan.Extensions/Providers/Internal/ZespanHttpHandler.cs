@@ -121,14 +121,13 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
         // 1. Model override: the request's model is rewritten before anything else sees it.
         string? requestedModel = null;
         string? overriddenModel = null;
+        var body = new RequestBody();
         if (options.ModelOverrides.Count > 0)
         {
-            var body = async
-                ? await RequestBodyCapture.ReadAllAsync(request, cancellationToken).ConfigureAwait(false)
-                : RequestBodyCapture.ReadAll(request, cancellationToken);
-            var result = ModelOverrideRewriter.Apply(request, endpoint, body, options.ModelOverrides, label);
+            var result = ModelOverrideRewriter.Apply(request, endpoint, await body.GetAsync(request, async, cancellationToken).ConfigureAwait(false), options.ModelOverrides, label);
             if (result.Applied)
             {
+                body.Reset();
                 requestedModel = result.RequestedModel;
                 overriddenModel = result.SentModel;
                 endpoint = ProviderEndpoint.Detect(endpoint.Provider, request.RequestUri!);
@@ -170,12 +169,12 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
             }
             else if (evt is not null)
             {
-                evt.Model = await ReadModelAsync(request, endpoint, async, cancellationToken).ConfigureAwait(false);
+                evt.Model = await ReadModelAsync(request, endpoint, body, async, cancellationToken).ConfigureAwait(false);
             }
 
             // 3. Pre-check of the prompt: when blocked, the provider receives nothing.
             if (guard is { Pre: true } pre
-                && await PreCheckAsync(request, endpoint, pre, providerWire, evt, async, cancellationToken).ConfigureAwait(false)
+                && await PreCheckAsync(request, endpoint, pre, providerWire, evt, body, async, cancellationToken).ConfigureAwait(false)
                 && requestCapture is not null)
             {
                 // A redact verdict rewrote the prompt: record what was sent, never the text the policy removed.
@@ -221,7 +220,7 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
         {
             try
             {
-                await PostCheckAsync(response, endpoint, post, providerWire, request, evt, postState, async, cancellationToken).ConfigureAwait(false);
+                await PostCheckAsync(response, endpoint, post, providerWire, request, evt, postState, body, async, cancellationToken).ConfigureAwait(false);
             }
             catch (GuardrailBlockedException blocked) when (evt is not null)
             {
@@ -382,11 +381,9 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
         GuardrailCheckRunner.Resolve(_client?.Guardrails, options.GuardrailRules, ProviderNames.ToWireName(provider), label);
 
     /// <returns>True when a redact verdict rewrote the request body.</returns>
-    private async ValueTask<bool> PreCheckAsync(HttpRequestMessage request, ProviderEndpoint endpoint, (bool Pre, bool Post, bool FailClosed) guard, string provider, ZespanEvent? evt, bool async, CancellationToken cancellationToken)
+    private async ValueTask<bool> PreCheckAsync(HttpRequestMessage request, ProviderEndpoint endpoint, (bool Pre, bool Post, bool FailClosed) guard, string provider, ZespanEvent? evt, RequestBody requestBody, bool async, CancellationToken cancellationToken)
     {
-        var body = async
-            ? await RequestBodyCapture.ReadAllAsync(request, cancellationToken).ConfigureAwait(false)
-            : RequestBodyCapture.ReadAll(request, cancellationToken);
+        var body = await requestBody.GetAsync(request, async, cancellationToken).ConfigureAwait(false);
         if (body is null)
         {
             return false;
@@ -423,13 +420,14 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
             }
 
             request.Content = CopyHeaders(new ByteArrayContent(rewritten), request.Content);
+            requestBody.Set(rewritten);
             return true;
         }
 
         return false;
     }
 
-    private async ValueTask PostCheckAsync(HttpResponseMessage response, ProviderEndpoint endpoint, (bool Pre, bool Post, bool FailClosed) guard, string provider, HttpRequestMessage request, ZespanEvent? evt, PostCheckState state, bool async, CancellationToken cancellationToken)
+    private async ValueTask PostCheckAsync(HttpResponseMessage response, ProviderEndpoint endpoint, (bool Pre, bool Post, bool FailClosed) guard, string provider, HttpRequestMessage request, ZespanEvent? evt, PostCheckState state, RequestBody body, bool async, CancellationToken cancellationToken)
     {
         var original = response.Content!;
         byte[] bytes;
@@ -448,9 +446,7 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
         state.Body = bytes;
         var contentType = original.Headers.ContentType?.MediaType;
         var isStream = ProviderExchange.IsStreamResponse(endpoint, (int)response.StatusCode, contentType);
-        var requestBody = async
-            ? await RequestBodyCapture.ReadAllAsync(request, cancellationToken).ConfigureAwait(false)
-            : RequestBodyCapture.ReadAll(request, cancellationToken);
+        var requestBody = await body.GetAsync(request, async, cancellationToken).ConfigureAwait(false);
         var scratch = ReadExchange(endpoint, requestBody, bytes, (int)response.StatusCode, contentType);
         var check = new GuardrailCheckRequest
         {
@@ -529,16 +525,14 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
         return scratch;
     }
 
-    private static async ValueTask<string?> ReadModelAsync(HttpRequestMessage request, ProviderEndpoint endpoint, bool async, CancellationToken cancellationToken)
+    private static async ValueTask<string?> ReadModelAsync(HttpRequestMessage request, ProviderEndpoint endpoint, RequestBody requestBody, bool async, CancellationToken cancellationToken)
     {
         if (endpoint.PathModel is not null || request.Content is null)
         {
             return endpoint.PathModel;
         }
 
-        var body = async
-            ? await RequestBodyCapture.ReadAllAsync(request, cancellationToken).ConfigureAwait(false)
-            : RequestBodyCapture.ReadAll(request, cancellationToken);
+        var body = await requestBody.GetAsync(request, async, cancellationToken).ConfigureAwait(false);
         return body is not null && ModelOverrideRewriter.TryFindModel(body, out var location) ? location.Value : null;
     }
 
@@ -604,6 +598,40 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
             Outcome = completion?.Outcome,
             Exception = exception ?? completion?.Exception,
         };
+    }
+
+    /// <summary>The whole request body, read at most once per call by the features that need it (overrides, guardrails).</summary>
+    private sealed class RequestBody
+    {
+        private byte[]? _bytes;
+        private bool _read;
+
+        public async ValueTask<byte[]?> GetAsync(HttpRequestMessage request, bool async, CancellationToken cancellationToken)
+        {
+            if (!_read)
+            {
+                _bytes = async
+                    ? await RequestBodyCapture.ReadAllAsync(request, cancellationToken).ConfigureAwait(false)
+                    : RequestBodyCapture.ReadAll(request, cancellationToken);
+                _read = true;
+            }
+
+            return _bytes;
+        }
+
+        /// <summary>The body was replaced (an override rewrote it): read it again when next asked.</summary>
+        public void Reset()
+        {
+            _bytes = null;
+            _read = false;
+        }
+
+        /// <summary>The body was replaced by these bytes.</summary>
+        public void Set(byte[] bytes)
+        {
+            _bytes = bytes;
+            _read = true;
+        }
     }
 
     /// <summary>What a post-check read, kept for the event when the check blocks.</summary>
