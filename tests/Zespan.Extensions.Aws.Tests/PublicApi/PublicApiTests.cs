@@ -9,28 +9,6 @@ namespace Zespan.Extensions.Aws.Tests.PublicApi;
 public class PublicApiTests
 {
     [Fact]
-    public void PublicApi_ZespanExtensionsAws_MatchesApprovedFile()
-    {
-        var actual = PublicApiText.Generate(typeof(ZespanAwsHttpClientFactory).Assembly);
-        var approvedPath = Path.Combine(FindProjectDirectory(), "PublicApi", "Zespan.Extensions.Aws.approved.txt");
-        if (Environment.GetEnvironmentVariable("ZESPAN_UPDATE_PUBLIC_API") == "1")
-        {
-            File.WriteAllText(approvedPath, actual);
-            return;
-        }
-
-        var approved = File.Exists(approvedPath) ? File.ReadAllText(approvedPath).ReplaceLineEndings("\n") : string.Empty;
-        Assert.Equal(approved, actual);
-    }
-
-    private static string FindProjectDirectory()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Zespan.Extensions.Aws.Tests.csproj")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir?.FullName ?? throw new InvalidOperationException("Cannot find the test project directory.");
-    }
+    public void PublicApi_ZespanExtensionsAws_MatchesApprovedFile() =>
+        PublicApiApproval.Verify(typeof(ZespanAwsHttpClientFactory).Assembly, "Zespan.Extensions.Aws.Tests.csproj", "Zespan.Extensions.Aws.approved.txt");
 }

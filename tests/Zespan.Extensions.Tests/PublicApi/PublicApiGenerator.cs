@@ -154,3 +154,44 @@ internal static class PublicApiText
         return name;
     }
 }
+
+/// <summary>
+/// Compares an assembly's public surface with the approved file in a test project's <c>PublicApi</c> folder
+/// (shared by every test project, linked into each). With ZESPAN_UPDATE_PUBLIC_API=1 it rewrites the file.
+/// </summary>
+internal static class PublicApiApproval
+{
+    public static void Verify(Assembly assembly, string testProjectFile, string approvedFileName)
+    {
+        var actual = PublicApiText.Generate(assembly);
+        var approvedPath = Path.Combine(FindProjectDirectory(testProjectFile), "PublicApi", approvedFileName);
+        if (Environment.GetEnvironmentVariable("ZESPAN_UPDATE_PUBLIC_API") == "1")
+        {
+            File.WriteAllText(approvedPath, actual);
+            return;
+        }
+
+        var approved = File.Exists(approvedPath) ? File.ReadAllText(approvedPath).ReplaceLineEndings("\n") : string.Empty;
+        if (approved != actual)
+        {
+            var receivedPath = Path.ChangeExtension(approvedPath, ".received.txt");
+            File.WriteAllText(receivedPath, actual);
+            var approvedLines = approved.Split('\n').ToHashSet(StringComparer.Ordinal);
+            var actualLines = actual.Split('\n').ToHashSet(StringComparer.Ordinal);
+            var added = actual.Split('\n').Where(l => !approvedLines.Contains(l)).Take(20);
+            var removed = approved.Split('\n').Where(l => !actualLines.Contains(l)).Take(20);
+            Assert.Fail($"The public API of {assembly.GetName().Name} changed. Review {receivedPath}; if intended, rerun with ZESPAN_UPDATE_PUBLIC_API=1 and commit.\nAdded:\n  {string.Join("\n  ", added)}\nRemoved:\n  {string.Join("\n  ", removed)}");
+        }
+    }
+
+    private static string FindProjectDirectory(string testProjectFile)
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, testProjectFile)))
+        {
+            dir = dir.Parent;
+        }
+
+        return dir?.FullName ?? throw new InvalidOperationException("Cannot find the test project directory of " + testProjectFile + ".");
+    }
+}
