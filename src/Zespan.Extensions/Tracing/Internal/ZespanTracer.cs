@@ -198,7 +198,12 @@ internal sealed class ZespanTracer : IZespanTracer, IDisposable
                 ZespanActivities.Stop(item, _settings);
             }
 
-            _queue.TryEnqueue(item);
+            if (!_queue.TryEnqueue(item))
+            {
+                // Refused (queue full, SDK disabled): give the capture's pooled buffers back now.
+                item.PendingExchange?.Dispose();
+                item.PendingExchange = null;
+            }
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
