@@ -22,6 +22,8 @@ public class InstrumentationBenchmarks
     private HttpClient _zespan = null!;
     private HttpMessageInvoker _bareInMemory = null!;
     private HttpMessageInvoker _zespanInMemory = null!;
+    private HttpMessageInvoker _zespanInMemoryCallerOnly = null!;
+    private ServiceProvider _callerOnlyServices = null!;
     private HttpMessageInvoker _bareOther = null!;
     private HttpMessageInvoker _zespanOther = null!;
     private Uri _json = null!;
@@ -49,6 +51,21 @@ public class InstrumentationBenchmarks
         _zespan = ZespanInstrumentation.CreateHttpClient(_services, ZespanProvider.OpenAI);
         _bareInMemory = new HttpMessageInvoker(new StaticHandler(BenchmarkServers.ChatCompletion));
         _zespanInMemory = new HttpMessageInvoker(ZespanInstrumentation.CreateHandler(_services, ZespanProvider.OpenAI, innerHandler: new StaticHandler(BenchmarkServers.ChatCompletion)));
+        // The caller's path alone: the queue is at its cap (one event, a backend that never answers), so each
+        // event is refused at once and no export-thread work competes with the loop.
+        var callerOnly = new ServiceCollection();
+        callerOnly.AddLogging();
+        callerOnly.AddZespan(o =>
+        {
+            o.ApiKey = "zsp_bench_0123456789";
+            o.BaseUrl = new Uri("http://127.0.0.1:9/");
+            o.DisableConfigSync = true;
+            o.MaxQueueSize = 1;
+            o.BatchSize = 100;
+            o.FlushInterval = TimeSpan.FromHours(1);
+        });
+        _callerOnlyServices = callerOnly.BuildServiceProvider();
+        _zespanInMemoryCallerOnly = new HttpMessageInvoker(ZespanInstrumentation.CreateHandler(_callerOnlyServices, ZespanProvider.OpenAI, innerHandler: new StaticHandler(BenchmarkServers.ChatCompletion)));
         _bareOther = new HttpMessageInvoker(new StaticHandler("ok"u8.ToArray()));
         _zespanOther = new HttpMessageInvoker(ZespanInstrumentation.CreateHandler(_services, provider: null, innerHandler: new StaticHandler("ok"u8.ToArray())));
     }
@@ -60,6 +77,7 @@ public class InstrumentationBenchmarks
         _bare.Dispose();
         _zespan.Dispose();
         _services.Dispose();
+        _callerOnlyServices.Dispose();
         _provider.StopAsync().GetAwaiter().GetResult();
         _sink.StopAsync().GetAwaiter().GetResult();
     }
@@ -88,6 +106,9 @@ public class InstrumentationBenchmarks
 
     [Benchmark(Description = "in-memory 2 KB call, Zespan")]
     public async Task<int> InMemoryCall_Zespan() => await InvokeAsync(_zespanInMemory, _json).ConfigureAwait(false);
+
+    [Benchmark(Description = "in-memory 2 KB call, Zespan, caller's path only (export refused)")]
+    public async Task<int> InMemoryCallCallerOnly_Zespan() => await InvokeAsync(_zespanInMemoryCallerOnly, _json).ConfigureAwait(false);
 
     [Benchmark(Description = "in-memory pass-through (non-LLM host), bare")]
     public async Task<int> PassThrough_Bare() => await PassThroughAsync(_bareOther).ConfigureAwait(false);
