@@ -100,4 +100,22 @@ public sealed class ZespanActivitiesTests : IDisposable
         Assert.Equal(3, activity.GetTagItem("gen_ai.usage.input_tokens"));
         await h.FlushAsync();
     }
+
+    [Fact]
+    public async Task Complete_EventThatIsAlreadyAParent_KeepsItsSpanIdForItsChildren()
+    {
+        await using var h = await InstrumentationHarness.StartAsync(InstrumentationHarness.Serve("openai-chat.json"), (_, _) => { });
+        var tracer = h.Services.GetRequiredService<Zespan.Extensions.Tracing.Internal.ZespanTracer>();
+        Assert.True(tracer.TryStartEvent(LogTypes.Generation, "parent-" + Guid.NewGuid().ToString("N")[..8], out var parent));
+        Assert.True(tracer.TryStartChildEvent(parent, LogTypes.Guardrail, "guardrail.pre", out var child));
+        tracer.Complete(child);
+        var spanId = parent.SpanId;
+
+        tracer.Complete(parent);
+
+        Assert.Equal(spanId, parent.SpanId);
+        var events = await h.FlushAsync();
+        Assert.Equal((string?)events.Single(e => (string?)e["log_type"] == "generation")["span_id"], (string?)events.Single(e => (string?)e["log_type"] == "guardrail")["parent_span_id"]);
+        Assert.Contains(_stopped, a => a.DisplayName.StartsWith("chat", StringComparison.Ordinal) || (string?)a.GetTagItem("zespan.entity.log_type") == "generation");
+    }
 }

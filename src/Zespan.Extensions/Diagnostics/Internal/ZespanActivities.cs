@@ -12,25 +12,40 @@ namespace Zespan.Extensions.Diagnostics.Internal;
 /// </summary>
 internal static class ZespanActivities
 {
-    public static void Start(ZespanEvent item, ActivityKind kind)
+    /// <param name="item">The event.</param>
+    /// <param name="kind">The activity kind.</param>
+    /// <param name="adoptSpanId">
+    /// Whether the event takes the activity's span id. True for a span started up front and for an event that can
+    /// have no children yet; false for an event that may already be a parent (a generation with guardrail checks),
+    /// whose children carry its id.
+    /// </param>
+    public static void Start(ZespanEvent item, ActivityKind kind, bool adoptSpanId = true)
     {
         var parent = new ActivityContext(item.TraceId, item.ParentSpanId ?? default, ActivityTraceFlags.Recorded);
         var activity = ZespanDiagnostics.ActivitySource.StartActivity(item.Name, kind, parent, startTime: item.StartTime);
         if (activity is not null)
         {
-            item.SpanId = activity.SpanId;
+            if (adoptSpanId)
+            {
+                item.SpanId = activity.SpanId;
+            }
+
             item.Activity = activity;
         }
     }
 
     /// <summary>Enriches and stops the event's activity (starting one for an instant event). Never throws.</summary>
-    public static void Stop(ZespanEvent item, TracerSettings settings)
+    /// <param name="item">The event.</param>
+    /// <param name="settings">The tracer's settings.</param>
+    /// <param name="childless">Whether an event without an activity is known to have no children (its activity may then share its id).</param>
+    public static void Stop(ZespanEvent item, TracerSettings settings, bool childless = false)
     {
         try
         {
             if (item.Activity is null)
             {
-                Start(item, GenAiTelemetry.IsModelCall(item.LogType) ? ActivityKind.Client : ActivityKind.Internal);
+                var adopt = childless || item.LogType is LogTypes.Plan or LogTypes.Handoff or LogTypes.Guardrail;
+                Start(item, GenAiTelemetry.IsModelCall(item.LogType) ? ActivityKind.Client : ActivityKind.Internal, adopt);
             }
 
             if (item.Activity is not { } activity)

@@ -100,7 +100,7 @@ internal sealed class ZespanTracer : IZespanTracer, IDisposable
             item.Latency = latency.TotalSeconds;
             if (ZespanDiagnostics.ActivitySource.HasListeners())
             {
-                ZespanActivities.Stop(item, _settings);
+                ZespanActivities.Stop(item, _settings, childless: true);
             }
 
             _queue.TryEnqueue(item);
