@@ -47,7 +47,7 @@ public sealed partial class FakeZespanBackend : IAsyncDisposable
     private readonly List<JsonObject> _events = [];
     private readonly List<JsonObject> _batches = [];
     private readonly object _gate = new();
-    private readonly List<(Func<bool> Condition, TaskCompletionSource Signal)> _waiters = [];
+    private readonly ConditionWaiters _waiters = new();
 
     private FakeZespanBackend(WebApplication app)
     {
@@ -137,21 +137,9 @@ public sealed partial class FakeZespanBackend : IAsyncDisposable
     /// <summary>Waits (signalled, no polling) until a condition over the recorded state holds.</summary>
     public async Task WaitUntilAsync(Func<bool> condition, TimeSpan? timeout, string what)
     {
-        TaskCompletionSource signal;
-        lock (_gate)
-        {
-            if (condition())
-            {
-                return;
-            }
-
-            signal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            _waiters.Add((condition, signal));
-        }
-
         try
         {
-            await signal.Task.WaitAsync(timeout ?? TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+            await _waiters.WaitAsync(condition, timeout ?? TimeSpan.FromSeconds(30)).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
@@ -166,20 +154,7 @@ public sealed partial class FakeZespanBackend : IAsyncDisposable
         await _app.DisposeAsync().ConfigureAwait(false);
     }
 
-    private void Notify()
-    {
-        lock (_gate)
-        {
-            for (var i = _waiters.Count - 1; i >= 0; i--)
-            {
-                if (_waiters[i].Condition())
-                {
-                    _waiters[i].Signal.TrySetResult();
-                    _waiters.RemoveAt(i);
-                }
-            }
-        }
-    }
+    private void Notify() => _waiters.Notify();
 
     private async Task HandleAsync(HttpContext context)
     {

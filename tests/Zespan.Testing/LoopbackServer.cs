@@ -17,8 +17,7 @@ public sealed class LoopbackServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<RecordedRequest> _requests = new();
-    private readonly object _gate = new();
-    private readonly List<(Func<bool> Condition, TaskCompletionSource Signal)> _waiters = [];
+    private readonly ConditionWaiters _waiters = new();
 
     private LoopbackServer(WebApplication app) => _app = app;
 
@@ -61,22 +60,8 @@ public sealed class LoopbackServer : IAsyncDisposable
     }
 
     /// <summary>Waits (signalled) until at least <paramref name="count"/> requests were received.</summary>
-    public async Task WaitForRequestsAsync(int count, TimeSpan? timeout = null)
-    {
-        TaskCompletionSource signal;
-        lock (_gate)
-        {
-            if (_requests.Count >= count)
-            {
-                return;
-            }
-
-            signal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            _waiters.Add((() => _requests.Count >= count, signal));
-        }
-
-        await signal.Task.WaitAsync(timeout ?? TimeSpan.FromSeconds(30)).ConfigureAwait(false);
-    }
+    public Task WaitForRequestsAsync(int count, TimeSpan? timeout = null) =>
+        _waiters.WaitAsync(() => _requests.Count >= count, timeout ?? TimeSpan.FromSeconds(30));
 
     /// <inheritdoc/>
     public async ValueTask DisposeAsync()
@@ -85,18 +70,5 @@ public sealed class LoopbackServer : IAsyncDisposable
         await _app.DisposeAsync().ConfigureAwait(false);
     }
 
-    private void Notify()
-    {
-        lock (_gate)
-        {
-            for (var i = _waiters.Count - 1; i >= 0; i--)
-            {
-                if (_waiters[i].Condition())
-                {
-                    _waiters[i].Signal.TrySetResult();
-                    _waiters.RemoveAt(i);
-                }
-            }
-        }
-    }
+    private void Notify() => _waiters.Notify();
 }
