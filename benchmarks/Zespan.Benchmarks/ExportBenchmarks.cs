@@ -13,6 +13,7 @@ using Microsoft.Extensions.Logging;
 using Zespan.Extensions;
 using Zespan.Extensions.Export.Internal;
 using Zespan.Extensions.Tracing.Internal;
+using Zespan.Extensions.Events.Internal;
 
 namespace Zespan.Benchmarks;
 

@@ -3,6 +3,7 @@ using BenchmarkDotNet.Attributes;
 using Zespan.Extensions;
 using Zespan.Extensions.Providers.Internal;
 using Zespan.Extensions.Tracing.Internal;
+using Zespan.Extensions.Events.Internal;
 
 namespace Zespan.Benchmarks;
 

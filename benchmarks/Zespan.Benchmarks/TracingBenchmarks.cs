@@ -6,6 +6,7 @@ using OpenTelemetry.Trace;
 using Zespan.Extensions;
 using Zespan.Extensions.Export.Internal;
 using Zespan.Extensions.Tracing.Internal;
+using Zespan.Extensions.Events.Internal;
 
 namespace Zespan.Benchmarks;
 

@@ -11,6 +11,7 @@ using Zespan.Extensions.Diagnostics.Internal;
 using Zespan.Extensions.Guardrails.Internal;
 using Zespan.Extensions.Providers.Internal;
 using Zespan.Extensions.Tracing.Internal;
+using Zespan.Extensions.Events.Internal;
 
 namespace Zespan.Extensions.AI;
 

@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization.Metadata;
 using Zespan.Extensions.Tracing.Internal;
+using Zespan.Extensions.Events.Internal;
 
 namespace Zespan.Extensions;
 

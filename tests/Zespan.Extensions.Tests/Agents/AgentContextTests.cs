@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Zespan.Extensions.Tests.Tracing;
 using Zespan.Extensions.Tracing.Internal;
+using Zespan.Extensions.Events.Internal;
 
 namespace Zespan.Extensions.Tests.Agents;
 

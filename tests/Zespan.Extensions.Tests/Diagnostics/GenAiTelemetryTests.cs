@@ -3,6 +3,7 @@ using System.Diagnostics.Metrics;
 using System.Text.Json.Nodes;
 using Zespan.Extensions.Diagnostics.Internal;
 using Zespan.Extensions.Tracing.Internal;
+using Zespan.Extensions.Events.Internal;
 
 namespace Zespan.Extensions.Tests.Diagnostics;
 

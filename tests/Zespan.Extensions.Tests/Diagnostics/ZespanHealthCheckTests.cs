@@ -6,6 +6,7 @@ using Microsoft.Extensions.Hosting;
 using Zespan.Extensions.Export.Internal;
 using Zespan.Extensions.Tests.Providers;
 using Zespan.Testing;
+using Zespan.Extensions.Events.Internal;
 
 namespace Zespan.Extensions.Tests.Diagnostics;
 
@@ -94,7 +95,7 @@ public class ZespanHealthCheckTests
         var queue = host.Services.GetRequiredService<IZespanEventQueue>();
         for (var i = 0; i < 3; i++)
         {
-            queue.TryEnqueue(new Zespan.Extensions.Tracing.Internal.ZespanEvent { Name = "x" + i });
+            queue.TryEnqueue(new Zespan.Extensions.Events.Internal.ZespanEvent { Name = "x" + i });
         }
 
         var report = await CheckAsync(host.Services);

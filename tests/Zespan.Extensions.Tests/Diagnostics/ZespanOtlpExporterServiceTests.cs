@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Zespan.Extensions.Diagnostics.Internal;
 using Zespan.Extensions.Tracing.Internal;
 using Zespan.Testing;
+using Zespan.Extensions.Events.Internal;
 
 namespace Zespan.Extensions.Tests.Diagnostics;
 

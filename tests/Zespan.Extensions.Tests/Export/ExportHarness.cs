@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Zespan.Extensions.Export.Internal;
 using Zespan.Extensions.Tracing.Internal;
 using Zespan.Testing;
+using Zespan.Extensions.Events.Internal;
 
 namespace Zespan.Extensions.Tests.Export;
 

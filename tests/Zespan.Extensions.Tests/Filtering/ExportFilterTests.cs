@@ -5,6 +5,7 @@ using Zespan.Extensions.Filtering.Internal;
 using Zespan.Extensions.Redaction.Internal;
 using Zespan.Extensions.Tests.Tracing;
 using Zespan.Extensions.Tracing.Internal;
+using Zespan.Extensions.Events.Internal;
 
 namespace Zespan.Extensions.Tests.Filtering;
 

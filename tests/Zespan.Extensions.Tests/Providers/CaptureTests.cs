@@ -3,6 +3,7 @@ using System.Text;
 using Zespan.Extensions.Providers.Internal;
 using Zespan.Extensions.Tracing.Internal;
 using Zespan.Testing;
+using Zespan.Extensions.Events.Internal;
 
 namespace Zespan.Extensions.Tests.Providers;
 

@@ -4,6 +4,7 @@ using Zespan.Extensions.Export.Internal;
 using Zespan.Extensions.Redaction.Internal;
 using Zespan.Extensions.Tests.Tracing;
 using Zespan.Extensions.Tracing.Internal;
+using Zespan.Extensions.Events.Internal;
 
 namespace Zespan.Extensions.Tests.Redaction;
 

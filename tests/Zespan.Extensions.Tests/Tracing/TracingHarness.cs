@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Zespan.Extensions.Export.Internal;
 using Zespan.Extensions.Tracing.Internal;
 using Zespan.Testing;
+using Zespan.Extensions.Events.Internal;
 
 namespace Zespan.Extensions.Tests.Tracing;
 

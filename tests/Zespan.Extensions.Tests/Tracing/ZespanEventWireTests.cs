@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using Zespan.Extensions.Export.Internal;
 using Zespan.Extensions.Tracing.Internal;
+using Zespan.Extensions.Events.Internal;
 
 namespace Zespan.Extensions.Tests.Tracing;
 

@@ -1,5 +1,6 @@
 using System.Collections.ObjectModel;
 using Zespan.Extensions.Tracing.Internal;
+using Zespan.Extensions.Events.Internal;
 
 namespace Zespan.Extensions.Context.Internal;
 

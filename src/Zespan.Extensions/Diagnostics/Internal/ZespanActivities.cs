@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Zespan.Extensions.Redaction.Internal;
 using Zespan.Extensions.Tracing.Internal;
+using Zespan.Extensions.Events.Internal;
 
 namespace Zespan.Extensions.Diagnostics.Internal;
 

@@ -3,6 +3,7 @@ using System.IO.Compression;
 using System.Text.Json;
 using Zespan.Extensions.Backend.Internal;
 using Zespan.Extensions.Tracing.Internal;
+using Zespan.Extensions.Events.Internal;
 
 namespace Zespan.Extensions.Export.Internal;
 

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Zespan.Extensions.Tracing.Internal;
+using Zespan.Extensions.Events.Internal;
 
 namespace Zespan.Extensions.Export.Internal;
 

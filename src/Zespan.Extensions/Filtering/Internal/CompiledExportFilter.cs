@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Zespan.Extensions.Tracing.Internal;
+using Zespan.Extensions.Events.Internal;
 
 namespace Zespan.Extensions.Filtering.Internal;
 

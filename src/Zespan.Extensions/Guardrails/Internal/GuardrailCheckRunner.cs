@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Zespan.Extensions.Providers.Internal;
 using Zespan.Extensions.Tracing.Internal;
+using Zespan.Extensions.Events.Internal;
 
 namespace Zespan.Extensions.Guardrails.Internal;
 

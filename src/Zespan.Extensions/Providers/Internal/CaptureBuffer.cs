@@ -1,4 +1,5 @@
 using System.Buffers;
+using Zespan.Extensions.Events.Internal;
 
 namespace Zespan.Extensions.Providers.Internal;
 
@@ -160,7 +161,7 @@ internal sealed class StreamCaptureSink : IResponseCaptureSink, IDisposable
     }
 
     /// <summary>Parses what is still buffered and writes the stream's result onto the event (export thread).</summary>
-    public void Finish(Tracing.Internal.ZespanEvent evt)
+    public void Finish(Events.Internal.ZespanEvent evt)
     {
         if (_buffer is not null)
         {

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Zespan.Extensions.Tracing.Internal;
+using Zespan.Extensions.Events.Internal;
 
 namespace Zespan.Extensions.Providers.Internal;
 

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using Zespan.Extensions.Diagnostics.Internal;
 using Zespan.Extensions.Guardrails.Internal;
 using Zespan.Extensions.Tracing.Internal;
+using Zespan.Extensions.Events.Internal;
 
 namespace Zespan.Extensions.Providers.Internal;
 

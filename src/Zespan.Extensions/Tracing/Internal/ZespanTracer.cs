@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Zespan.Extensions.Context.Internal;
 using Zespan.Extensions.Diagnostics.Internal;
 using Zespan.Extensions.Export.Internal;
+using Zespan.Extensions.Events.Internal;
 
 namespace Zespan.Extensions.Tracing.Internal;
 

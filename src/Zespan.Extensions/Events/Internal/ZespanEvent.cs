@@ -1,8 +1,9 @@
 using System.Diagnostics;
+using Zespan.Extensions.Tracing.Internal;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 
-namespace Zespan.Extensions.Tracing.Internal;
+namespace Zespan.Extensions.Events.Internal;
 
 /// <summary>
 /// One finished span, in the shape of the ingest protocol's EVENT (snake_case on the wire).

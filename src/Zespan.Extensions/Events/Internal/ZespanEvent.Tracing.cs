@@ -1,7 +1,8 @@
 using System.Diagnostics;
+using Zespan.Extensions.Tracing.Internal;
 using Zespan.Extensions.Context.Internal;
 
-namespace Zespan.Extensions.Tracing.Internal;
+namespace Zespan.Extensions.Events.Internal;
 
 /// <summary>
 /// The tracing side of <see cref="ZespanEvent"/>: raw ids, the start timestamp and the cheap tag storage.

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Zespan.Extensions.Providers.Internal;
 
-namespace Zespan.Extensions.Tracing.Internal;
+namespace Zespan.Extensions.Events.Internal;
 
 /// <summary>
 /// The instrumentation side of <see cref="ZespanEvent"/>: what is attached to an event between its start and its
