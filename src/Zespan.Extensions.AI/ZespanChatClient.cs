@@ -288,7 +288,6 @@ public sealed partial class ZespanChatClient : DelegatingChatClient
             Model = options?.ModelId ?? _defaultModelId,
             StorePrompts = zespan.StorePrompts,
             Stream = stream,
-            ModelPrices = zespan.ModelPrices,
             Guard = GuardrailCheckRunner.Resolve(_guardrails, zespan.GuardrailRules, _provider, _label),
         };
 
@@ -321,7 +320,8 @@ public sealed partial class ZespanChatClient : DelegatingChatClient
 
             if (ZespanDiagnostics.ActivitySource.HasListeners())
             {
-                call.Activity = StartActivity(evt);
+                // One id for both views of the call: the Zespan event takes the activity's span id.
+                ZespanActivities.Start(evt, ActivityKind.Client);
             }
         }
 
@@ -458,44 +458,24 @@ public sealed partial class ZespanChatClient : DelegatingChatClient
         }
     }
 
-    private static Activity? StartActivity(ZespanEvent evt)
-    {
-        var parent = new ActivityContext(evt.TraceId, evt.ParentSpanId ?? default, ActivityTraceFlags.Recorded);
-        var activity = ZespanDiagnostics.ActivitySource.StartActivity(ActivityKind.Client, parent, name: "chat");
-        if (activity is not null)
-        {
-            // One id for both views of the call: the Zespan event takes the activity's span id.
-            evt.SpanId = activity.SpanId;
-        }
-
-        return activity;
-    }
-
-    /// <summary>Fills the event from what the call returned or threw, and queues it. Never throws.</summary>
+    /// <summary>
+    /// Hands what the call returned or threw to the event's lifecycle (with what an instrumented HttpClient
+    /// underneath saw of it). Never throws.
+    /// </summary>
     private void Finish(ChatCall call, StreamAccumulator? accumulator)
     {
-        var activity = call.Activity;
+        var http = call.Context?.TakeHttpExchange();
         if (call.Event is not { } evt)
         {
-            activity?.Dispose();
+            http?.Dispose();
             return;
         }
 
+        ChatCapture? capture = null;
         try
         {
-            // The HTTP layer may write to the event too (under its lock) when it enriches it.
-            lock (evt)
-            {
-                Fill(call, evt, accumulator);
-            }
-
-            if (activity is not null)
-            {
-                evt.Latency = _tracer.GetElapsed(evt).TotalSeconds;
-                GenAiTelemetry.Enrich(activity, evt, call.StorePrompts);
-                GenAiTelemetry.RecordMetrics(evt);
-                evt.MetricsRecorded = true;
-            }
+            capture = ChatCapture.From(call, accumulator, http);
+            http = null;
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
@@ -503,187 +483,12 @@ public sealed partial class ZespanChatClient : DelegatingChatClient
         }
         finally
         {
-            activity?.Dispose();
+            http?.Dispose();
         }
 
-        _tracer.Complete(evt);
+        _tracer.Complete(evt, capture);
     }
-
-    private static void Fill(ChatCall call, ZespanEvent evt, StreamAccumulator? accumulator)
-    {
-        UsageDetails? usage;
-        string? responseModel;
-        ChatFinishReason? finishReason;
-        LlmMessage? completion = null;
-        var blocked = call.Error is GuardrailBlockedException;
-        if (accumulator is not null)
-        {
-            usage = accumulator.Usage;
-            responseModel = accumulator.ModelId;
-            finishReason = accumulator.FinishReason;
-            if (call.StorePrompts && !blocked)
-            {
-                completion = accumulator.ToCompletion();
-            }
-
-            evt.TimeToFirstToken = call.TimeToFirstToken ?? evt.TimeToFirstToken;
-        }
-        else
-        {
-            var response = call.Response;
-            usage = response?.Usage;
-            responseModel = response?.ModelId;
-            finishReason = response?.FinishReason;
-            if (response is not null && call.StorePrompts && !blocked)
-            {
-                completion = ChatMessageConverter.ToCompletion(response);
-            }
-
-            evt.TimeToFirstToken = null; // streaming calls only
-        }
-
-        if (!string.IsNullOrEmpty(responseModel))
-        {
-            evt.ResponseModel = responseModel;
-        }
-
-        evt.FinishReason = ChatMessageConverter.FinishReasonOf(finishReason) ?? evt.FinishReason;
-        if (call.StorePrompts)
-        {
-            evt.CompletionMessage = completion;
-        }
-        else
-        {
-            evt.PromptMessages = null;
-            evt.CompletionMessage = null;
-        }
-
-        if (usage is not null)
-        {
-            var prompt = ToInt(usage.InputTokenCount);
-            var output = ToInt(usage.OutputTokenCount);
-            evt.PromptTokens = prompt ?? evt.PromptTokens;
-            evt.CompletionTokens = output ?? evt.CompletionTokens;
-            evt.TotalTokens = ToInt(usage.TotalTokenCount)
-                ?? (evt.PromptTokens is { } p && evt.CompletionTokens is { } c ? p + c : evt.TotalTokens);
-            if (evt.Metadata is null || !evt.Metadata.ContainsKey("usage"))
-            {
-                // The provider's raw usage (from an instrumented HttpClient) wins; otherwise the abstraction's breakdown.
-                evt.Metadata ??= new Dictionary<string, JsonNode?>(StringComparer.Ordinal);
-                evt.Metadata["usage"] = UsageJson(usage);
-            }
-        }
-
-        // Cost: the provider's or the HTTP layer's figure when there is one, else the price table.
-        evt.Cost ??= ModelPriceTable.EstimateCost(evt.Model ?? evt.ResponseModel, evt.Provider, evt.PromptTokens, evt.CompletionTokens, call.ModelPrices)
-            ?? (evt.ResponseModel is not null && evt.Model is not null
-                ? ModelPriceTable.EstimateCost(evt.ResponseModel, evt.Provider, evt.PromptTokens, evt.CompletionTokens, call.ModelPrices)
-                : null);
-
-        if (call.Error is { } error)
-        {
-            evt.Error = ZespanTracer.ErrorFrom(error);
-            if (blocked)
-            {
-                evt.StatusCode = 403;
-            }
-            else
-            {
-                evt.FinishReason ??= FinishReasons.Error;
-                if (evt.StatusCode == 0)
-                {
-                    evt.StatusCode = 500;
-                }
-
-                if (error is OperationCanceledException && call.Stream)
-                {
-                    SetMetadata(evt, "capture_outcome", "canceled");
-                }
-            }
-        }
-        else if (call.Stream && !call.Delivered)
-        {
-            // The caller stopped reading early: the event holds what was seen until then.
-            SetMetadata(evt, "capture_outcome", "disposed_early");
-        }
-
-        if (evt.StatusCode == 0)
-        {
-            evt.StatusCode = 200;
-        }
-    }
-
-    private static void SetMetadata(ZespanEvent evt, string key, string value)
-    {
-        evt.Metadata ??= new Dictionary<string, JsonNode?>(StringComparer.Ordinal);
-        evt.Metadata[key] = value;
-    }
-
-    private static JsonObject UsageJson(UsageDetails usage)
-    {
-        var json = new JsonObject();
-        Add(json, "input_tokens", usage.InputTokenCount);
-        Add(json, "output_tokens", usage.OutputTokenCount);
-        Add(json, "total_tokens", usage.TotalTokenCount);
-        Add(json, "cached_input_tokens", usage.CachedInputTokenCount);
-        Add(json, "reasoning_tokens", usage.ReasoningTokenCount);
-        if (usage.AdditionalCounts is { Count: > 0 } additional)
-        {
-            foreach (var pair in additional)
-            {
-                json[pair.Key] = pair.Value;
-            }
-        }
-
-        return json;
-
-        static void Add(JsonObject json, string key, long? value)
-        {
-            if (value is { } v)
-            {
-                json[key] = v;
-            }
-        }
-    }
-
-    private static int? ToInt(long? value) => value is { } v ? (int)Math.Clamp(v, 0, int.MaxValue) : null;
 
     [LoggerMessage(EventId = 4001, Level = LogLevel.Debug, Message = "Zespan could not record an IChatClient call.")]
     private static partial void LogRecordFailed(ILogger logger, Exception exception);
-
-    /// <summary>The state of one call.</summary>
-    private sealed class ChatCall
-    {
-        public required IEnumerable<ChatMessage> Messages { get; set; }
-
-        public IList<ChatMessage>? List { get; set; }
-
-        public LlmMessage[]? Prompt { get; set; }
-
-        public string? Provider { get; init; }
-
-        public string? Model { get; init; }
-
-        public bool StorePrompts { get; init; }
-
-        public bool Stream { get; init; }
-
-        public IList<ModelPrice>? ModelPrices { get; init; }
-
-        public (bool Pre, bool Post, bool FailClosed)? Guard { get; init; }
-
-        public ZespanEvent? Event { get; set; }
-
-        public Activity? Activity { get; set; }
-
-        public ZespanCallContext Context { get; set; } = null!;
-
-        public ChatResponse? Response { get; set; }
-
-        public Exception? Error { get; set; }
-
-        public double? TimeToFirstToken { get; set; }
-
-        public bool Delivered { get; set; }
-    }
 }

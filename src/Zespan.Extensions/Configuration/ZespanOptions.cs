@@ -70,6 +70,20 @@ public sealed class ZespanOptions
     /// <value>The default is <see langword="null"/>. Required when <see cref="EnableOtel"/> is <see langword="true"/>.</value>
     public Uri? OtelEndpoint { get; set; }
 
+    /// <summary>
+    /// Gets or sets a value indicating whether message content goes on the <c>Zespan</c> activities:
+    /// <c>gen_ai.input.messages</c>, <c>gen_ai.output.messages</c>, <c>gen_ai.system_instructions</c> and tool
+    /// arguments and results, after redaction. Off, activities carry the GenAI attributes (model, tokens, cost,
+    /// timing, errors) without content. <see cref="StorePrompts"/> alone governs what goes to Zespan; with it off
+    /// no content is captured, so activities get none either.
+    /// </summary>
+    /// <value>
+    /// The default is <see langword="null"/> (not set): off, unless the environment variable
+    /// <c>OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT</c> is <c>true</c>, the switch the OpenTelemetry GenAI
+    /// instrumentations share.
+    /// </value>
+    public bool? OtelCaptureContent { get; set; }
+
     /// <summary>Gets the headers sent with each OTLP export.</summary>
     /// <value>The default is empty.</value>
     public IDictionary<string, string> OtelHeaders { get; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);

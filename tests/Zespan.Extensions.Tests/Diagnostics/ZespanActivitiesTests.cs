@@ -5,6 +5,7 @@ using Zespan.Extensions.Tests.Providers;
 
 namespace Zespan.Extensions.Tests.Diagnostics;
 
+[Collection(ActivityListenerCollection.Name)]
 public sealed class ZespanActivitiesTests : IDisposable
 {
     private readonly ConcurrentQueue<Activity> _stopped = new();
@@ -79,7 +80,7 @@ public sealed class ZespanActivitiesTests : IDisposable
     [Fact]
     public async Task LogGeneration_WithListener_RecordsActivityWithRedactedContent()
     {
-        await using var h = await InstrumentationHarness.StartAsync(InstrumentationHarness.Serve("openai-chat.json"), (_, _) => { });
+        await using var h = await InstrumentationHarness.StartAsync(InstrumentationHarness.Serve("openai-chat.json"), (_, _) => { }, o => o.OtelCaptureContent = true);
         var tracer = h.Services.GetRequiredService<IZespanTracer>();
         var model = "logged-" + Guid.NewGuid().ToString("N")[..8];
 

@@ -9,6 +9,7 @@ using Zespan.Extensions.Events.Internal;
 
 namespace Zespan.Extensions.Tests.Diagnostics;
 
+[Collection(ActivityListenerCollection.Name)]
 public class ZespanOtlpExporterServiceTests
 {
     [Theory]

@@ -26,7 +26,7 @@ public class RefusedEventTests
         var refused = Assert.Single(refusing.Seen);
         Assert.Equal(LogTypes.Generation, refused.LogType);
         Assert.True(refusing.HadCapture);
-        Assert.Null(refused.PendingExchange);
+        Assert.Null(refused.PendingCapture);
     }
 
     private sealed class RefusingQueue : IZespanEventQueue
@@ -40,10 +40,14 @@ public class RefusedEventTests
             lock (Seen)
             {
                 Seen.Add(item);
-                HadCapture |= item.PendingExchange is not null;
+                HadCapture |= item.PendingCapture is not null;
             }
 
             return false;
+        }
+
+        public void RecordDropped(int count)
+        {
         }
     }
 }

@@ -22,8 +22,9 @@ public class DisabledTracingTests
         Assert.Same(provider.GetRequiredService<ZespanTracer>(), provider.GetRequiredService<IZespanTracer>());
         Assert.IsType<ZespanContextAccessor>(provider.GetRequiredService<IZespanContextAccessor>());
         var processors = provider.GetServices<IZespanEventProcessor>().OrderBy(p => p.Order).ToList();
-        Assert.Collection(processors, p => Assert.IsType<Zespan.Extensions.Providers.Internal.ProviderExchangeProcessor>(p), p => Assert.IsType<ExportFilterProcessor>(p), p => Assert.IsType<RedactionProcessor>(p));
-        Assert.True(processors[1].Order < processors[2].Order);
+        Assert.Collection(processors, p => Assert.IsType<ExportFilterProcessor>(p), p => Assert.IsType<RedactionProcessor>(p));
+        Assert.True(processors[0].Order < processors[1].Order);
+        Assert.NotNull(provider.GetRequiredService<Zespan.Extensions.Events.Internal.EventLifecycle>());
     }
 
     [Fact]

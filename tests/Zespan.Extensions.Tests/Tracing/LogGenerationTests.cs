@@ -37,7 +37,7 @@ public class LogGenerationTests
             ResponseModel = "gpt-4o-mini-2024-07-18",
         });
 
-        var item = harness.Single(ZespanTracer.DefaultGenerationName);
+        var item = harness.Prepared(ZespanTracer.DefaultGenerationName);
         Assert.Equal(LogTypes.Generation, item.LogType);
         Assert.Equal(now, item.EndTime);
         Assert.Equal(now.AddMilliseconds(-750), item.StartTime);
@@ -177,9 +177,9 @@ public class LogGenerationTests
         harness.Tracer.LogGeneration(new GenerationLog { Model = "gpt-4o", Provider = "openai", PromptTokens = 10, CompletionTokens = 5, Name = "estimated" });
         harness.Tracer.LogGeneration(new GenerationLog { Model = "gpt-4o", Cost = 0.1, Name = "given" });
 
-        Assert.Equal(0.5, harness.Single("estimated").Cost);
+        Assert.Equal(0.5, harness.Prepared("estimated").Cost);
         Assert.Equal(("openai", "gpt-4o", 10, 5), estimator.LastCall);
-        Assert.Equal(0.1, harness.Single("given").Cost);
+        Assert.Equal(0.1, harness.Prepared("given").Cost);
     }
 
     [Fact]

@@ -12,6 +12,7 @@ namespace Zespan.Extensions.Tests.Tracing;
 internal sealed class CollectingEventQueue : IZespanEventQueue
 {
     private readonly ConcurrentQueue<ZespanEvent> _events = new();
+    private long _dropped;
 
     /// <summary>Called on the enqueuing thread, before the event is stored.</summary>
     public Action<ZespanEvent>? OnEnqueue { get; set; }
@@ -24,6 +25,10 @@ internal sealed class CollectingEventQueue : IZespanEventQueue
         _events.Enqueue(item);
         return true;
     }
+
+    public void RecordDropped(int count) => Interlocked.Add(ref _dropped, count);
+
+    public long Dropped => Interlocked.Read(ref _dropped);
 
     public ZespanEvent Single(string name) => Assert.Single(Events, e => e.Name == name);
 }
@@ -84,6 +89,14 @@ internal sealed class TracingHarness : IDisposable
     }
 
     public ZespanEvent Single(string name) => Queue.Single(name);
+
+    /// <summary>The one collected event of that name after the lifecycle steps the export worker runs before sending it (parse, price, filters, redaction).</summary>
+    public ZespanEvent Prepared(string name)
+    {
+        var item = Queue.Single(name);
+        Assert.Equal(LifecycleOutcome.Export, _provider.GetRequiredService<EventSteps>().Prepare(item));
+        return item;
+    }
 
     public void Dispose() => _provider.Dispose();
 }

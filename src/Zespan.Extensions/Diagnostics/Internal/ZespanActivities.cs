@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Zespan.Extensions.Redaction.Internal;
 using Zespan.Extensions.Tracing.Internal;
 using Zespan.Extensions.Events.Internal;
 
@@ -13,6 +12,7 @@ namespace Zespan.Extensions.Diagnostics.Internal;
 /// </summary>
 internal static class ZespanActivities
 {
+    /// <summary>Starts the event's activity (when something listens and samples it in) and attaches it to the event.</summary>
     /// <param name="item">The event.</param>
     /// <param name="kind">The activity kind.</param>
     /// <param name="adoptSpanId">
@@ -23,7 +23,8 @@ internal static class ZespanActivities
     public static void Start(ZespanEvent item, ActivityKind kind, bool adoptSpanId = true)
     {
         var parent = new ActivityContext(item.TraceId, item.ParentSpanId ?? default, ActivityTraceFlags.Recorded);
-        var activity = ZespanDiagnostics.ActivitySource.StartActivity(item.Name, kind, parent, startTime: item.StartTime);
+        var name = GenAiTelemetry.IsModelCall(item.LogType) ? GenAiTelemetry.GetOperationName(item.LogType, item.Name) : item.Name;
+        var activity = ZespanDiagnostics.ActivitySource.StartActivity(name, kind, parent, startTime: item.StartTime);
         if (activity is not null)
         {
             if (adoptSpanId)
@@ -35,39 +36,47 @@ internal static class ZespanActivities
         }
     }
 
-    /// <summary>Enriches and stops the event's activity (starting one for an instant event). Never throws.</summary>
-    /// <param name="item">The event.</param>
-    /// <param name="settings">The tracer's settings.</param>
-    /// <param name="childless">Whether an event without an activity is known to have no children (its activity may then share its id).</param>
-    public static void Stop(ZespanEvent item, TracerSettings settings, bool childless = false)
+    /// <summary>
+    /// Ends the event's activity, the lifecycle's activity step (starting one for an event that has none while
+    /// something listens). A kept event's activity carries the GenAI and Zespan attributes of the event, which is
+    /// already redacted; an event left out (export filters) ends its activity unrecorded, so exporters drop it.
+    /// Never throws.
+    /// </summary>
+    /// <param name="item">The finished, redacted event.</param>
+    /// <param name="keep">Whether the event is exported; false ends an existing activity unrecorded and starts none.</param>
+    /// <param name="includeContent">Whether message content and tool arguments and results go on the activity (<c>OtelCaptureContent</c>).</param>
+    public static void End(ZespanEvent item, bool keep, bool includeContent)
     {
         try
         {
-            if (item.Activity is null)
+            var activity = item.Activity;
+            if (activity is null)
             {
-                var adopt = childless || item.LogType is LogTypes.Plan or LogTypes.Handoff or LogTypes.Guardrail;
-                Start(item, GenAiTelemetry.IsModelCall(item.LogType) ? ActivityKind.Client : ActivityKind.Internal, adopt);
-            }
+                if (!keep || !ZespanDiagnostics.ActivitySource.HasListeners())
+                {
+                    return;
+                }
 
-            if (item.Activity is not { } activity)
-            {
-                return;
+                // An instant event (plan, handoff, guardrail, a logged generation) or one completed without an
+                // activity of its own: it may take the activity's id unless another event already carries its id as parent.
+                Start(item, GenAiTelemetry.IsModelCall(item.LogType) ? ActivityKind.Client : ActivityKind.Internal, adoptSpanId: !item.HasChildren);
+                activity = item.Activity;
+                if (activity is null)
+                {
+                    return;
+                }
             }
 
             item.Activity = null;
-            if (activity.IsAllDataRequested && settings.StorePrompts)
+            if (!keep)
             {
-                // Content goes on the activity only redacted; the export thread's redaction is idempotent.
-                EventRedactor.Redact(item, settings.RedactionKeys);
+                activity.IsAllDataRequested = false;
+                activity.ActivityTraceFlags &= ~ActivityTraceFlags.Recorded;
+                activity.Stop();
+                return;
             }
 
-            GenAiTelemetry.Enrich(activity, item, settings.StorePrompts);
-            if (GenAiTelemetry.IsModelCall(item.LogType))
-            {
-                GenAiTelemetry.RecordMetrics(item);
-                item.MetricsRecorded = true;
-            }
-
+            GenAiTelemetry.Enrich(activity, item, includeContent);
             activity.SetEndTime(item.EndTime.UtcDateTime);
             activity.Stop();
         }

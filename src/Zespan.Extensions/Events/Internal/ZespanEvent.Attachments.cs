@@ -1,51 +1,57 @@
 using System.Diagnostics;
-using Zespan.Extensions.Providers.Internal;
 
 namespace Zespan.Extensions.Events.Internal;
 
 /// <summary>
-/// The instrumentation side of <see cref="ZespanEvent"/>: what is attached to an event between its start and its
-/// export. The three states never coexist, so they share one field (a span stays within its allocation budget).
+/// The lifecycle side of <see cref="ZespanEvent"/>: what is attached to an event between its start and its
+/// export. The states never coexist (an activity is ended before its event is queued; a capture waits only on an
+/// event no activity waits for), so they share one field and a span stays within its allocation budget.
 /// </summary>
 internal sealed partial class ZespanEvent
 {
-    private static readonly object MetricsRecordedMarker = new();
+    private static readonly object FinishedMarker = new();
 
-    // A ProviderExchange (a capture waiting to be parsed), an Activity (an open span mirrored for OpenTelemetry),
-    // MetricsRecordedMarker (the GenAI metrics were recorded on the caller's path), or null.
+    // An Activity (an open span mirrored for OpenTelemetry), an IEventCapture (what a producer saw and the
+    // lifecycle has not parsed yet), FinishedMarker (every lifecycle step ran), or null.
     private object? _attachment;
 
-    /// <summary>
-    /// Gets or sets what an instrumentation handler captured and has not parsed yet. The
-    /// <see cref="ProviderExchangeProcessor"/> turns it into fields on the export thread and disposes it.
-    /// </summary>
-    internal ProviderExchange? PendingExchange
-    {
-        get => _attachment as ProviderExchange;
-        set => _attachment = value;
-    }
-
-    /// <summary>Gets or sets the activity mirroring this span while it is open (only when something listens).</summary>
+    /// <summary>Gets or sets the activity mirroring this event while it is open (only when something listens).</summary>
     internal Activity? Activity
     {
         get => _attachment as Activity;
         set => _attachment = value;
     }
 
-    /// <summary>Gets or sets a value indicating whether the GenAI metrics of this call were already recorded (on the caller's path, with its activity).</summary>
-    internal bool MetricsRecorded
+    /// <summary>
+    /// Gets what a producer captured and the lifecycle has not parsed yet (set by <see cref="EventLifecycle"/>
+    /// when it defers the steps to the export worker).
+    /// </summary>
+    internal IEventCapture? PendingCapture => _attachment as IEventCapture;
+
+    /// <summary>Gets a value indicating whether every step of the lifecycle has run (the event only waits to be sent).</summary>
+    internal bool IsFinished => ReferenceEquals(_attachment, FinishedMarker);
+
+    /// <summary>
+    /// Gets or sets a value indicating whether another event was started as this one's child (its
+    /// <c>parent_span_id</c> is this event's span id, so the id must not change any more).
+    /// </summary>
+    internal bool HasChildren { get; set; }
+
+    /// <summary>Leaves a capture to be parsed by the export worker.</summary>
+    internal void Defer(IEventCapture capture) => _attachment = capture;
+
+    /// <summary>Takes the pending capture, if any (the caller parses or disposes it).</summary>
+    internal IEventCapture? TakePendingCapture()
     {
-        get => ReferenceEquals(_attachment, MetricsRecordedMarker);
-        set
+        var capture = _attachment as IEventCapture;
+        if (capture is not null)
         {
-            if (value)
-            {
-                _attachment = MetricsRecordedMarker;
-            }
-            else if (ReferenceEquals(_attachment, MetricsRecordedMarker))
-            {
-                _attachment = null;
-            }
+            _attachment = null;
         }
+
+        return capture;
     }
+
+    /// <summary>Marks every lifecycle step as done.</summary>
+    internal void MarkFinished() => _attachment = FinishedMarker;
 }

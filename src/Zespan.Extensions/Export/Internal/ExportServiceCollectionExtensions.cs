@@ -24,7 +24,7 @@ internal static class ExportServiceCollectionExtensions
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILoggerFactory>(),
             sp.GetRequiredService<ExportStatistics>(),
-            sp.GetServices<IZespanEventProcessor>(),
+            sp.GetRequiredService<Events.Internal.EventSteps>(),
             sp.GetServices<IFlushCycleParticipant>()));
         services.TryAddSingleton<IZespanEventQueue>(static sp => IsEnabled(sp)
             ? sp.GetRequiredService<ZespanExportPipeline>()

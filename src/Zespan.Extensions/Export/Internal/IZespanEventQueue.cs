@@ -12,11 +12,14 @@ internal interface IZespanEventQueue
     /// <summary>Hands a finished event to the pipeline, which owns it from now on.</summary>
     /// <returns><see langword="false"/> when it was dropped (queue full, or the SDK is disabled).</returns>
     bool TryEnqueue(ZespanEvent item);
+
+    /// <summary>Counts events lost before they were queued (a lifecycle step failed): reported as <c>dropped_since_last</c>.</summary>
+    void RecordDropped(int count);
 }
 
 /// <summary>
-/// A step run on the export thread, on each event before it is serialized (redaction, export filters,
-/// truncation). Runs off the caller's path on an event nobody else touches any more.
+/// A step of the event lifecycle (<see cref="Events.Internal.EventSteps"/>) run on each event after it is parsed and
+/// before its activity, metrics and export: export filters, redaction. Runs on an event nobody else touches any more.
 /// </summary>
 internal interface IZespanEventProcessor
 {

@@ -37,7 +37,7 @@ internal sealed class ZespanExportPipeline : IZespanEventQueue, IZespanClient, I
     private readonly ExportStatistics _stats;
     private readonly IngestExporter _exporter;
     private readonly IngestBatchWriter _writer = new();
-    private readonly IZespanEventProcessor[] _processors;
+    private readonly EventSteps _steps;
     private readonly IFlushCycleParticipant[] _participants;
     private readonly SemaphoreSlim _exportLock = new(1, 1);
     private readonly SemaphoreSlim _cycleLock = new(1, 1);
@@ -82,7 +82,7 @@ internal sealed class ZespanExportPipeline : IZespanEventQueue, IZespanClient, I
         TimeProvider timeProvider,
         ILoggerFactory loggerFactory,
         ExportStatistics statistics,
-        IEnumerable<IZespanEventProcessor> processors,
+        EventSteps steps,
         IEnumerable<IFlushCycleParticipant> participants)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -94,8 +94,7 @@ internal sealed class ZespanExportPipeline : IZespanEventQueue, IZespanClient, I
         _stats = statistics ?? new ExportStatistics();
         _exporter = new IngestExporter(backend);
 
-        // OrderBy is stable: processors with the same Order keep their registration order.
-        _processors = (processors ?? []).OrderBy(static p => p.Order).ToArray();
+        _steps = steps ?? throw new ArgumentNullException(nameof(steps));
         _participants = (participants ?? []).ToArray();
         _processExitHandler = OnProcessExit;
         ApplyOptions(options.CurrentValue);
@@ -761,35 +760,24 @@ internal sealed class ZespanExportPipeline : IZespanEventQueue, IZespanClient, I
         }
     }
 
+    /// <summary>The lifecycle's steps an event still needs (parse, filters, redaction, activity, metrics); counts what they leave out.</summary>
     private bool RunProcessors(ZespanEvent item)
     {
-        var processors = _processors;
-        for (var i = 0; i < processors.Length; i++)
+        switch (_steps.Prepare(item))
         {
-            try
-            {
-                if (!processors[i].Process(item))
-                {
-                    _stats.RecordFiltered();
-                    return false;
-                }
-            }
-#pragma warning disable CA1031 // a throwing processor drops its event, never the loop
-            catch (Exception ex)
-#pragma warning restore CA1031
-            {
-                RecordDropped(rejected: true, 1);
-                if (_debug)
-                {
-                    ExportLog.ProcessorFailed(_logger, processors[i].GetType().Name, ex);
-                }
-
+            case LifecycleOutcome.Export:
+                return true;
+            case LifecycleOutcome.Filtered:
+                _stats.RecordFiltered();
                 return false;
-            }
+            default:
+                RecordDropped(rejected: true, 1);
+                return false;
         }
-
-        return true;
     }
+
+    /// <inheritdoc/>
+    public void RecordDropped(int count) => RecordDropped(rejected: true, count);
 
     /// <summary>Sends events <paramref name="from"/> to <paramref name="to"/> of the current batch as one new batch; splits it on 413.</summary>
     /// <returns><see langword="false"/> when a delivery failed (retries ran out, circuit open, key rejected, cancelled).</returns>

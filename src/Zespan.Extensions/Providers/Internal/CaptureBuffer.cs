@@ -41,6 +41,9 @@ internal sealed class CaptureBuffer : IResponseCaptureSink, IDisposable
     /// <summary>Gets a value indicating whether the body was longer than <see cref="Limit"/>.</summary>
     public bool Truncated => TotalBytes > Limit;
 
+    /// <summary>Gets the bytes this capture holds (the kept head and tail).</summary>
+    public long HeldBytes => _head.Count + (_tail is null ? 0 : _tailCapacity);
+
     /// <summary>Gets the first bytes of the body (all of it when not <see cref="Truncated"/>).</summary>
     public ReadOnlyMemory<byte> Head => _head.Memory;
 
@@ -132,6 +135,9 @@ internal sealed class StreamCaptureSink : IResponseCaptureSink, IDisposable
 
     /// <summary>Gets the number of bytes that passed through.</summary>
     public long TotalBytes { get; private set; }
+
+    /// <summary>Gets the bytes of stream kept unparsed (once the stream outgrew the limit it is parsed as it passes).</summary>
+    public long HeldBytes => _buffer?.Count ?? 0;
 
     /// <summary>Gets a value indicating whether the stream outgrew the limit and is parsed as it passes.</summary>
     public bool ParsingIncrementally => _buffer is null;

@@ -14,7 +14,21 @@ namespace Zespan.Extensions.Providers.Internal;
 /// <remarks>Trace ids, start and end time and latency are the handler's; this fills the rest.</remarks>
 internal static class ProviderEventBuilder
 {
+    /// <summary>Parses the exchange into the event (<see cref="Parse"/>), then prices it from the built-in table and <paramref name="prices"/>.</summary>
     public static void Fill(ZespanEvent evt, ProviderExchange exchange, IList<ModelPrice>? prices)
+    {
+        Parse(evt, exchange);
+        evt.Cost ??= ModelPriceTable.EstimateCost(evt.Model ?? evt.ResponseModel, evt.Provider, evt.PromptTokens, evt.CompletionTokens, prices)
+            ?? (evt.ResponseModel is not null && evt.Model is not null
+                ? ModelPriceTable.EstimateCost(evt.ResponseModel, evt.Provider, evt.PromptTokens, evt.CompletionTokens, prices)
+                : null);
+    }
+
+    /// <summary>
+    /// Parses the exchange into the event's fields: everything but the cost from the price table, which is the
+    /// lifecycle's to add (a cost the provider reported, such as LiteLLM's header, is read here).
+    /// </summary>
+    public static void Parse(ZespanEvent evt, ProviderExchange exchange)
     {
         ArgumentNullException.ThrowIfNull(evt);
         ArgumentNullException.ThrowIfNull(exchange);
@@ -54,10 +68,6 @@ internal static class ProviderEventBuilder
         }
 
         ApplyHeaders(evt, exchange.ResponseHeaders);
-        evt.Cost ??= ModelPriceTable.EstimateCost(evt.Model ?? evt.ResponseModel, provider, evt.PromptTokens, evt.CompletionTokens, prices)
-            ?? (evt.ResponseModel is not null && evt.Model is not null
-                ? ModelPriceTable.EstimateCost(evt.ResponseModel, provider, evt.PromptTokens, evt.CompletionTokens, prices)
-                : null);
 
         if (evt.Stream && exchange.FirstByteTimestamp is { } first)
         {
@@ -87,6 +97,41 @@ internal static class ProviderEventBuilder
         if (ctx.Truncated || (exchange.Request?.Truncated ?? false) || (exchange.Response?.Truncated ?? false))
         {
             evt.Truncated = true;
+        }
+    }
+
+    /// <summary>
+    /// Adds what only the HTTP layer saw of a call made under the IChatClient middleware (the status, the provider's
+    /// raw usage as <c>metadata.usage</c>, a model override, the time to first byte) to the middleware's event; the
+    /// middleware's own fields win otherwise. Disposes the exchange.
+    /// </summary>
+    public static void AddHttpLayer(ZespanEvent target, ProviderExchange exchange)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(exchange);
+        var scratch = new ZespanEvent();
+        using (exchange)
+        {
+            Parse(scratch, exchange);
+        }
+
+        target.StatusCode = scratch.StatusCode;
+        if (scratch.RequestedModel is not null)
+        {
+            // A model override changed the request: the event's model is the one sent.
+            target.Model = scratch.Model;
+        }
+
+        target.Provider ??= scratch.Provider;
+        target.ResponseModel ??= scratch.ResponseModel;
+        target.RequestedModel ??= scratch.RequestedModel;
+        target.Cost ??= scratch.Cost;
+        target.Error ??= scratch.Error;
+        target.TimeToFirstToken ??= scratch.TimeToFirstToken;
+        if (scratch.Metadata is { } metadata && metadata.TryGetValue("usage", out var usage))
+        {
+            target.Metadata ??= new Dictionary<string, JsonNode?>(StringComparer.Ordinal);
+            target.Metadata["usage"] = usage?.DeepClone();
         }
     }
 

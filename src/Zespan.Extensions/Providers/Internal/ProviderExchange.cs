@@ -1,10 +1,12 @@
+using Zespan.Extensions.Events.Internal;
+
 namespace Zespan.Extensions.Providers.Internal;
 
 /// <summary>
-/// Everything the handler captured about one LLM call, handed to the export thread to be turned into an
-/// event by <see cref="ProviderEventBuilder"/>. It owns the pooled capture buffers; dispose it after the build.
+/// Everything the handler captured about one LLM call: the event lifecycle's parse step turns it into the
+/// event's fields with <see cref="ProviderEventBuilder"/>. It owns the pooled capture buffers; dispose it after the build.
 /// </summary>
-internal sealed class ProviderExchange : IDisposable
+internal sealed class ProviderExchange : IEventCapture
 {
     /// <summary>Gets the endpoint (provider, operation, path model).</summary>
     public required ProviderEndpoint Endpoint { get; init; }
@@ -70,6 +72,12 @@ internal sealed class ProviderExchange : IDisposable
             or ProviderOperation.BedrockConverseStream
             or ProviderOperation.BedrockInvokeStream;
     }
+
+    /// <inheritdoc/>
+    public long HeldBytes => (Request?.HeldBytes ?? 0) + (Response?.HeldBytes ?? 0) + (Stream?.HeldBytes ?? 0);
+
+    /// <inheritdoc/>
+    public void Fill(ZespanEvent item) => ProviderEventBuilder.Parse(item, this);
 
     public void Dispose()
     {

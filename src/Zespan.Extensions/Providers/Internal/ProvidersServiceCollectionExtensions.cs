@@ -6,12 +6,11 @@ namespace Zespan.Extensions.Providers.Internal;
 
 internal static class ProvidersServiceCollectionExtensions
 {
-    /// <summary>Registers what the instrumentation handlers share, and the processor that parses their captures.</summary>
+    /// <summary>Registers what the instrumentation handlers share, and the price table the lifecycle prices calls with.</summary>
     public static IServiceCollection AddZespanProviders(this IServiceCollection services)
     {
         services.TryAddSingleton<ZespanHandlerServices>();
         services.TryAddSingleton<Tracing.Internal.IZespanCostEstimator, PriceTableCostEstimator>();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IZespanEventProcessor, ProviderExchangeProcessor>());
         return services;
     }
 }

@@ -16,6 +16,9 @@ internal sealed class ZespanCallContext
     public static readonly ZespanCallContext HttpHandler = new(null);
 
     private readonly bool _middleware;
+    private readonly Lock _gate = new();
+    private ProviderExchange? _httpExchange;
+    private bool _sealed;
 
     public ZespanCallContext(ZespanEvent? middlewareEvent) => MiddlewareEvent = middlewareEvent;
 
@@ -48,6 +51,42 @@ internal sealed class ZespanCallContext
 
     /// <summary>Gets a value indicating whether the middleware runs the post-check (the HTTP handler skips its own).</summary>
     public bool PostChecked { get; }
+
+    /// <summary>
+    /// Hands what the HTTP layer captured of this middleware call to the middleware, which parses it into its own
+    /// event when the call completes. False when the middleware already completed (the caller then disposes the
+    /// exchange). When one was attached already (a retry under the middleware) the last one counts.
+    /// </summary>
+    /// <param name="exchange">What the HTTP layer captured.</param>
+    public bool TryAttachHttpExchange(ProviderExchange exchange)
+    {
+        ProviderExchange? replaced;
+        lock (_gate)
+        {
+            if (_sealed)
+            {
+                return false;
+            }
+
+            replaced = _httpExchange;
+            _httpExchange = exchange;
+        }
+
+        replaced?.Dispose();
+        return true;
+    }
+
+    /// <summary>Takes what the HTTP layer attached (once); later attachments are refused.</summary>
+    public ProviderExchange? TakeHttpExchange()
+    {
+        lock (_gate)
+        {
+            _sealed = true;
+            var exchange = _httpExchange;
+            _httpExchange = null;
+            return exchange;
+        }
+    }
 
     /// <summary>The context of a call the IChatClient middleware owns.</summary>
     /// <param name="middlewareEvent">The middleware's event; null when the call is not recorded.</param>

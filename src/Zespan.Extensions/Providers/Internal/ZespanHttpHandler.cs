@@ -150,10 +150,10 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
             }
         }
 
-        Activity? activity = null;
         if (evt is not null && ZespanDiagnostics.ActivitySource.HasListeners())
         {
-            activity = StartActivity(evt);
+            // One id for both views of the call: the Zespan event takes the activity's span id.
+            ZespanActivities.Start(evt, ActivityKind.Client);
         }
 
         var capture = evt is not null || middlewareEvent is not null;
@@ -189,13 +189,13 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
         {
             // No request was sent: the generation is recorded with the block as its error and no status.
             var notSent = Template(endpoint, context, label, requestCapture, requestedModel, overriddenModel, startTimestamp: 0).Build(services.TimeProvider, null, null, null);
-            Finish(evt, null, activity, notSent, blocked);
+            Finish(evt, null, notSent, blocked);
             throw;
         }
         catch
         {
             requestCapture?.Dispose();
-            activity?.Dispose();
+            Abandon(evt);
             throw;
         }
 
@@ -211,7 +211,7 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
         catch (Exception ex)
         {
             var failed = Template(endpoint, context, label, requestCapture, requestedModel, overriddenModel, startTimestamp).Build(services.TimeProvider, null, null, ex);
-            Finish(evt, middlewareEvent, activity, failed, ex);
+            Finish(evt, call, failed, ex);
             throw;
         }
 
@@ -240,13 +240,13 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
                 }
 
                 var withheld = withheldTemplate.Build(services.TimeProvider, withheldSink, null, null);
-                Finish(evt, null, activity, withheld, blocked);
+                Finish(evt, null, withheld, blocked);
                 throw;
             }
             catch
             {
                 requestCapture?.Dispose();
-                activity?.Dispose();
+                Abandon(evt);
                 response.Dispose();
                 throw;
             }
@@ -265,37 +265,33 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
 
         if (response.Content is null)
         {
-            Finish(evt, middlewareEvent, activity, exchangeTemplate.Build(services.TimeProvider, null, null, null), null);
+            Finish(evt, call, exchangeTemplate.Build(services.TimeProvider, null, null, null), null);
             return response;
         }
 
         var sink = CreateSink(endpoint, exchangeTemplate, context, options.MaxEventBytes);
 
-        var observer = new CallObserver(this, evt, middlewareEvent, activity, exchangeTemplate, sink);
+        var observer = new CallObserver(this, evt, call, exchangeTemplate, sink);
         response.Content = new CapturingContent(response.Content, sink, services.TimeProvider, observer);
         return response;
     }
 
-    private static Activity? StartActivity(ZespanEvent evt)
-    {
-        var parent = new ActivityContext(evt.TraceId, evt.ParentSpanId ?? default, ActivityTraceFlags.Recorded);
-        var activity = ZespanDiagnostics.ActivitySource.StartActivity(ActivityKind.Client, parent, name: "chat");
-        if (activity is not null)
-        {
-            // One id for both views of the call: the Zespan event takes the activity's span id.
-            evt.SpanId = activity.SpanId;
-        }
-
-        return activity;
-    }
-
-    private void Finish(ZespanEvent? evt, ZespanEvent? middlewareEvent, Activity? activity, ProviderExchange exchange, Exception? exception)
+    /// <summary>
+    /// Hands what was seen of the call to its event: this handler's own (through the tracer's lifecycle, which
+    /// parses the capture), or, under the IChatClient middleware, the middleware's, which adds what only the HTTP
+    /// layer sees (status, raw usage, a model override) to its event when it completes.
+    /// </summary>
+    private void Finish(ZespanEvent? evt, ZespanCallContext? middleware, ProviderExchange exchange, Exception? exception)
     {
         try
         {
-            if (middlewareEvent is not null)
+            if (middleware?.MiddlewareEvent is not null)
             {
-                Enrich(middlewareEvent, exchange);
+                if (!middleware.TryAttachHttpExchange(exchange))
+                {
+                    exchange.Dispose();
+                }
+
                 return;
             }
 
@@ -317,27 +313,7 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
                 evt.StatusCode = 0;
             }
 
-            if (activity is not null)
-            {
-                // With a listener, parse now so the activity carries the GenAI attributes when it stops.
-                using (exchange)
-                {
-                    ProviderEventBuilder.Fill(evt, exchange, _services.Options.CurrentValue.ModelPrices);
-                }
-
-                var elapsed = _services.Tracer.GetElapsed(evt);
-                evt.Latency = elapsed.TotalSeconds;
-                GenAiTelemetry.Enrich(activity, evt, _services.Options.CurrentValue.StorePrompts);
-                GenAiTelemetry.RecordMetrics(evt);
-                evt.MetricsRecorded = true;
-                activity.Dispose();
-            }
-            else
-            {
-                evt.PendingExchange = exchange;
-            }
-
-            _services.Tracer.Complete(evt);
+            _services.Tracer.Complete(evt, exchange);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
@@ -345,35 +321,12 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
         }
     }
 
-    /// <summary>Adds what only the HTTP layer sees (status, the provider's raw usage) to the IChatClient middleware's event.</summary>
-    private void Enrich(ZespanEvent target, ProviderExchange exchange)
+    /// <summary>An event that will not be completed (the call failed before it was sent): its activity ends unrecorded.</summary>
+    private static void Abandon(ZespanEvent? evt)
     {
-        var scratch = new ZespanEvent();
-        using (exchange)
+        if (evt?.Activity is not null)
         {
-            ProviderEventBuilder.Fill(scratch, exchange, _services.Options.CurrentValue.ModelPrices);
-        }
-
-        lock (target)
-        {
-            target.StatusCode = scratch.StatusCode;
-            if (scratch.RequestedModel is not null)
-            {
-                // A model override changed the request: the event's model is the one sent.
-                target.Model = scratch.Model;
-            }
-
-            target.Provider ??= scratch.Provider;
-            target.ResponseModel ??= scratch.ResponseModel;
-            target.RequestedModel ??= scratch.RequestedModel;
-            target.Cost ??= scratch.Cost;
-            target.Error ??= scratch.Error;
-            target.TimeToFirstToken ??= scratch.TimeToFirstToken;
-            if (scratch.Metadata is { } metadata && metadata.TryGetValue("usage", out var usage))
-            {
-                target.Metadata ??= new Dictionary<string, System.Text.Json.Nodes.JsonNode?>(StringComparer.Ordinal);
-                target.Metadata["usage"] = usage?.DeepClone();
-            }
+            ZespanActivities.End(evt, keep: false, includeContent: false);
         }
     }
 
@@ -642,12 +595,12 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
     }
 
     /// <summary>Told once when the response body ends (read to its end, failed, canceled or disposed early).</summary>
-    private sealed class CallObserver(ZespanHttpHandler owner, ZespanEvent? evt, ZespanEvent? middlewareEvent, Activity? activity, ExchangeTemplate template, IResponseCaptureSink sink) : ICaptureObserver
+    private sealed class CallObserver(ZespanHttpHandler owner, ZespanEvent? evt, ZespanCallContext? middleware, ExchangeTemplate template, IResponseCaptureSink sink) : ICaptureObserver
     {
         public void OnCaptureCompleted(in CaptureCompletion completion)
         {
             var exchange = template.Build(owner._services.TimeProvider, sink, completion, null);
-            owner.Finish(evt, middlewareEvent, activity, exchange, null);
+            owner.Finish(evt, middleware, exchange, null);
         }
     }
 }

@@ -6,6 +6,7 @@ using Zespan.Extensions.Context.Internal;
 using Zespan.Extensions.Export.Internal;
 using Zespan.Extensions.Filtering.Internal;
 using Zespan.Extensions.Redaction.Internal;
+using Zespan.Extensions.Events.Internal;
 
 namespace Zespan.Extensions.Tracing.Internal;
 
@@ -19,12 +20,22 @@ internal static class TracingServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddZespanTracing(this IServiceCollection services)
     {
+        services.TryAddSingleton(static sp => new EventSteps(
+            sp.GetRequiredService<IOptionsMonitor<ZespanOptions>>(),
+            sp.GetRequiredService<ExportStatistics>(),
+            sp.GetServices<IZespanEventProcessor>(),
+            sp.GetService<IZespanCostEstimator>(),
+            sp.GetService<ILoggerFactory>()));
+        services.TryAddSingleton(static sp => new EventLifecycle(
+            sp.GetRequiredService<IZespanEventQueue>(),
+            sp.GetRequiredService<EventSteps>(),
+            sp.GetRequiredService<ExportStatistics>(),
+            sp.GetService<ILoggerFactory>()));
         services.TryAddSingleton(static sp => new ZespanTracer(
             sp.GetRequiredService<IOptionsMonitor<ZespanOptions>>(),
-            sp.GetRequiredService<IZespanEventQueue>(),
+            sp.GetRequiredService<EventLifecycle>(),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetService<ILoggerFactory>(),
-            sp.GetService<IZespanCostEstimator>()));
+            sp.GetService<ILoggerFactory>()));
         services.TryAddSingleton<IZespanTracer>(static sp =>
             IsEnabled(sp) ? sp.GetRequiredService<ZespanTracer>() : NoOpZespanTracer.Instance);
         services.TryAddSingleton<IZespanContextAccessor>(static sp =>

@@ -19,34 +19,31 @@ namespace Zespan.Extensions.Tracing.Internal;
 /// Starting an event reads the options snapshot (<see cref="TracerSettings"/>), the current Zespan span, the
 /// current context scope and <see cref="Activity.Current"/>; it decides sampling once per trace, fills ids,
 /// environment, context fields and the start time. Completing it takes the end time and latency (from
-/// <see cref="TimeProvider"/> timestamps) and hands it to <see cref="IZespanEventQueue"/>. Nothing here throws
-/// into the caller: failures are logged and the event is lost.
+/// <see cref="TimeProvider"/> timestamps) and hands it to the <see cref="EventLifecycle"/>, the one path that
+/// finishes every event. Nothing here throws into the caller: failures are logged and the event is lost.
 /// </remarks>
 internal sealed class ZespanTracer : IZespanTracer, IDisposable
 {
     /// <summary>The <c>name</c> of a generation logged without <see cref="GenerationLog.Name"/>.</summary>
     public const string DefaultGenerationName = "generation";
 
-    private readonly IZespanEventQueue _queue;
+    private readonly EventLifecycle _lifecycle;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
-    private readonly IZespanCostEstimator? _costEstimator;
     private readonly IDisposable? _optionsSubscription;
     private volatile TracerSettings _settings;
 
     public ZespanTracer(
         IOptionsMonitor<ZespanOptions> options,
-        IZespanEventQueue queue,
+        EventLifecycle lifecycle,
         TimeProvider timeProvider,
-        ILoggerFactory? loggerFactory = null,
-        IZespanCostEstimator? costEstimator = null)
+        ILoggerFactory? loggerFactory = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(queue);
+        ArgumentNullException.ThrowIfNull(lifecycle);
         ArgumentNullException.ThrowIfNull(timeProvider);
-        _queue = queue;
+        _lifecycle = lifecycle;
         _timeProvider = timeProvider;
-        _costEstimator = costEstimator;
         _logger = (ILogger?)loggerFactory?.CreateLogger("Zespan") ?? NullLogger.Instance;
         _settings = TracerSettings.From(options.CurrentValue);
         _optionsSubscription = options.OnChange((value, name) =>
@@ -99,12 +96,7 @@ internal sealed class ZespanTracer : IZespanTracer, IDisposable
             item.EndTime = now;
             item.StartTime = now - latency;
             item.Latency = latency.TotalSeconds;
-            if (ZespanDiagnostics.ActivitySource.HasListeners())
-            {
-                ZespanActivities.Stop(item, _settings, childless: true);
-            }
-
-            _queue.TryEnqueue(item);
+            _lifecycle.Complete(item, elapsed: null);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
@@ -143,6 +135,7 @@ internal sealed class ZespanTracer : IZespanTracer, IDisposable
                 }
 
                 item = NewEvent(settings, logType, name, parentEvent.RawTraceId, parentEvent.RawSpanId);
+                parentEvent.HasChildren = true;
                 return true;
             }
 
@@ -178,38 +171,19 @@ internal sealed class ZespanTracer : IZespanTracer, IDisposable
         }
 
         item = NewEvent(settings, logType, name, parent.RawTraceId, parent.RawSpanId);
+        parent.HasChildren = true;
         return true;
     }
 
     /// <summary>
-    /// Ends an event started with <see cref="TryStartEvent"/> or <c>TryStartChildEvent</c>: sets
-    /// <c>end_time</c> and <c>latency</c> from the start timestamp and queues it. The caller must not touch
-    /// the event afterwards. Never throws.
+    /// Ends an event started with <see cref="TryStartEvent"/> or <c>TryStartChildEvent</c>: its end time and
+    /// latency are taken now and it goes through the <see cref="EventLifecycle"/> (with what the producer
+    /// captured, if anything). The caller must not touch the event afterwards. Never throws.
     /// </summary>
-    public void Complete(ZespanEvent item)
+    public void Complete(ZespanEvent item, IEventCapture? capture = null)
     {
         ArgumentNullException.ThrowIfNull(item);
-        try
-        {
-            var elapsed = GetElapsed(item);
-            item.EndTime = item.StartTime + elapsed;
-            item.Latency = elapsed.TotalSeconds;
-            if (item.Activity is not null || (item.PendingExchange is null && !item.MetricsRecorded && Diagnostics.Internal.ZespanDiagnostics.ActivitySource.HasListeners()))
-            {
-                ZespanActivities.Stop(item, _settings);
-            }
-
-            if (!_queue.TryEnqueue(item))
-            {
-                // Refused (queue full, SDK disabled): give the capture's pooled buffers back now.
-                item.PendingExchange?.Dispose();
-                item.PendingExchange = null;
-            }
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            TracingLog.CompleteFailed(_logger, item.LogType, ex);
-        }
+        _lifecycle.Complete(item, GetElapsed(item), capture);
     }
 
     /// <summary>Gets the time since the event started (for <c>time_to_first_token</c>); never negative.</summary>
@@ -276,6 +250,7 @@ internal sealed class ZespanTracer : IZespanTracer, IDisposable
                 }
 
                 item = NewEvent(settings, logType ?? LogTypes.Custom, name, parentEvent.RawTraceId, parentEvent.RawSpanId);
+                parentEvent.HasChildren = true;
             }
             else
             {
@@ -380,7 +355,7 @@ internal sealed class ZespanTracer : IZespanTracer, IDisposable
             item.CompletionMessage = CopyMessage(log.CompletionMessage);
         }
 
-        item.Cost = log.Cost ?? EstimateCost(log);
+        item.Cost = log.Cost; // priced by the lifecycle when not given
         item.CustomerIdentifier = log.CustomerIdentifier ?? item.CustomerIdentifier;
         item.CustomerEmail = log.CustomerEmail ?? item.CustomerEmail;
         item.CustomerName = log.CustomerName ?? item.CustomerName;
@@ -410,24 +385,6 @@ internal sealed class ZespanTracer : IZespanTracer, IDisposable
             }
 
             item.Metadata = snapshot;
-        }
-    }
-
-    private double? EstimateCost(GenerationLog log)
-    {
-        if (_costEstimator is null)
-        {
-            return null;
-        }
-
-        try
-        {
-            return _costEstimator.EstimateCost(log.Provider, log.Model, log.PromptTokens, log.CompletionTokens);
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            TracingLog.LogGenerationFailed(_logger, ex);
-            return null;
         }
     }
 

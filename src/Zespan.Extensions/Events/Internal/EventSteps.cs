@@ -1,0 +1,190 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Zespan.Extensions.Diagnostics.Internal;
+using Zespan.Extensions.Export.Internal;
+using Zespan.Extensions.Tracing.Internal;
+
+namespace Zespan.Extensions.Events.Internal;
+
+/// <summary>
+/// The steps of the <see cref="EventLifecycle"/>, each of which exists only here, run in one fixed order on every
+/// event whoever produced it:
+/// <list type="number">
+/// <item><description>parse what the producer captured into the event's fields, and price the call;</description></item>
+/// <item><description>the processors, lowest <see cref="IZespanEventProcessor.Order"/> first: export filters (an event left
+/// out is dropped from every sink, as a sampled-out one is), then redaction, which runs before anything below,
+/// and before the wire, sees the event;</description></item>
+/// <item><description>enrich and end the event's activity (message content only with <c>OtelCaptureContent</c>);</description></item>
+/// <item><description>record the GenAI metrics of a model call.</description></item>
+/// </list>
+/// The lifecycle runs them when an event completes while an activity waits for it; the export worker runs them
+/// through <see cref="Prepare"/> for every other event, before batching it. Either way they run once per event.
+/// </summary>
+/// <remarks>Filters run before redaction so that an event left out costs no redaction, and so a filter sees the
+/// values the app set (a filter on a tag that holds a key matches the key, not <c>[REDACTED]</c>). Filters emit
+/// nothing: no sink sees an event before redaction.</remarks>
+internal sealed class EventSteps
+{
+    private readonly IOptionsMonitor<ZespanOptions> _options;
+    private readonly ExportStatistics _statistics;
+    private readonly IZespanEventProcessor[] _processors;
+    private readonly IZespanCostEstimator? _costEstimator;
+    private readonly ILogger _logger;
+    private volatile LifecycleSettings? _settings;
+
+    public EventSteps(
+        IOptionsMonitor<ZespanOptions> options,
+        ExportStatistics statistics,
+        IEnumerable<IZespanEventProcessor> processors,
+        IZespanCostEstimator? costEstimator = null,
+        ILoggerFactory? loggerFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(statistics);
+        _options = options;
+        _statistics = statistics;
+
+        // OrderBy is stable: processors with the same Order keep their registration order.
+        _processors = (processors ?? []).OrderBy(static p => p.Order).ToArray();
+        _costEstimator = costEstimator;
+        _logger = (ILogger?)loggerFactory?.CreateLogger("Zespan") ?? NullLogger.Instance;
+    }
+
+    /// <summary>Gets the settings of the options in force.</summary>
+    public LifecycleSettings Settings
+    {
+        get
+        {
+            var current = _options.CurrentValue;
+            var settings = _settings;
+            if (settings is null || !ReferenceEquals(settings.Options, current))
+            {
+                settings = new LifecycleSettings(current);
+                _settings = settings;
+            }
+
+            return settings;
+        }
+    }
+
+    /// <summary>
+    /// The export worker's call for each event it takes from the queue: runs the steps the event still needs
+    /// (none when they ran at completion). The caller counts what is left out.
+    /// </summary>
+    public LifecycleOutcome Prepare(ZespanEvent item)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        return item.IsFinished ? LifecycleOutcome.Export : Run(item, item.TakePendingCapture());
+    }
+
+    /// <summary>Runs every step on <paramref name="item"/> and disposes <paramref name="capture"/>. Never throws.</summary>
+    public LifecycleOutcome Run(ZespanEvent item, IEventCapture? capture)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        var settings = Settings;
+
+        // 1. Parse what the producer captured, then price the call.
+        if (capture is not null)
+        {
+            try
+            {
+                capture.Fill(item);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                // The parsers never throw for a malformed body; this is a bug. Keep what was read.
+                Failed(settings, nameof(IEventCapture), ex);
+            }
+            finally
+            {
+                capture.Dispose();
+            }
+        }
+
+        Price(item, settings);
+
+        // 2. Export filters, then redaction (and any other processor).
+        var outcome = RunProcessors(item, settings);
+
+        // 3. The activity: enriched from the redacted event, or, for an event left out, ended unrecorded.
+        ZespanActivities.End(item, outcome == LifecycleOutcome.Export, settings.ContentOnActivities);
+        if (outcome != LifecycleOutcome.Export)
+        {
+            return outcome;
+        }
+
+        // 4. Metrics.
+        try
+        {
+            GenAiTelemetry.RecordMetrics(item);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            Failed(settings, nameof(GenAiTelemetry), ex);
+        }
+
+        return outcome;
+    }
+
+    private void Price(ZespanEvent item, LifecycleSettings settings)
+    {
+        if (item.Cost is not null || _costEstimator is null || !GenAiTelemetry.IsModelCall(item.LogType))
+        {
+            return;
+        }
+
+        try
+        {
+            if ((item.Model ?? item.ResponseModel) is { } model)
+            {
+                item.Cost = _costEstimator.EstimateCost(item.Provider, model, item.PromptTokens, item.CompletionTokens);
+            }
+
+            if (item.Cost is null && item.ResponseModel is { } responseModel && item.Model is not null)
+            {
+                // A dated snapshot the table knows under the name the provider answered with.
+                item.Cost = _costEstimator.EstimateCost(item.Provider, responseModel, item.PromptTokens, item.CompletionTokens);
+            }
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            Failed(settings, nameof(IZespanCostEstimator), ex);
+        }
+    }
+
+    private LifecycleOutcome RunProcessors(ZespanEvent item, LifecycleSettings settings)
+    {
+        var processors = _processors;
+        for (var i = 0; i < processors.Length; i++)
+        {
+            try
+            {
+                if (!processors[i].Process(item))
+                {
+                    return LifecycleOutcome.Filtered;
+                }
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                if (settings.Debug)
+                {
+                    ExportLog.ProcessorFailed(_logger, processors[i].GetType().Name, ex);
+                }
+
+                return LifecycleOutcome.Dropped;
+            }
+        }
+
+        return LifecycleOutcome.Export;
+    }
+
+    private void Failed(LifecycleSettings settings, string step, Exception exception)
+    {
+        _statistics.RecordInternalError();
+        if (settings.Debug)
+        {
+            ExportLog.ProcessorFailed(_logger, step, exception);
+        }
+    }
+}

@@ -1,0 +1,12 @@
+namespace Zespan.Extensions.Tests.Diagnostics;
+
+/// <summary>
+/// Tests that listen to the <c>Zespan</c> <see cref="System.Diagnostics.ActivitySource"/>. A listener is process-wide and
+/// changes where the event lifecycle runs (on the completing thread rather than the export worker), so these tests
+/// run alone, never beside tests that expect no listener.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class ActivityListenerCollection
+{
+    public const string Name = "Zespan ActivitySource listeners";
+}
