@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Zespan.Extensions.AI.Tests;
 
+[Collection(ActivityListenerCollection.Name)]
 public class ZespanChatClientTests
 {
     private static List<ChatMessage> Conversation() =>
