@@ -648,7 +648,7 @@ public sealed partial class ZespanChatClient : DelegatingChatClient
 
     private static int? ToInt(long? value) => value is { } v ? (int)Math.Clamp(v, 0, int.MaxValue) : null;
 
-    [LoggerMessage(EventId = 4001, Level = LogLevel.Debug, Message = "Zespan could not record an IChatClient call.")]
+    [LoggerMessage(EventId = ZespanAILogEvents.ChatClientRecordFailed, EventName = nameof(ZespanAILogEvents.ChatClientRecordFailed), Level = LogLevel.Debug, Message = "Zespan could not record an IChatClient call.")]
     private static partial void LogRecordFailed(ILogger logger, Exception exception);
 
     /// <summary>The state of one call.</summary>

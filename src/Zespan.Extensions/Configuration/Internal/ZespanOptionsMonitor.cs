@@ -199,13 +199,13 @@ internal sealed partial class ZespanOptionsMonitor : IOptionsMonitor<ZespanOptio
         }
     }
 
-    [LoggerMessage(EventId = 40, Level = LogLevel.Warning, Message = "Zespan kept its last good options because the new configuration is invalid: {Reason}")]
+    [LoggerMessage(EventId = ZespanLogEvents.OptionsReloadRejected, EventName = nameof(ZespanLogEvents.OptionsReloadRejected), Level = LogLevel.Warning, Message = "Zespan kept its last good options because the new configuration is invalid: {Reason}")]
     private static partial void LogReloadRejected(ILogger logger, string reason);
 
-    [LoggerMessage(EventId = 41, Level = LogLevel.Warning, Message = "Zespan kept its last good options because the new configuration could not be read.")]
+    [LoggerMessage(EventId = ZespanLogEvents.OptionsReloadFailed, EventName = nameof(ZespanLogEvents.OptionsReloadFailed), Level = LogLevel.Warning, Message = "Zespan kept its last good options because the new configuration could not be read.")]
     private static partial void LogReloadFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(EventId = 42, Level = LogLevel.Warning, Message = "A Zespan options change listener threw.")]
+    [LoggerMessage(EventId = ZespanLogEvents.OptionsListenerFailed, EventName = nameof(ZespanLogEvents.OptionsListenerFailed), Level = LogLevel.Warning, Message = "A Zespan options change listener threw.")]
     private static partial void LogListenerFailed(ILogger logger, Exception exception);
 
     private sealed class Holder(ZespanOptions value, string? fingerprint = null)
