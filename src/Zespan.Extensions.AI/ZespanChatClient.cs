@@ -489,6 +489,6 @@ public sealed partial class ZespanChatClient : DelegatingChatClient
         _tracer.Complete(evt, capture);
     }
 
-    [LoggerMessage(EventId = 4001, Level = LogLevel.Debug, Message = "Zespan could not record an IChatClient call.")]
+    [LoggerMessage(EventId = ZespanAILogEvents.ChatClientRecordFailed, EventName = nameof(ZespanAILogEvents.ChatClientRecordFailed), Level = LogLevel.Debug, Message = "Zespan could not record an IChatClient call.")]
     private static partial void LogRecordFailed(ILogger logger, Exception exception);
 }

@@ -183,22 +183,22 @@ internal sealed partial class RemoteConfigPoller : IFlushCycleParticipant
         _nextAttempt = _time.GetUtcNow() + delay;
     }
 
-    [LoggerMessage(EventId = 30, Level = LogLevel.Information, Message = "Zespan applied remote configuration version {Version}.")]
+    [LoggerMessage(EventId = ZespanLogEvents.RemoteConfigApplied, EventName = nameof(ZespanLogEvents.RemoteConfigApplied), Level = LogLevel.Information, Message = "Zespan applied remote configuration version {Version}.")]
     private static partial void LogApplied(ILogger logger, string version);
 
-    [LoggerMessage(EventId = 31, Level = LogLevel.Warning, Message = "Zespan ignored a remote '{RuleType}' rule: {Reason}.")]
+    [LoggerMessage(EventId = ZespanLogEvents.RemoteConfigRuleIgnored, EventName = nameof(ZespanLogEvents.RemoteConfigRuleIgnored), Level = LogLevel.Warning, Message = "Zespan ignored a remote '{RuleType}' rule: {Reason}.")]
     private static partial void LogInvalidRule(ILogger logger, string ruleType, string reason);
 
-    [LoggerMessage(EventId = 32, Level = LogLevel.Error, Message = "The Zespan backend rejected the API key ({Status}) when fetching remote configuration. Check Zespan:ApiKey or ZESPAN_API_KEY.")]
+    [LoggerMessage(EventId = ZespanLogEvents.RemoteConfigUnauthorized, EventName = nameof(ZespanLogEvents.RemoteConfigUnauthorized), Level = LogLevel.Error, Message = "The Zespan backend rejected the API key ({Status}) when fetching remote configuration. Check Zespan:ApiKey or ZESPAN_API_KEY.")]
     private static partial void LogUnauthorized(ILogger logger, int status);
 
-    [LoggerMessage(EventId = 33, Level = LogLevel.Warning, Message = "Zespan received a remote configuration it could not read; the last good configuration stays in force.")]
+    [LoggerMessage(EventId = ZespanLogEvents.RemoteConfigMalformed, EventName = nameof(ZespanLogEvents.RemoteConfigMalformed), Level = LogLevel.Warning, Message = "Zespan received a remote configuration it could not read; the last good configuration stays in force.")]
     private static partial void LogMalformed(ILogger logger);
 
-    [LoggerMessage(EventId = 34, Level = LogLevel.Debug, Message = "Zespan could not fetch remote configuration ({Reason}); the last good configuration stays in force.")]
+    [LoggerMessage(EventId = ZespanLogEvents.RemoteConfigFetchFailed, EventName = nameof(ZespanLogEvents.RemoteConfigFetchFailed), Level = LogLevel.Debug, Message = "Zespan could not fetch remote configuration ({Reason}); the last good configuration stays in force.")]
     private static partial void LogFetchFailed(ILogger logger, string reason, Exception exception);
 
-    [LoggerMessage(EventId = 35, Level = LogLevel.Debug, Message = "Zespan's remote configuration request answered {Status}; the last good configuration stays in force.")]
+    [LoggerMessage(EventId = ZespanLogEvents.RemoteConfigFetchStatus, EventName = nameof(ZespanLogEvents.RemoteConfigFetchStatus), Level = LogLevel.Debug, Message = "Zespan's remote configuration request answered {Status}; the last good configuration stays in force.")]
     private static partial void LogFetchStatus(ILogger logger, int status);
 }
 

@@ -1,5 +1,4 @@
-using System.Globalization;
-using System.Text;
+using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
@@ -89,46 +88,28 @@ internal sealed partial class ZespanOptionsMonitor : IOptionsMonitor<ZespanOptio
         }
     }
 
-    /// <summary>A canonical text of every effective value, to tell a real change from a no-op reload.</summary>
-    internal static string Fingerprint(ZespanOptions o)
+    /// <summary>
+    /// Gets every effective value of <paramref name="options"/> as UTF-8 JSON, to tell a real change from a
+    /// no-op reload. Every public property is in it by construction (source-generated serialization of the
+    /// whole object graph, no reflection), so an option added later is compared without anyone listing it.
+    /// The bytes hold the API key and the OTLP headers: they are compared in memory and never logged.
+    /// </summary>
+    /// <returns>The bytes, or <see langword="null"/> when the options cannot be serialized (then every reload counts as a change).</returns>
+    internal static byte[]? Snapshot(ZespanOptions options)
     {
-        var sb = new StringBuilder(512);
-        var c = CultureInfo.InvariantCulture;
-        sb.Append(c, $"{o.Enabled}|{o.ApiKey?.GetHashCode(StringComparison.Ordinal)}|{o.Environment}|{o.StorePrompts}|{o.SampleRate:R}|{o.ReplaceDefaultRedactKeys}|");
-        sb.Append(c, $"{o.BatchSize}|{o.FlushInterval}|{o.BaseUrl}|{o.EnableOtel}|{o.OtelEndpoint}|{o.Debug}|{o.DisableConfigSync}|{o.DisableTracing}|");
-        sb.Append(c, $"{o.MaxQueueSize}|{o.ShutdownTimeout}|{o.RequestTimeout}|{o.MaxBatchBytes}|{o.MaxEventBytes}|{o.GuardrailTimeout}|{o.PromptCacheTtl}|{o.RemoteConfigVersion}|");
-        sb.AppendJoin(',', o.RedactKeys).Append('|');
-        foreach (var (k, v) in o.OtelHeaders.OrderBy(p => p.Key, StringComparer.OrdinalIgnoreCase))
+        try
         {
-            sb.Append(k).Append('=').Append(v.GetHashCode(StringComparison.Ordinal)).Append(',');
+            return JsonSerializer.SerializeToUtf8Bytes(options, ZespanOptionsJsonContext.Default.ZespanOptions);
         }
-
-        sb.Append('|');
-        foreach (var m in o.ModelOverrides)
+        catch (Exception ex) when (ex is NotSupportedException or JsonException or InvalidOperationException)
         {
-            sb.Append(m.From).Append('>').Append(m.To).Append('@').Append(m.Provider).Append(',');
+            return null;
         }
-
-        sb.Append('|');
-        foreach (var p in o.ModelPrices)
-        {
-            sb.Append(c, $"{p.Model}@{p.Provider}:{p.InputPerMillion}/{p.OutputPerMillion},");
-        }
-
-        sb.Append('|').AppendJoin(',', o.LiteLlmHosts).Append('|');
-        foreach (var f in o.ExportFilters)
-        {
-            sb.Append(f.Field).Append(' ').Append(f.Operator).Append(' ').Append(f.Value).Append(' ').AppendJoin(';', f.Values).Append(',');
-        }
-
-        sb.Append('|');
-        foreach (var g in o.GuardrailRules)
-        {
-            sb.Append(c, $"{g.Provider}:{g.Pre}:{g.Post}:{g.FailClosed},");
-        }
-
-        return sb.ToString();
     }
+
+    /// <summary>Gets a value indicating whether two <see cref="Snapshot"/>s hold the same values (a failed snapshot equals nothing).</summary>
+    internal static bool SameValues(byte[]? a, byte[]? b) =>
+        a is not null && b is not null && a.AsSpan().SequenceEqual(b);
 
     private void Reload(string name)
     {
@@ -162,15 +143,15 @@ internal sealed partial class ZespanOptionsMonitor : IOptionsMonitor<ZespanOptio
             return;
         }
 
-        var fingerprint = Fingerprint(candidate);
+        var snapshot = Snapshot(candidate);
         lock (_gate)
         {
-            if (_current is { } existing && existing.Fingerprint == fingerprint)
+            if (_current is { } existing && SameValues(existing.Snapshot, snapshot))
             {
                 return;
             }
 
-            _current = new Holder(candidate, fingerprint);
+            _current = new Holder(candidate, snapshot);
         }
 
         Raise(candidate, name);
@@ -199,20 +180,25 @@ internal sealed partial class ZespanOptionsMonitor : IOptionsMonitor<ZespanOptio
         }
     }
 
-    [LoggerMessage(EventId = 40, Level = LogLevel.Warning, Message = "Zespan kept its last good options because the new configuration is invalid: {Reason}")]
+    [LoggerMessage(EventId = ZespanLogEvents.OptionsReloadRejected, EventName = nameof(ZespanLogEvents.OptionsReloadRejected), Level = LogLevel.Warning, Message = "Zespan kept its last good options because the new configuration is invalid: {Reason}")]
     private static partial void LogReloadRejected(ILogger logger, string reason);
 
-    [LoggerMessage(EventId = 41, Level = LogLevel.Warning, Message = "Zespan kept its last good options because the new configuration could not be read.")]
+    [LoggerMessage(EventId = ZespanLogEvents.OptionsReloadFailed, EventName = nameof(ZespanLogEvents.OptionsReloadFailed), Level = LogLevel.Warning, Message = "Zespan kept its last good options because the new configuration could not be read.")]
     private static partial void LogReloadFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(EventId = 42, Level = LogLevel.Warning, Message = "A Zespan options change listener threw.")]
+    [LoggerMessage(EventId = ZespanLogEvents.OptionsListenerFailed, EventName = nameof(ZespanLogEvents.OptionsListenerFailed), Level = LogLevel.Warning, Message = "A Zespan options change listener threw.")]
     private static partial void LogListenerFailed(ILogger logger, Exception exception);
 
-    private sealed class Holder(ZespanOptions value, string? fingerprint = null)
+    private sealed class Holder(ZespanOptions value, byte[]? snapshot)
     {
+        public Holder(ZespanOptions value)
+            : this(value, ZespanOptionsMonitor.Snapshot(value))
+        {
+        }
+
         public ZespanOptions Value { get; } = value;
 
-        public string Fingerprint { get; } = fingerprint ?? ZespanOptionsMonitor.Fingerprint(value);
+        public byte[]? Snapshot { get; } = snapshot;
     }
 
     private sealed class Subscription(ZespanOptionsMonitor owner, Action<ZespanOptions, string?> listener) : IDisposable

@@ -119,9 +119,9 @@ internal sealed partial class ZespanOtlpExporterService : IHostedService, IDispo
         return client;
     }
 
-    [LoggerMessage(EventId = 60, Level = LogLevel.Debug, Message = "Zespan exports spans over OTLP/HTTP to {Endpoint}.")]
+    [LoggerMessage(EventId = ZespanLogEvents.OtlpExportStarted, EventName = nameof(ZespanLogEvents.OtlpExportStarted), Level = LogLevel.Debug, Message = "Zespan exports spans over OTLP/HTTP to {Endpoint}.")]
     private static partial void LogOtlpStarted(ILogger logger, Uri endpoint);
 
-    [LoggerMessage(EventId = 61, Level = LogLevel.Warning, Message = "Zespan could not flush every span to the OTLP endpoint before the host stopped.")]
+    [LoggerMessage(EventId = ZespanLogEvents.OtlpFlushIncomplete, EventName = nameof(ZespanLogEvents.OtlpFlushIncomplete), Level = LogLevel.Warning, Message = "Zespan could not flush every span to the OTLP endpoint before the host stopped.")]
     private static partial void LogOtlpFlushIncomplete(ILogger logger);
 }

@@ -9,59 +9,59 @@ namespace Zespan.Extensions.Export.Internal;
 /// </summary>
 internal static partial class ExportLog
 {
-    [LoggerMessage(EventId = 2001, EventName = "ZespanApiKeyRejected", Level = LogLevel.Error,
+    [LoggerMessage(EventId = ZespanLogEvents.ApiKeyRejected, EventName = nameof(ZespanLogEvents.ApiKeyRejected), Level = LogLevel.Error,
         Message = "The Zespan backend rejected the API key (HTTP {StatusCode}). Zespan sends nothing more until Zespan:ApiKey changes; meanwhile events wait in the queue and, once it is full, are dropped and counted. Set Zespan:ApiKey or the ZESPAN_API_KEY environment variable to a valid key of your Zespan project.")]
     public static partial void ApiKeyRejected(ILogger logger, int statusCode);
 
-    [LoggerMessage(EventId = 2002, EventName = "ZespanApiKeyChanged", Level = LogLevel.Information,
+    [LoggerMessage(EventId = ZespanLogEvents.ApiKeyChanged, EventName = nameof(ZespanLogEvents.ApiKeyChanged), Level = LogLevel.Information,
         Message = "Zespan:ApiKey changed; sending events to Zespan resumes.")]
     public static partial void ApiKeyChanged(ILogger logger);
 
-    [LoggerMessage(EventId = 2003, EventName = "ZespanBatchRejected", Level = LogLevel.Warning,
+    [LoggerMessage(EventId = ZespanLogEvents.BatchRejected, EventName = nameof(ZespanLogEvents.BatchRejected), Level = LogLevel.Warning,
         Message = "The Zespan backend rejected a batch of {EventCount} events (HTTP {StatusCode}, {ErrorType}: {ErrorMessage}); it was dropped. Further rejections are logged only when Zespan:Debug is true.")]
     public static partial void BatchRejected(ILogger logger, int eventCount, int statusCode, string? errorType, string? errorMessage);
 
-    [LoggerMessage(EventId = 2004, EventName = "ZespanBatchFailed", Level = LogLevel.Warning,
+    [LoggerMessage(EventId = ZespanLogEvents.BatchFailed, EventName = nameof(ZespanLogEvents.BatchFailed), Level = LogLevel.Warning,
         Message = "Zespan could not deliver a batch of {EventCount} events after {Attempts} attempt(s) (HTTP {StatusCode}, {Reason}); it was dropped.")]
     public static partial void BatchFailed(ILogger logger, int eventCount, int attempts, int statusCode, string reason, Exception? exception);
 
-    [LoggerMessage(EventId = 2005, EventName = "ZespanEventTooLarge", Level = LogLevel.Warning,
+    [LoggerMessage(EventId = ZespanLogEvents.EventTooLarge, EventName = nameof(ZespanLogEvents.EventTooLarge), Level = LogLevel.Warning,
         Message = "Zespan dropped an event of {EventBytes} bytes: with the batch envelope it exceeds Zespan:MaxBatchBytes ({MaxBatchBytes}).")]
     public static partial void EventTooLarge(ILogger logger, int eventBytes, int maxBatchBytes);
 
-    [LoggerMessage(EventId = 2006, EventName = "ZespanLoneEventTooLarge", Level = LogLevel.Warning,
+    [LoggerMessage(EventId = ZespanLogEvents.LoneEventTooLarge, EventName = nameof(ZespanLogEvents.LoneEventTooLarge), Level = LogLevel.Warning,
         Message = "The Zespan backend answered 413 for a batch holding a single event ({BodyBytes} bytes of JSON); the event was dropped.")]
     public static partial void LoneEventTooLarge(ILogger logger, int bodyBytes);
 
-    [LoggerMessage(EventId = 2007, EventName = "ZespanBatchSplit", Level = LogLevel.Debug,
+    [LoggerMessage(EventId = ZespanLogEvents.BatchSplit, EventName = nameof(ZespanLogEvents.BatchSplit), Level = LogLevel.Debug,
         Message = "The Zespan backend answered 413 for a batch of {EventCount} events; it is sent again as two batches.")]
     public static partial void BatchSplit(ILogger logger, int eventCount);
 
-    [LoggerMessage(EventId = 2008, EventName = "ZespanProcessorFailed", Level = LogLevel.Warning,
+    [LoggerMessage(EventId = ZespanLogEvents.ProcessorFailed, EventName = nameof(ZespanLogEvents.ProcessorFailed), Level = LogLevel.Warning,
         Message = "The Zespan event processor {Processor} threw; the event was dropped.")]
     public static partial void ProcessorFailed(ILogger logger, string processor, Exception exception);
 
-    [LoggerMessage(EventId = 2009, EventName = "ZespanSerializationFailed", Level = LogLevel.Warning,
+    [LoggerMessage(EventId = ZespanLogEvents.SerializationFailed, EventName = nameof(ZespanLogEvents.SerializationFailed), Level = LogLevel.Warning,
         Message = "Zespan could not serialize the event {EventName}; it was dropped.")]
     public static partial void SerializationFailed(ILogger logger, string eventName, Exception exception);
 
-    [LoggerMessage(EventId = 2010, EventName = "ZespanCycleParticipantFailed", Level = LogLevel.Warning,
+    [LoggerMessage(EventId = ZespanLogEvents.CycleParticipantFailed, EventName = nameof(ZespanLogEvents.CycleParticipantFailed), Level = LogLevel.Warning,
         Message = "The Zespan flush-cycle step {Participant} threw.")]
     public static partial void ParticipantFailed(ILogger logger, string participant, Exception exception);
 
-    [LoggerMessage(EventId = 2011, EventName = "ZespanExportLoopFailed", Level = LogLevel.Warning,
+    [LoggerMessage(EventId = ZespanLogEvents.ExportLoopFailed, EventName = nameof(ZespanLogEvents.ExportLoopFailed), Level = LogLevel.Warning,
         Message = "The Zespan export loop caught an unexpected error; it keeps running.")]
     public static partial void LoopFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(EventId = 2012, EventName = "ZespanQueueFull", Level = LogLevel.Warning,
+    [LoggerMessage(EventId = ZespanLogEvents.QueueFull, EventName = nameof(ZespanLogEvents.QueueFull), Level = LogLevel.Warning,
         Message = "Zespan's event queue was full (Zespan:MaxQueueSize {MaxQueueSize}): {Count} events were dropped since the last report.")]
     public static partial void QueueFull(ILogger logger, int maxQueueSize, long count);
 
-    [LoggerMessage(EventId = 2013, EventName = "ZespanUndeliveredAtShutdown", Level = LogLevel.Warning,
+    [LoggerMessage(EventId = ZespanLogEvents.UndeliveredAtShutdown, EventName = nameof(ZespanLogEvents.UndeliveredAtShutdown), Level = LogLevel.Warning,
         Message = "{Count} Zespan events were not delivered before the shutdown drain ended.")]
     public static partial void UndeliveredAtShutdown(ILogger logger, int count);
 
-    [LoggerMessage(EventId = 2014, EventName = "ZespanExportStartFailed", Level = LogLevel.Warning,
+    [LoggerMessage(EventId = ZespanLogEvents.ExportStartFailed, EventName = nameof(ZespanLogEvents.ExportStartFailed), Level = LogLevel.Warning,
         Message = "The Zespan export loop could not start; events wait for FlushAsync.")]
     public static partial void StartFailed(ILogger logger, Exception exception);
 }

@@ -41,15 +41,15 @@ internal sealed partial class ZespanHandlerServices(
         }
     }
 
-    [LoggerMessage(EventId = 70, Level = LogLevel.Warning, Message = "A model override matches Bedrock model '{Model}', but a Bedrock request is signed before Zespan sees it, so it is sent unchanged. Change the model id in code instead.")]
+    [LoggerMessage(EventId = ZespanLogEvents.BedrockOverrideSkipped, EventName = nameof(ZespanLogEvents.BedrockOverrideSkipped), Level = LogLevel.Warning, Message = "A model override matches Bedrock model '{Model}', but a Bedrock request is signed before Zespan sees it, so it is sent unchanged. Change the model id in code instead.")]
     private static partial void LogBedrockOverrideSkipped(ILogger logger, string? model);
 
-    [LoggerMessage(EventId = 71, Level = LogLevel.Warning, Message = "A model override matches '{Model}' on an Azure OpenAI deployment, but the deployment in the URL path chooses the model, so the request is sent unchanged.")]
+    [LoggerMessage(EventId = ZespanLogEvents.AzureOverrideSkipped, EventName = nameof(ZespanLogEvents.AzureOverrideSkipped), Level = LogLevel.Warning, Message = "A model override matches '{Model}' on an Azure OpenAI deployment, but the deployment in the URL path chooses the model, so the request is sent unchanged.")]
     private static partial void LogAzureOverrideSkipped(ILogger logger, string? model);
 
-    [LoggerMessage(EventId = 72, Level = LogLevel.Warning, Message = "A Zespan guardrail check failed ({Reason}); the call goes on because FailClosed is false.")]
+    [LoggerMessage(EventId = ZespanLogEvents.GuardrailFailedOpen, EventName = nameof(ZespanLogEvents.GuardrailFailedOpen), Level = LogLevel.Warning, Message = "A Zespan guardrail check failed ({Reason}); the call goes on because FailClosed is false.")]
     public static partial void LogGuardrailFailedOpen(ILogger logger, string reason);
 
-    [LoggerMessage(EventId = 73, Level = LogLevel.Debug, Message = "Zespan could not record an LLM call.")]
+    [LoggerMessage(EventId = ZespanLogEvents.InstrumentationFailed, EventName = nameof(ZespanLogEvents.InstrumentationFailed), Level = LogLevel.Debug, Message = "Zespan could not record an LLM call.")]
     public static partial void LogInstrumentationFailed(ILogger logger, Exception exception);
 }
