@@ -22,8 +22,13 @@ internal sealed class RemoteConfigPollingService(
     TimeProvider timeProvider) : BackgroundService
 {
     private RemoteConfigPoller? _poller;
+    private PeriodicTimer? _timer;
+    private IDisposable? _optionsSubscription;
 
-    /// <summary>Fetches once (bounded), then starts the polling loop; returns at once when there is nothing to poll.</summary>
+    /// <summary>
+    /// Fetches once (bounded), then starts the timer and the polling loop; returns at once when there is nothing
+    /// to poll. The timer exists when this returns, so the first tick is one <c>FlushInterval</c> after the start.
+    /// </summary>
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
         var current = options.CurrentValue;
@@ -39,10 +44,13 @@ internal sealed class RemoteConfigPollingService(
             await poller.RefreshAsync(linked.Token).ConfigureAwait(false);
         }
 
-        _poller = poller;
         Task started;
         using (SuppressFlow())
         {
+            _poller = poller;
+            _timer = new PeriodicTimer(EffectiveOptions.FlushInterval(options.CurrentValue), timeProvider);
+            var timer = _timer;
+            _optionsSubscription = options.OnChange((changed, name) => OnOptionsChanged(timer, changed, name));
             started = base.StartAsync(cancellationToken);
         }
 
@@ -50,16 +58,23 @@ internal sealed class RemoteConfigPollingService(
     }
 
     /// <inheritdoc/>
+    public override void Dispose()
+    {
+        _optionsSubscription?.Dispose();
+        _timer?.Dispose();
+        base.Dispose();
+    }
+
+    /// <inheritdoc/>
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var poller = _poller;
-        if (poller is null)
+        var timer = _timer;
+        if (poller is null || timer is null)
         {
             return;
         }
 
-        using var timer = new PeriodicTimer(EffectiveOptions.FlushInterval(options.CurrentValue), timeProvider);
-        using var subscription = options.OnChange((changed, name) => OnOptionsChanged(timer, changed, name));
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
@@ -70,6 +85,11 @@ internal sealed class RemoteConfigPollingService(
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
             // The host is stopping.
+        }
+        finally
+        {
+            _optionsSubscription?.Dispose();
+            timer.Dispose();
         }
     }
 
