@@ -9,7 +9,7 @@ namespace Zespan.Extensions.Configuration.Internal;
 /// most <c>RequestTimeout</c>, so remotely enabled guardrails and overrides hold from the first call; a backend that
 /// does not answer never fails the start), then one poll every <c>FlushInterval</c> from the injected
 /// <see cref="TimeProvider"/> (a reloaded interval applies from the next tick). The fetching itself, with its ETag
-/// and backoff, is <see cref="RemoteConfigPoller"/>'s. Nothing runs, and no HTTP client is created, when Zespan is
+/// and backoff, is <see cref="RemoteConfigPoller"/>'s. Nothing runs, and the poller is not even resolved, when Zespan is
 /// disabled or <c>DisableConfigSync</c> is set when the host starts.
 /// </summary>
 /// <remarks>

@@ -57,7 +57,7 @@ internal sealed class BoundedEventQueue : IZespanEventQueue, IDisposable
         return true;
     }
 
-    /// <summary>Takes the oldest event.</summary>
+    /// <summary>Takes the oldest event and gives its slot back (the counterpart of <see cref="TryAdmit"/>).</summary>
     public bool TryDequeue([MaybeNullWhen(false)] out ZespanEvent item)
     {
         if (!_items.TryDequeue(out item))
