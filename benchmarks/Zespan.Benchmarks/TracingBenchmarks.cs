@@ -155,8 +155,6 @@ internal sealed class StandInEventQueue : IZespanEventQueue, IDisposable
 
     public long Dropped => Interlocked.Read(ref _dropped);
 
-    public void RecordDropped(int count) => Interlocked.Add(ref _dropped, count);
-
     public bool TryEnqueue(ZespanEvent item)
     {
         while (true)

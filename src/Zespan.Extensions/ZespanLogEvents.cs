@@ -107,8 +107,7 @@ internal static class ZespanLogEvents
     /// <summary>Warning: an event could not be serialized; it was dropped.</summary>
     public const int SerializationFailed = 2009;
 
-    /// <summary>Warning: a flush-cycle step (such as the remote configuration poll) threw.</summary>
-    public const int CycleParticipantFailed = 2010;
+    // 2010 is retired (a flush-cycle step threw): remote configuration polls on its own service now. Do not reuse it.
 
     /// <summary>Warning: the export loop caught an unexpected error; it keeps running.</summary>
     public const int ExportLoopFailed = 2011;

@@ -22,7 +22,7 @@ internal sealed class ZespanHealthCheck(IServiceProvider services, IOptionsMonit
         }
 
         var stats = (ExportStatistics?)services.GetService(typeof(ExportStatistics));
-        var pipeline = (ZespanExportPipeline?)services.GetService(typeof(ZespanExportPipeline));
+        var gate = (DeliveryGate?)services.GetService(typeof(DeliveryGate));
         if (stats is null)
         {
             return Task.FromResult(HealthCheckResult.Healthy("Zespan has not exported anything yet."));
@@ -40,7 +40,7 @@ internal sealed class ZespanHealthCheck(IServiceProvider services, IOptionsMonit
             ["last_success"] = stats.LastSuccessTime?.ToString("O", CultureInfo.InvariantCulture) ?? "never",
         };
         var problems = new List<string>();
-        if (pipeline?.IsPausedForRejectedKey == true)
+        if (gate?.IsPausedForRejectedKey == true)
         {
             problems.Add("the Zespan backend rejected the API key; sending is paused until Zespan:ApiKey changes");
         }

@@ -150,16 +150,16 @@ public sealed class RemoteConfigTests : IAsyncLifetime
 
         _backend.SetConfig(7, """[{"type": "sample_rate", "value": 0.6}]""");
         _backend.Enqueue("/v1/config", new CannedResponse(status, body ?? """{"error":{"type":"server_error","message":"down"}}"""));
-        await poller.OnFlushCycleAsync(CancellationToken.None);
+        await poller.PollAsync(CancellationToken.None);
         Assert.Equal(0.3, monitor.CurrentValue.SampleRate);
         Assert.Equal(1, poller.ConsecutiveFailures);
 
         // Backing off: the next cycle within the backoff sends nothing.
-        await poller.OnFlushCycleAsync(CancellationToken.None);
+        await poller.PollAsync(CancellationToken.None);
         Assert.Equal(2, _backend.RequestsTo("/v1/config").Count);
 
         _time.Advance(TimeSpan.FromSeconds(5));
-        await poller.OnFlushCycleAsync(CancellationToken.None);
+        await poller.PollAsync(CancellationToken.None);
         Assert.Equal(3, _backend.RequestsTo("/v1/config").Count);
         Assert.Equal(0.6, monitor.CurrentValue.SampleRate);
         Assert.Equal(0, poller.ConsecutiveFailures);
@@ -184,7 +184,7 @@ public sealed class RemoteConfigTests : IAsyncLifetime
         using var sp = Build(o => o.DisableConfigSync = true);
 
         await RefreshAsync(sp);
-        await sp.GetRequiredService<RemoteConfigPoller>().OnFlushCycleAsync(CancellationToken.None);
+        await sp.GetRequiredService<RemoteConfigPoller>().PollAsync(CancellationToken.None);
 
         Assert.Empty(_backend.RequestsTo("/v1/config"));
     }

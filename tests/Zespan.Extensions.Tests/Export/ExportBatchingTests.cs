@@ -81,7 +81,7 @@ public class ExportBatchingTests
 
         // The loss is reported to the backend in the batch after it.
         Assert.Equal(1, h.Backend.Batches.Sum(b => b["dropped_since_last"]!.GetValue<long>()));
-        Assert.Equal(0, h.Pipeline.DroppedSinceLast);
+        Assert.Equal(0, h.Drops.SinceLastAccepted);
     }
 
     [Fact]
@@ -184,7 +184,7 @@ public class ExportBatchingTests
         await using var h = await ExportHarness.StartAsync();
         h.EnqueueAll(TestEvents.Many(4));
 
-        h.Pipeline.DrainAtProcessExit();
+        h.Worker.DrainAtProcessExit();
 
         Assert.Equal(4, h.Backend.Events.Count);
         Assert.Equal(0, h.Stats.QueueLength);
@@ -197,7 +197,7 @@ public class ExportBatchingTests
         await h.Host.StopAsync();
         h.EnqueueAll(TestEvents.Many(2));
 
-        h.Pipeline.DrainAtProcessExit();
+        h.Worker.DrainAtProcessExit();
 
         Assert.Empty(h.Ingests);
         Assert.Equal(2, h.Stats.QueueLength);
@@ -209,7 +209,7 @@ public class ExportBatchingTests
         await using var h = await ExportHarness.StartAsync();
         h.EnqueueAll(TestEvents.Many(3));
 
-        await h.Pipeline.DisposeAsync();
+        await h.Worker.DisposeAsync();
 
         Assert.False(h.Queue.TryEnqueue(TestEvents.Create()));
         Assert.Equal(3, h.Stats.EventsDroppedFailedDelivery);

@@ -125,7 +125,7 @@ public class ExportFailureTests
         h.Queue.TryEnqueue(TestEvents.Create("accepted"));
         Assert.True(await h.Client.FlushAsync());
         Assert.Equal(5, Assert.Single(h.Backend.Batches)["dropped_since_last"]!.GetValue<long>());
-        Assert.Equal(0, h.Pipeline.DroppedSinceLast);
+        Assert.Equal(0, h.Drops.SinceLastAccepted);
     }
 
     [Fact]
@@ -133,15 +133,14 @@ public class ExportFailureTests
     {
         const string revoked = "zsp_revoked_key_1";
         const string rotated = "zsp_rotated_key_2";
-        var participant = new SignalingParticipant();
         await using var h = await ExportHarness.StartAsync(
-            new() { ["ApiKey"] = revoked, ["Debug"] = "false", ["MaxQueueSize"] = "4" },
-            s => s.AddSingleton<IFlushCycleParticipant>(participant));
+            new() { ["ApiKey"] = revoked, ["Debug"] = "false", ["MaxQueueSize"] = "4" });
+        using var ticks = new TickSignal(h.Worker);
         h.EnqueueAll(TestEvents.Many(2, "first"));
 
         Assert.False(await h.Client.FlushAsync());
         Assert.Single(h.Ingests);
-        Assert.True(h.Pipeline.IsPausedForRejectedKey);
+        Assert.True(h.Gate.IsPausedForRejectedKey);
         Assert.Equal(2, h.Stats.EventsDroppedFailedDelivery);
 
         // Paused: the queue keeps filling to its cap, then drops and counts; neither a flush nor a tick sends.
@@ -149,10 +148,8 @@ public class ExportFailureTests
         Assert.Equal(4, accepted);
         Assert.Equal(1, h.Stats.EventsDroppedQueueFull);
         Assert.False(await h.Client.FlushAsync());
-        await participant.WaitForRunsAsync(1); // the cycle run when the loop started
-        var runs = participant.Runs;
         h.Time.Advance(ExportHarness.FlushInterval);
-        await participant.WaitForRunsAsync(runs + 1);
+        await ticks.WaitForTicksAsync(1);
         Assert.Single(h.Ingests);
 
         var error = Assert.Single(h.Logs.WithEventId(2001));
@@ -169,7 +166,7 @@ public class ExportFailureTests
         var batch = Assert.Single(h.Backend.Batches);
         Assert.Equal(3, batch["dropped_since_last"]!.GetValue<long>());
         Assert.Equal($"Bearer {rotated}", h.Ingests[^1].Header("Authorization"));
-        Assert.False(h.Pipeline.IsPausedForRejectedKey);
+        Assert.False(h.Gate.IsPausedForRejectedKey);
         Assert.Single(h.Logs.WithEventId(2002));
         Assert.Single(h.Logs.WithEventId(2001));
     }
@@ -270,22 +267,19 @@ public class ExportFailureTests
     [Fact]
     public async Task Loop_AfterAFailedDelivery_TriesOnlyOnTheIntervalAndStopsAtTheFirstFailure()
     {
-        var participant = new SignalingParticipant();
-        await using var h = await ExportHarness.StartAsync(
-            new() { ["BatchSize"] = "2" },
-            s => s.AddSingleton<IFlushCycleParticipant>(participant));
+        await using var h = await ExportHarness.StartAsync(new() { ["BatchSize"] = "2" });
+        using var ticks = new TickSignal(h.Worker);
         h.Backend.Enqueue("/v1/ingest", new CannedResponse(503, null, new Dictionary<string, string> { ["Retry-After"] = "0" }), count: 50);
-        await participant.WaitForRunsAsync(1);
 
         h.EnqueueAll(TestEvents.Many(2, "first"));
         await h.Backend.WaitForRequestsAsync("/v1/ingest", 4);
         await h.Client.FlushAsync(); // returns once the loop's export has ended
-        Assert.True(h.Pipeline.IsDegraded);
+        Assert.True(h.Gate.IsDegraded);
 
         // Degraded: whole batches waiting no longer wake the loop; the interval tries one batch, fails, stops.
         h.EnqueueAll(TestEvents.Many(4, "second"));
         h.Time.Advance(ExportHarness.FlushInterval);
-        await participant.WaitForRunsAsync(2);
+        await ticks.WaitForTicksAsync(1);
 
         Assert.Equal(8, h.Ingests.Count); // one batch, four attempts (the hour moved the first failures out of the circuit's window)
         Assert.Equal(2, h.Stats.QueueLength);
@@ -294,9 +288,9 @@ public class ExportFailureTests
         // Once the backend answers again, the next interval sends the rest and leaves degraded mode.
         h.Backend.ClearCanned();
         h.Time.Advance(ExportHarness.FlushInterval);
-        await participant.WaitForRunsAsync(3);
+        await ticks.WaitForTicksAsync(2);
         Assert.Equal(["second2", "second3"], h.AcceptedNames());
-        Assert.False(h.Pipeline.IsDegraded);
+        Assert.False(h.Gate.IsDegraded);
     }
 
     [Fact]

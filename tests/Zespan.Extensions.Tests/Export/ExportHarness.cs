@@ -47,7 +47,11 @@ internal sealed class ExportHarness : IAsyncDisposable
 
     public IZespanClient Client => Services.GetRequiredService<IZespanClient>();
 
-    public ZespanExportPipeline Pipeline => Services.GetRequiredService<ZespanExportPipeline>();
+    public ExportWorker Worker => Services.GetRequiredService<ExportWorker>();
+
+    public DeliveryGate Gate => Services.GetRequiredService<DeliveryGate>();
+
+    public DropCounter Drops => Services.GetRequiredService<DropCounter>();
 
     public ExportStatistics Stats => Services.GetRequiredService<ExportStatistics>();
 

@@ -1,5 +1,8 @@
+using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Zespan.Extensions.Configuration.Internal;
 using Zespan.Extensions.Export.Internal;
 
 namespace Zespan.Extensions.Tests.Export;
@@ -67,58 +70,25 @@ public class ZespanClientTests
     }
 
     [Fact]
-    public async Task RefreshConfigAsync_OneParticipantThrows_RunsTheOthersAndNeverThrows()
+    public async Task RefreshConfigAsync_BackendFailing_FetchesAtOnceEveryTimeAndNeverThrows()
     {
-        var first = new SignalingParticipant(throws: true);
-        var second = new SignalingParticipant();
-        await using var h = await ExportHarness.StartAsync(
-            services: s =>
-            {
-                s.AddSingleton<IFlushCycleParticipant>(first);
-                s.AddSingleton<IFlushCycleParticipant>(second);
-            },
-            startHost: false);
+        await using var h = await ExportHarness.StartAsync(startHost: false);
+        h.Backend.FailNext("/v1/config", 2, HttpStatusCode.InternalServerError);
 
         await h.Client.RefreshConfigAsync();
+        await h.Client.RefreshConfigAsync(); // within the failure's backoff: forced anyway
 
-        Assert.Equal(1, first.Runs);
-        Assert.Equal(1, second.Runs);
-        Assert.Equal(1, h.Stats.InternalErrors);
-        Assert.Single(h.Logs.WithEventId(2010));
-    }
-
-    [Fact]
-    public async Task Loop_EachFlushInterval_RunsEveryParticipantOnceEvenWhenOneThrows()
-    {
-        var throwing = new SignalingParticipant(throws: true);
-        var participant = new SignalingParticipant();
-        await using var h = await ExportHarness.StartAsync(
-            new() { ["FlushInterval"] = "00:00:02" },
-            s =>
-            {
-                s.AddSingleton<IFlushCycleParticipant>(throwing);
-                s.AddSingleton<IFlushCycleParticipant>(participant);
-            });
-
-        await participant.WaitForRunsAsync(1); // at start
-        h.Time.Advance(TimeSpan.FromSeconds(2));
-        await participant.WaitForRunsAsync(2);
-        h.Queue.TryEnqueue(TestEvents.Create());
-        h.Time.Advance(TimeSpan.FromSeconds(2));
-        await participant.WaitForRunsAsync(3);
-        await h.Backend.WaitForEventsAsync(1);
-
-        Assert.Equal(3, throwing.Runs);
-        Assert.Equal(3, h.Stats.InternalErrors);
+        Assert.Equal(2, h.Backend.RequestsTo("/v1/config").Count);
+        Assert.Null(h.Services.GetRequiredService<IOptionsMonitor<ZespanOptions>>().CurrentValue.RemoteConfigVersion);
+        Assert.Equal(2, h.Services.GetRequiredService<RemoteConfigPoller>().ConsecutiveFailures);
+        Assert.Equal(0, h.Stats.InternalErrors);
     }
 
     [Fact]
     public async Task AddZespan_EnabledFalse_EveryServiceIsANoOpAndNothingIsSent()
     {
-        var participant = new SignalingParticipant();
         await using var h = await ExportHarness.StartAsync(
-            new() { ["Enabled"] = "false", ["ApiKey"] = null, ["BatchSize"] = "1" },
-            s => s.AddSingleton<IFlushCycleParticipant>(participant));
+            new() { ["Enabled"] = "false", ["ApiKey"] = null, ["BatchSize"] = "1" });
 
         Assert.IsType<DisabledZespanExport>(h.Client);
         Assert.IsType<DisabledZespanExport>(h.Queue);
@@ -128,7 +98,7 @@ public class ZespanClientTests
         await h.Host.StopAsync();
 
         Assert.Empty(h.Backend.Requests);
-        Assert.Equal(0, participant.Runs);
+        Assert.Null(Assert.Single(h.Services.GetServices<IHostedService>().OfType<RemoteConfigPollingService>()).ExecuteTask);
         Assert.Equal(0, h.Stats.EventsEnqueued);
     }
 
@@ -141,7 +111,10 @@ public class ZespanClientTests
         using var provider = services.BuildServiceProvider();
 
         Assert.Single(provider.GetServices<IHostedService>().OfType<ZespanExportHostedService>());
-        Assert.Same(provider.GetRequiredService<IZespanClient>(), provider.GetRequiredService<IZespanEventQueue>());
-        Assert.Same(provider.GetRequiredService<ZespanExportPipeline>(), provider.GetRequiredService<IZespanClient>());
+        Assert.Single(provider.GetServices<IHostedService>().OfType<RemoteConfigPollingService>());
+        var worker = provider.GetRequiredService<ExportWorker>();
+        Assert.Same(worker, Assert.IsType<ZespanClient>(Assert.Single(provider.GetServices<IZespanClient>())).Worker);
+        Assert.Same(worker.Queue, Assert.Single(provider.GetServices<IZespanEventQueue>()));
+        Assert.IsType<IngestExporter>(Assert.Single(provider.GetServices<IZespanExporter>()));
     }
 }

@@ -45,9 +45,5 @@ public class RefusedEventTests
 
             return false;
         }
-
-        public void RecordDropped(int count)
-        {
-        }
     }
 }

@@ -12,7 +12,6 @@ namespace Zespan.Extensions.Tests.Tracing;
 internal sealed class CollectingEventQueue : IZespanEventQueue
 {
     private readonly ConcurrentQueue<ZespanEvent> _events = new();
-    private long _dropped;
 
     /// <summary>Called on the enqueuing thread, before the event is stored.</summary>
     public Action<ZespanEvent>? OnEnqueue { get; set; }
@@ -25,10 +24,6 @@ internal sealed class CollectingEventQueue : IZespanEventQueue
         _events.Enqueue(item);
         return true;
     }
-
-    public void RecordDropped(int count) => Interlocked.Add(ref _dropped, count);
-
-    public long Dropped => Interlocked.Read(ref _dropped);
 
     public ZespanEvent Single(string name) => Assert.Single(Events, e => e.Name == name);
 }
@@ -94,7 +89,7 @@ internal sealed class TracingHarness : IDisposable
     public ZespanEvent Prepared(string name)
     {
         var item = Queue.Single(name);
-        Assert.Equal(LifecycleOutcome.Export, _provider.GetRequiredService<EventSteps>().Prepare(item));
+        Assert.True(_provider.GetRequiredService<EventSteps>().Prepare(item));
         return item;
     }
 

@@ -12,7 +12,9 @@ namespace Zespan.Extensions.Backend.Internal;
 /// <summary>
 /// Zespan's own HTTP access to its backend. The <see cref="HttpClient"/> is private (its own
 /// <see cref="SocketsHttpHandler"/>, no activity propagation), so nothing the app configures for
-/// all clients wraps, retries or traces these calls. One Polly pipeline per endpoint.
+/// all clients wraps, retries or traces these calls. One Polly pipeline per endpoint; when
+/// <c>RequestTimeout</c> or <c>GuardrailTimeout</c> changes, the pipelines that use it are rebuilt and the
+/// whole set swapped at once (a call in flight finishes on the pipeline it started with).
 /// </summary>
 internal sealed class ZespanBackendClient : IDisposable
 {
@@ -22,7 +24,10 @@ internal sealed class ZespanBackendClient : IDisposable
     private readonly IOptionsMonitor<ZespanOptions> _options;
     private readonly TimeProvider _timeProvider;
     private readonly HttpClient _http;
-    private readonly ResiliencePipeline<HttpResponseMessage>[] _pipelines;
+    private readonly Action? _onIngestRetry;
+    private readonly Lock _rebuild = new();
+    private readonly IDisposable? _optionsSubscription;
+    private volatile PipelineSet _pipelines;
 
     public ZespanBackendClient(IOptionsMonitor<ZespanOptions> options, TimeProvider timeProvider)
         : this(options, timeProvider, CreateHandler())
@@ -40,13 +45,11 @@ internal sealed class ZespanBackendClient : IDisposable
     {
         _options = options;
         _timeProvider = timeProvider;
+        _onIngestRetry = onIngestRetry;
         _http = new HttpClient(handler, disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
         var current = options.CurrentValue;
-        _pipelines = new ResiliencePipeline<HttpResponseMessage>[4];
-        _pipelines[(int)ZespanBackendEndpoint.Ingest] = BuildPipeline(retries: 3, current.RequestTimeout, timeProvider, onIngestRetry);
-        _pipelines[(int)ZespanBackendEndpoint.Config] = BuildPipeline(retries: 0, current.RequestTimeout, timeProvider);
-        _pipelines[(int)ZespanBackendEndpoint.Prompts] = BuildPipeline(retries: 2, current.RequestTimeout, timeProvider);
-        _pipelines[(int)ZespanBackendEndpoint.Guardrails] = BuildPipeline(retries: 0, current.GuardrailTimeout, timeProvider);
+        _pipelines = BuildPipelines(current.RequestTimeout, current.GuardrailTimeout, previous: null);
+        _optionsSubscription = options.OnChange(OnOptionsChanged);
     }
 
     /// <summary>Gets the package version.</summary>
@@ -100,7 +103,7 @@ internal sealed class ZespanBackendClient : IDisposable
         var context = ResilienceContextPool.Shared.Get(continueOnCapturedContext: false, cancellationToken);
         try
         {
-            var outcome = await _pipelines[(int)endpoint].ExecuteOutcomeAsync(
+            var outcome = await _pipelines.For(endpoint).ExecuteOutcomeAsync(
                 static async (ctx, s) =>
                 {
                     try
@@ -137,7 +140,7 @@ internal sealed class ZespanBackendClient : IDisposable
         TState state,
         CancellationToken cancellationToken)
     {
-        return _pipelines[(int)endpoint].Execute(
+        return _pipelines.For(endpoint).Execute(
             static (s, ct) =>
             {
                 using var request = s.requestFactory(s.self, s.state);
@@ -147,7 +150,14 @@ internal sealed class ZespanBackendClient : IDisposable
             cancellationToken);
     }
 
-    public void Dispose() => _http.Dispose();
+    public void Dispose()
+    {
+        _optionsSubscription?.Dispose();
+        _http.Dispose();
+    }
+
+    /// <summary>Gets the pipeline an endpoint's calls go through now (for tests).</summary>
+    internal ResiliencePipeline<HttpResponseMessage> GetPipeline(ZespanBackendEndpoint endpoint) => _pipelines.For(endpoint);
 
     /// <summary>Whether a response or exception is worth another attempt (408, 429, 5xx, network error, timeout).</summary>
     public static bool IsTransient(Outcome<HttpResponseMessage> outcome) => outcome switch
@@ -183,6 +193,58 @@ internal sealed class ZespanBackendClient : IDisposable
         }
 
         return delay > MaxRetryAfter ? MaxRetryAfter : delay;
+    }
+
+    /// <summary>
+    /// Builds the pipelines for these timeouts, reusing those of <paramref name="previous"/> whose timeout is
+    /// unchanged (so their circuit breakers keep their state).
+    /// </summary>
+    private PipelineSet BuildPipelines(TimeSpan requestTimeout, TimeSpan guardrailTimeout, PipelineSet? previous)
+    {
+        var pipelines = new ResiliencePipeline<HttpResponseMessage>[4];
+        if (previous is not null && previous.RequestTimeout == requestTimeout)
+        {
+            pipelines[(int)ZespanBackendEndpoint.Ingest] = previous.For(ZespanBackendEndpoint.Ingest);
+            pipelines[(int)ZespanBackendEndpoint.Config] = previous.For(ZespanBackendEndpoint.Config);
+            pipelines[(int)ZespanBackendEndpoint.Prompts] = previous.For(ZespanBackendEndpoint.Prompts);
+        }
+        else
+        {
+            pipelines[(int)ZespanBackendEndpoint.Ingest] = BuildPipeline(retries: 3, requestTimeout, _timeProvider, _onIngestRetry);
+            pipelines[(int)ZespanBackendEndpoint.Config] = BuildPipeline(retries: 0, requestTimeout, _timeProvider);
+            pipelines[(int)ZespanBackendEndpoint.Prompts] = BuildPipeline(retries: 2, requestTimeout, _timeProvider);
+        }
+
+        pipelines[(int)ZespanBackendEndpoint.Guardrails] = previous is not null && previous.GuardrailTimeout == guardrailTimeout
+            ? previous.For(ZespanBackendEndpoint.Guardrails)
+            : BuildPipeline(retries: 0, guardrailTimeout, _timeProvider);
+        return new PipelineSet(requestTimeout, guardrailTimeout, pipelines);
+    }
+
+    private void OnOptionsChanged(ZespanOptions options, string? name)
+    {
+        if (name is not null && name != Options.DefaultName)
+        {
+            return;
+        }
+
+        lock (_rebuild)
+        {
+            var current = _pipelines;
+            if (current.RequestTimeout == options.RequestTimeout && current.GuardrailTimeout == options.GuardrailTimeout)
+            {
+                return;
+            }
+
+            try
+            {
+                _pipelines = BuildPipelines(options.RequestTimeout, options.GuardrailTimeout, current);
+            }
+            catch (System.ComponentModel.DataAnnotations.ValidationException)
+            {
+                // A timeout Polly does not take (options validation refuses it first): the pipelines in force stay.
+            }
+        }
     }
 
     private static ResiliencePipeline<HttpResponseMessage> BuildPipeline(int retries, TimeSpan attemptTimeout, TimeProvider timeProvider, Action? onRetry = null)
@@ -239,5 +301,15 @@ internal sealed class ZespanBackendClient : IDisposable
 
         var plus = informational.IndexOf('+', StringComparison.Ordinal);
         return plus < 0 ? informational : informational[..plus];
+    }
+
+    /// <summary>The pipelines of every endpoint and the timeouts they were built with; replaced whole, never changed.</summary>
+    private sealed class PipelineSet(TimeSpan requestTimeout, TimeSpan guardrailTimeout, ResiliencePipeline<HttpResponseMessage>[] pipelines)
+    {
+        public TimeSpan RequestTimeout { get; } = requestTimeout;
+
+        public TimeSpan GuardrailTimeout { get; } = guardrailTimeout;
+
+        public ResiliencePipeline<HttpResponseMessage> For(ZespanBackendEndpoint endpoint) => pipelines[(int)endpoint];
     }
 }

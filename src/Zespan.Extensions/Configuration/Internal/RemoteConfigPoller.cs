@@ -1,18 +1,19 @@
 using System.Net;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Zespan.Extensions.Backend.Internal;
-using Zespan.Extensions.Export.Internal;
 
 namespace Zespan.Extensions.Configuration.Internal;
 
 /// <summary>
-/// Polls <c>GET /v1/config</c> once per flush cycle with <c>If-None-Match</c>. Malformed answers, 5xx and
-/// timeouts keep the last good configuration and back off (the flush interval doubled per failure, at most
-/// five minutes); a rejected key is logged once; an invalid rule is ignored and logged once.
+/// Fetches <c>GET /v1/config</c> with <c>If-None-Match</c> and hands a changed configuration to the
+/// <see cref="RemoteConfigStore"/>: one fetch per call, never two at once. Malformed answers, 5xx and timeouts keep
+/// the last good configuration and back off (the flush interval doubled per failure, at most five minutes); a
+/// rejected key is logged once; an invalid rule is ignored and logged once. When to poll is
+/// <see cref="RemoteConfigPollingService"/>'s concern; <see cref="IZespanClient.RefreshConfigAsync"/> calls
+/// <see cref="RefreshAsync"/>. Never throws.
 /// </summary>
-internal sealed partial class RemoteConfigPoller : IFlushCycleParticipant
+internal sealed partial class RemoteConfigPoller
 {
     /// <summary>The longest wait between attempts after failures.</summary>
     public static readonly TimeSpan MaxBackoff = TimeSpan.FromMinutes(5);
@@ -40,13 +41,13 @@ internal sealed partial class RemoteConfigPoller : IFlushCycleParticipant
     /// <summary>Gets the number of failures in a row (for tests and health).</summary>
     internal int ConsecutiveFailures => Volatile.Read(ref _failures);
 
-    /// <inheritdoc/>
-    public Task OnFlushCycleAsync(CancellationToken cancellationToken) => PollAsync(force: false, cancellationToken);
+    /// <summary>The scheduled poll: fetches unless a failure's backoff is still running. Never throws.</summary>
+    public Task PollAsync(CancellationToken cancellationToken) => PollCoreAsync(force: false, cancellationToken);
 
     /// <summary>Fetches now, whatever the backoff says. Never throws.</summary>
-    public Task RefreshAsync(CancellationToken cancellationToken) => PollAsync(force: true, cancellationToken);
+    public Task RefreshAsync(CancellationToken cancellationToken) => PollCoreAsync(force: true, cancellationToken);
 
-    private async Task PollAsync(bool force, CancellationToken cancellationToken)
+    private async Task PollCoreAsync(bool force, CancellationToken cancellationToken)
     {
         ZespanOptions options;
         try
@@ -200,26 +201,4 @@ internal sealed partial class RemoteConfigPoller : IFlushCycleParticipant
 
     [LoggerMessage(EventId = ZespanLogEvents.RemoteConfigFetchStatus, EventName = nameof(ZespanLogEvents.RemoteConfigFetchStatus), Level = LogLevel.Debug, Message = "Zespan's remote configuration request answered {Status}; the last good configuration stays in force.")]
     private static partial void LogFetchStatus(ILogger logger, int status);
-}
-
-/// <summary>
-/// Makes one bounded fetch (at most <see cref="ZespanOptions.RequestTimeout"/>) when the host starts, so
-/// remotely enabled guardrails and overrides hold from the first call. Never fails the start.
-/// </summary>
-internal sealed class RemoteConfigStartupService(RemoteConfigPoller poller, IOptionsMonitor<ZespanOptions> options, TimeProvider time) : IHostedService
-{
-    public async Task StartAsync(CancellationToken cancellationToken)
-    {
-        var current = options.CurrentValue;
-        if (!current.Enabled || current.DisableConfigSync)
-        {
-            return;
-        }
-
-        using var bound = new CancellationTokenSource(current.RequestTimeout, time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(bound.Token, cancellationToken);
-        await poller.RefreshAsync(linked.Token).ConfigureAwait(false);
-    }
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -2,7 +2,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
-using Zespan.Extensions.Export.Internal;
 
 namespace Zespan.Extensions.Configuration.Internal;
 
@@ -10,7 +9,8 @@ internal static class RemoteConfigServiceCollectionExtensions
 {
     /// <summary>
     /// Registers the options monitor (last good value, change only on a real difference), the remote
-    /// configuration store, its overlay, the poller and the bounded fetch at start.
+    /// configuration store, its overlay, the poller and the hosted service that polls (a bounded fetch at start,
+    /// then every <c>FlushInterval</c>).
     /// </summary>
     public static IServiceCollection AddZespanRemoteConfig(this IServiceCollection services)
     {
@@ -20,9 +20,7 @@ internal static class RemoteConfigServiceCollectionExtensions
             static sp => sp.GetRequiredService<RemoteConfigStore>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<ZespanOptions>, RemoteConfigPostConfigure>());
         services.TryAddSingleton<RemoteConfigPoller>();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IFlushCycleParticipant, RemoteConfigPoller>(
-            static sp => sp.GetRequiredService<RemoteConfigPoller>()));
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, RemoteConfigStartupService>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, RemoteConfigPollingService>());
         return services;
     }
 }

@@ -51,14 +51,9 @@ internal sealed class EventLifecycle(IZespanEventQueue queue, EventSteps steps, 
                 // An activity waits for this event: finish it now, so the activity ends with its call.
                 var pending = capture;
                 capture = null;
-                switch (steps.Run(item, pending))
+                if (!steps.Count(steps.Run(item, pending)))
                 {
-                    case LifecycleOutcome.Filtered:
-                        statistics.RecordFiltered();
-                        return;
-                    case LifecycleOutcome.Dropped:
-                        queue.RecordDropped(1);
-                        return;
+                    return;
                 }
 
                 item.MarkFinished();

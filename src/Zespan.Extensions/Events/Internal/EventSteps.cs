@@ -24,10 +24,11 @@ namespace Zespan.Extensions.Events.Internal;
 /// <remarks>Filters run before redaction so that an event left out costs no redaction, and so a filter sees the
 /// values the app set (a filter on a tag that holds a key matches the key, not <c>[REDACTED]</c>). Filters emit
 /// nothing: no sink sees an event before redaction.</remarks>
-internal sealed class EventSteps
+internal sealed class EventSteps : IEventPreparer
 {
     private readonly IOptionsMonitor<ZespanOptions> _options;
     private readonly ExportStatistics _statistics;
+    private readonly DropCounter _drops;
     private readonly IZespanEventProcessor[] _processors;
     private readonly IZespanCostEstimator? _costEstimator;
     private readonly ILogger _logger;
@@ -36,6 +37,7 @@ internal sealed class EventSteps
     public EventSteps(
         IOptionsMonitor<ZespanOptions> options,
         ExportStatistics statistics,
+        DropCounter drops,
         IEnumerable<IZespanEventProcessor> processors,
         IZespanCostEstimator? costEstimator = null,
         ILoggerFactory? loggerFactory = null)
@@ -44,6 +46,7 @@ internal sealed class EventSteps
         ArgumentNullException.ThrowIfNull(statistics);
         _options = options;
         _statistics = statistics;
+        _drops = drops ?? throw new ArgumentNullException(nameof(drops));
 
         // OrderBy is stable: processors with the same Order keep their registration order.
         _processors = (processors ?? []).OrderBy(static p => p.Order).ToArray();
@@ -70,12 +73,30 @@ internal sealed class EventSteps
 
     /// <summary>
     /// The export worker's call for each event it takes from the queue: runs the steps the event still needs
-    /// (none when they ran at completion). The caller counts what is left out.
+    /// (none when they ran at completion) and counts what they leave out.
     /// </summary>
-    public LifecycleOutcome Prepare(ZespanEvent item)
+    /// <returns>True when the event is to be exported.</returns>
+    public bool Prepare(ZespanEvent item)
     {
         ArgumentNullException.ThrowIfNull(item);
-        return item.IsFinished ? LifecycleOutcome.Export : Run(item, item.TakePendingCapture());
+        return item.IsFinished || Count(Run(item, item.TakePendingCapture()));
+    }
+
+    /// <summary>Counts an event the steps left out (filtered: not a loss; dropped: reported as <c>dropped_since_last</c>).</summary>
+    /// <returns>True when the outcome is <see cref="LifecycleOutcome.Export"/>.</returns>
+    public bool Count(LifecycleOutcome outcome)
+    {
+        switch (outcome)
+        {
+            case LifecycleOutcome.Export:
+                return true;
+            case LifecycleOutcome.Filtered:
+                _statistics.RecordFiltered();
+                return false;
+            default:
+                _drops.Rejected(1);
+                return false;
+        }
     }
 
     /// <summary>Runs every step on <paramref name="item"/> and disposes <paramref name="capture"/>. Never throws.</summary>

@@ -19,10 +19,6 @@ internal sealed class DisabledZespanExport : IZespanEventQueue, IZespanClient
 
     public bool TryEnqueue(ZespanEvent item) => false;
 
-    public void RecordDropped(int count)
-    {
-    }
-
     public Task<bool> FlushAsync(CancellationToken cancellationToken = default) => True;
 
     public Task RefreshConfigAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 namespace Zespan.Extensions.Export.Internal;
 
 /// <summary>
-/// The export pipeline's log messages (category <c>Zespan</c>, event ids 2000-2099). Failures are logged only
+/// The export's log messages (category <c>Zespan</c>, event ids 2000-2099). Failures are logged only
 /// when <c>Zespan:Debug</c> is true, except those the user must act on (a rejected key, a rejected batch),
 /// which are logged once. The API key is never part of a message.
 /// </summary>
@@ -45,9 +45,7 @@ internal static partial class ExportLog
         Message = "Zespan could not serialize the event {EventName}; it was dropped.")]
     public static partial void SerializationFailed(ILogger logger, string eventName, Exception exception);
 
-    [LoggerMessage(EventId = ZespanLogEvents.CycleParticipantFailed, EventName = nameof(ZespanLogEvents.CycleParticipantFailed), Level = LogLevel.Warning,
-        Message = "The Zespan flush-cycle step {Participant} threw.")]
-    public static partial void ParticipantFailed(ILogger logger, string participant, Exception exception);
+    // 2010 (ZespanCycleParticipantFailed) is retired: flush-cycle steps are gone; remote configuration polls on its own.
 
     [LoggerMessage(EventId = ZespanLogEvents.ExportLoopFailed, EventName = nameof(ZespanLogEvents.ExportLoopFailed), Level = LogLevel.Warning,
         Message = "The Zespan export loop caught an unexpected error; it keeps running.")]

@@ -6,42 +6,21 @@ using Zespan.Extensions.Backend.Internal;
 
 namespace Zespan.Extensions.Export.Internal;
 
-/// <summary>How the backend (or the way to it) answered one ingest batch.</summary>
-internal enum IngestOutcome
-{
-    /// <summary>2xx: stored.</summary>
-    Accepted,
-
-    /// <summary>400 or another non-transient 4xx: dropped for good.</summary>
-    Rejected,
-
-    /// <summary>401 or 403: the key is bad; nothing more is sent until it changes.</summary>
-    KeyRejected,
-
-    /// <summary>413: the body is too large; split it.</summary>
-    TooLarge,
-
-    /// <summary>Retries ran out, the circuit is open, a network error or the time ran out.</summary>
-    Failed,
-}
-
-/// <summary>The result of one <see cref="IngestExporter.SendAsync"/>.</summary>
-internal readonly record struct IngestResult(IngestOutcome Outcome, int StatusCode, string Reason, Exception? Error = null, string? ErrorType = null, string? ErrorMessage = null);
-
 /// <summary>
 /// Sends one prepared batch to <c>POST /v1/ingest</c> through the backend client's Ingest pipeline
 /// (retry with backoff, jitter and <c>Retry-After</c>, circuit breaker, attempt timeout) and classifies the
-/// answer. Never throws: every failure becomes an <see cref="IngestResult"/>.
+/// answer. Never throws: every failure becomes an <see cref="IngestResult"/>. The <see cref="IZespanExporter"/>
+/// registered by default; decorators wrap it.
 /// </summary>
-internal sealed class IngestExporter(ZespanBackendClient backend)
+internal sealed class IngestExporter(ZespanBackendClient backend) : IZespanExporter
 {
     /// <summary>The path of the ingest endpoint, relative to <c>BaseUrl</c>.</summary>
     public const string IngestPath = "v1/ingest";
 
     private static readonly Func<ZespanBackendClient, IngestBody, HttpRequestMessage> RequestFactory = CreateRequest;
 
-    /// <summary>Sends <paramref name="body"/>; with <paramref name="async"/> false it completes synchronously (the process-exit drain).</summary>
-    public async ValueTask<IngestResult> SendAsync(IngestBody body, bool async, CancellationToken cancellationToken)
+    /// <inheritdoc/>
+    public async ValueTask<IngestResult> ExportAsync(IngestBody body, bool async, CancellationToken cancellationToken)
     {
         HttpResponseMessage response;
         try

@@ -3,19 +3,20 @@ using Microsoft.Extensions.Hosting;
 namespace Zespan.Extensions.Export.Internal;
 
 /// <summary>
-/// Runs the export pipeline with the host: starts the background loop when the host starts and drains the
-/// queue once every hosted service has stopped (<see cref="IHostedLifecycleService.StoppedAsync"/>), so events
-/// recorded while the web server finishes its last requests are still delivered. A no-op when Zespan is disabled.
+/// Runs the export worker with the host: starts its loop when the host starts and drains the queue once every
+/// hosted service has stopped (<see cref="IHostedLifecycleService.StoppedAsync"/>), so events recorded while the
+/// web server finishes its last requests are still delivered. A no-op when Zespan is disabled (the worker is
+/// then never created).
 /// </summary>
 internal sealed class ZespanExportHostedService(IZespanClient client) : IHostedLifecycleService
 {
-    private readonly ZespanExportPipeline? _pipeline = client as ZespanExportPipeline;
+    private readonly ExportWorker? _worker = (client as ZespanClient)?.Worker;
 
     public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        _pipeline?.Start();
+        _worker?.Start();
         return Task.CompletedTask;
     }
 
@@ -26,5 +27,5 @@ internal sealed class ZespanExportHostedService(IZespanClient client) : IHostedL
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public Task StoppedAsync(CancellationToken cancellationToken) =>
-        _pipeline?.StopAsync(cancellationToken) ?? Task.CompletedTask;
+        _worker?.StopAsync(cancellationToken) ?? Task.CompletedTask;
 }

@@ -23,9 +23,11 @@ internal static class TracingServiceCollectionExtensions
         services.TryAddSingleton(static sp => new EventSteps(
             sp.GetRequiredService<IOptionsMonitor<ZespanOptions>>(),
             sp.GetRequiredService<ExportStatistics>(),
+            sp.GetRequiredService<DropCounter>(),
             sp.GetServices<IZespanEventProcessor>(),
             sp.GetService<IZespanCostEstimator>(),
             sp.GetService<ILoggerFactory>()));
+        services.TryAddSingleton<IEventPreparer>(static sp => sp.GetRequiredService<EventSteps>());
         services.TryAddSingleton(static sp => new EventLifecycle(
             sp.GetRequiredService<IZespanEventQueue>(),
             sp.GetRequiredService<EventSteps>(),

@@ -1,0 +1,671 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Zespan.Extensions.Configuration.Internal;
+
+namespace Zespan.Extensions.Export.Internal;
+
+/// <summary>
+/// Runs the export: when to send and for how long. A background loop wakes when <c>BatchSize</c> events wait, on
+/// the <c>FlushInterval</c> timer (from the injected <see cref="TimeProvider"/>) and when a rejected key is
+/// replaced; <see cref="FlushAsync"/> joins a pending flush; <see cref="StopAsync"/> drains at host stop and the
+/// <see cref="AppDomain.ProcessExit"/> handler drains synchronously, both within <c>ShutdownTimeout</c>. Each export
+/// pass takes events from the <see cref="BoundedEventQueue"/>, prepares each through the
+/// <see cref="IEventPreparer"/> and hands it to the <see cref="BatchSender"/>. One pass runs at a time
+/// (<c>_exportLock</c>), so the loop, concurrent flushes and a drain never send an event twice or lose one.
+/// </summary>
+/// <remarks>
+/// The loop, flushes and timers start with execution-context flow suppressed: they join no request's trace,
+/// capture no <see cref="AsyncLocal{T}"/> and see no <see cref="Activity.Current"/>.
+/// </remarks>
+internal sealed class ExportWorker : IEventQueueConsumer, IDisposable, IAsyncDisposable
+{
+    private const int NotStarted = 0;
+    private const int Running = 1;
+    private const int Stopped = 2;
+    private const int Disposed = 3;
+
+    private readonly BoundedEventQueue _queue;
+    private readonly IEventPreparer _preparer;
+    private readonly BatchSender _sender;
+    private readonly DeliveryGate _gate;
+    private readonly IOptionsMonitor<ZespanOptions> _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly ExportStatistics _stats;
+    private readonly SemaphoreSlim _exportLock = new(1, 1);
+    private readonly SemaphoreSlim _wake = new(0);
+    private readonly CancellationTokenSource _loopStop = new();
+    private readonly CancellationTokenSource _abort = new();
+    private readonly Lock _lifecycle = new();
+    private readonly Lock _flushGate = new();
+    private readonly EventHandler _processExitHandler;
+    private readonly Action _resumeHandler;
+    private readonly IDisposable? _optionsSubscription;
+
+    private int _state;
+    private bool _hostStopped;
+    private ITimer? _timer;
+    private Task _loop = Task.CompletedTask;
+    private TaskCompletionSource? _pendingFlush;
+
+    // Settings cached from the options (read on the hot path), refreshed by IOptionsMonitor.OnChange.
+    private int _batchSize;
+    private bool _debug;
+    private TimeSpan _flushInterval;
+
+    // Wake-up reasons of the loop; each is set once before one release of _wake.
+    private int _batchPending;
+    private int _tickPending;
+    private int _resumePending;
+
+    // Flushes that ended without finishing (cancelled, or an unexpected error); the sender counts failed deliveries.
+    private long _abandonedFlushes;
+
+    public ExportWorker(
+        BoundedEventQueue queue,
+        IEventPreparer preparer,
+        BatchSender sender,
+        DeliveryGate gate,
+        IOptionsMonitor<ZespanOptions> options,
+        TimeProvider timeProvider,
+        ILoggerFactory loggerFactory,
+        ExportStatistics statistics)
+    {
+        ArgumentNullException.ThrowIfNull(queue);
+        ArgumentNullException.ThrowIfNull(preparer);
+        ArgumentNullException.ThrowIfNull(sender);
+        ArgumentNullException.ThrowIfNull(gate);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(loggerFactory);
+        ArgumentNullException.ThrowIfNull(statistics);
+        _queue = queue;
+        _preparer = preparer;
+        _sender = sender;
+        _gate = gate;
+        _options = options;
+        _time = timeProvider ?? TimeProvider.System;
+        _logger = loggerFactory.CreateLogger("Zespan");
+        _stats = statistics;
+        _processExitHandler = OnProcessExit;
+        _resumeHandler = OnResumed;
+        ApplyOptions(options.CurrentValue);
+        _optionsSubscription = options.OnChange(OnOptionsChanged);
+        _gate.Resumed += _resumeHandler;
+        _queue.SetConsumer(this);
+    }
+
+    /// <summary>Raised each time the loop has handled a <c>FlushInterval</c> tick (so tests that drive time know it ran).</summary>
+    internal event Action? TickHandled;
+
+    /// <summary>Gets the queue this worker empties (what <see cref="IZespanEventQueue"/> resolves to).</summary>
+    public BoundedEventQueue Queue => _queue;
+
+    private TimeSpan ShutdownTimeout => EffectiveOptions.ShutdownTimeout(_options.CurrentValue);
+
+    private long Failures => _sender.DeliveryFailures + Interlocked.Read(ref _abandonedFlushes);
+
+    /// <inheritdoc/>
+    public void OnEnqueued(int queueLength)
+    {
+        if (Volatile.Read(ref _state) == NotStarted)
+        {
+            Start();
+        }
+
+        if (queueLength >= _batchSize && Volatile.Read(ref _batchPending) == 0 && Interlocked.Exchange(ref _batchPending, 1) == 0)
+        {
+            _wake.Release();
+        }
+    }
+
+    /// <summary>
+    /// Starts the background loop and the flush timer (the hosted service at host start, or the first
+    /// enqueue without a host). Does nothing when already started, stopped or disposed.
+    /// </summary>
+    public void Start()
+    {
+        lock (_lifecycle)
+        {
+            if (_state != NotStarted)
+            {
+                return;
+            }
+
+            _state = Running;
+            try
+            {
+                using (SuppressFlow())
+                {
+                    _timer = _time.CreateTimer(static s => ((ExportWorker)s!).OnTick(), this, _flushInterval, _flushInterval);
+                    _loop = Task.Run(RunLoopAsync);
+                }
+
+                AppDomain.CurrentDomain.ProcessExit += _processExitHandler;
+            }
+#pragma warning disable CA1031 // never hurt the app: it keeps running, FlushAsync still sends
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                _stats.RecordInternalError();
+                ExportLog.StartFailed(_logger, ex);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Sends what was queued before the call. Returns <see langword="true"/> when all of it was accepted or
+    /// permanently rejected, <see langword="false"/> when time ran out (<c>ShutdownTimeout</c>, or the token), a
+    /// delivery failed meanwhile, or sending is paused. Never throws.
+    /// </summary>
+    public async Task<bool> FlushAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            if (Volatile.Read(ref _state) == Disposed)
+            {
+                return _queue.Count == 0;
+            }
+
+            var failuresBefore = Failures;
+            if (!_gate.MaySend(ExportTrigger.Flush))
+            {
+                return false;
+            }
+
+            // Nothing queued and no export in flight: every earlier event has met its fate already.
+            if (_queue.Count == 0 && _exportLock.CurrentCount == 1)
+            {
+                return true;
+            }
+
+            var flush = RequestFlush();
+            await flush.WaitAsync(ShutdownTimeout, _time, cancellationToken).ConfigureAwait(false);
+            return Failures == failuresBefore && !_gate.IsPausedForRejectedKey;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+#pragma warning disable CA1031 // FlushAsync never throws into the app
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            RecordInternalError(ex);
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// The final drain when the host has stopped: ends the loop, then sends everything queued within
+    /// <c>ShutdownTimeout</c> (or until <paramref name="cancellationToken"/> ends it). Never throws.
+    /// </summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        lock (_lifecycle)
+        {
+            if (_state is Stopped or Disposed)
+            {
+                return;
+            }
+
+            _state = Stopped;
+            _hostStopped = true;
+        }
+
+        _timer?.Dispose();
+        _loopStop.Cancel();
+        using var deadline = new CancellationTokenSource(ShutdownTimeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+        using var abortAtDeadline = linked.Token.Register(static s => ((ExportWorker)s!).Abort(), this);
+        try
+        {
+            await DrainAsync(async: true, linked.Token).ConfigureAwait(false);
+            await _loop.WaitAsync(linked.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // The deadline passed: what is left stays counted in the queue length.
+        }
+#pragma warning disable CA1031 // shutdown never throws into the host
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            RecordInternalError(ex);
+        }
+
+        var left = _queue.Count;
+        if (left > 0 && _debug)
+        {
+            ExportLog.UndeliveredAtShutdown(_logger, left);
+        }
+    }
+
+    /// <summary>
+    /// The <see cref="AppDomain.ProcessExit"/> handler's work: when no host stopped the worker, sends what is
+    /// queued synchronously (no sync-over-async: the synchronous HTTP path) within <c>ShutdownTimeout</c>.
+    /// </summary>
+    internal void DrainAtProcessExit()
+    {
+        lock (_lifecycle)
+        {
+            if (_hostStopped || _state == Disposed)
+            {
+                return;
+            }
+
+            _state = Stopped;
+        }
+
+        try
+        {
+            _timer?.Dispose();
+            _loopStop.Cancel();
+            if (_queue.Count == 0 && _exportLock.CurrentCount == 1)
+            {
+                return;
+            }
+
+            using var deadline = new CancellationTokenSource(ShutdownTimeout, _time);
+            using var abortAtDeadline = deadline.Token.Register(static s => ((ExportWorker)s!).Abort(), this);
+            var drain = DrainAsync(async: false, deadline.Token);
+            Debug.Assert(drain.IsCompleted, "The synchronous drain completes synchronously.");
+            drain.GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException)
+        {
+            // The deadline passed.
+        }
+#pragma warning disable CA1031 // a process-exit handler must not throw
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            RecordInternalError(ex);
+        }
+    }
+
+    /// <summary>
+    /// Unhooks <see cref="AppDomain.ProcessExit"/>, stops the timer and the loop, cancels a request in flight and
+    /// counts what is still queued as lost (<see cref="ExportStatistics.EventsDroppedFailedDelivery"/>); sends nothing.
+    /// The queue refuses events from now on.
+    /// </summary>
+    public void Dispose()
+    {
+        lock (_lifecycle)
+        {
+            if (_state == Disposed)
+            {
+                return;
+            }
+
+            _state = Disposed;
+        }
+
+        AppDomain.CurrentDomain.ProcessExit -= _processExitHandler;
+        _gate.Resumed -= _resumeHandler;
+        _optionsSubscription?.Dispose();
+        _timer?.Dispose();
+        _loopStop.Cancel();
+        Abort();
+
+        var left = _queue.Close();
+        if (left > 0)
+        {
+            _stats.RecordDroppedFailedDelivery(left);
+            if (_debug)
+            {
+                ExportLog.UndeliveredAtShutdown(_logger, left);
+            }
+        }
+
+        // No export starts after this: the lock stays taken (an aborted export still in flight keeps it, and the
+        // sender gives its buffers back when that pass ends).
+        _ = _exportLock.Wait(0);
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync()
+    {
+        Dispose();
+        try
+        {
+            await _loop.ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // the loop never faults; nothing to report at dispose
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
+    }
+
+    private static AsyncFlowControl? SuppressFlow() =>
+        ExecutionContext.IsFlowSuppressed() ? null : ExecutionContext.SuppressFlow();
+
+    private void ApplyOptions(ZespanOptions options)
+    {
+        _batchSize = Math.Max(1, options.BatchSize);
+        _debug = options.Debug;
+        var interval = EffectiveOptions.FlushInterval(options);
+        if (interval != _flushInterval)
+        {
+            _flushInterval = interval;
+            _timer?.Change(interval, interval);
+        }
+    }
+
+    private void OnOptionsChanged(ZespanOptions options, string? name)
+    {
+        if (name is not null && name != Options.DefaultName)
+        {
+            return;
+        }
+
+        try
+        {
+            ApplyOptions(options);
+        }
+#pragma warning disable CA1031 // an options listener must not throw into the configuration reload
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            RecordInternalError(ex);
+        }
+    }
+
+    private void OnResumed()
+    {
+        try
+        {
+            if (Interlocked.Exchange(ref _resumePending, 1) == 0)
+            {
+                _wake.Release();
+            }
+        }
+#pragma warning disable CA1031 // raised from whichever thread saw the new key: it must not throw there
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            RecordInternalError(ex);
+        }
+    }
+
+    private void OnTick()
+    {
+        if (Interlocked.Exchange(ref _tickPending, 1) == 0)
+        {
+            _wake.Release();
+        }
+    }
+
+    private void OnProcessExit(object? sender, EventArgs e) => DrainAtProcessExit();
+
+    private void Abort()
+    {
+        try
+        {
+            _abort.Cancel();
+        }
+#pragma warning disable CA1031 // cancellation callbacks of in-flight requests must not escape
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
+    }
+
+    private async Task RunLoopAsync()
+    {
+        var stop = _loopStop.Token;
+        while (true)
+        {
+            try
+            {
+                await _wake.WaitAsync(stop).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            var tick = Interlocked.Exchange(ref _tickPending, 0) != 0;
+            var resume = Interlocked.Exchange(ref _resumePending, 0) != 0;
+            var trigger = tick ? ExportTrigger.Interval : resume ? ExportTrigger.KeyChanged : ExportTrigger.BatchReady;
+            try
+            {
+                // After a failed delivery (backend down, circuit open) the gate lets only the interval try again,
+                // so an outage costs one attempt per FlushInterval, not one per BatchSize events.
+                if (_gate.MaySend(trigger))
+                {
+                    // Re-arm the batch-size signal before exporting, so events queued meanwhile wake the loop
+                    // again. While paused or degraded it stays armed: enqueues then cost no wake-up at all.
+                    var batch = Interlocked.Exchange(ref _batchPending, 0) != 0;
+                    if (tick || resume || batch)
+                    {
+                        await ExportFromLoopAsync(all: tick || resume).ConfigureAwait(false);
+                    }
+                }
+
+                ReportQueueDrops();
+            }
+            catch (OperationCanceledException) when (_abort.IsCancellationRequested)
+            {
+                // Aborted by the shutdown deadline or dispose.
+            }
+#pragma warning disable CA1031 // the loop never throws: log, count, go on
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                RecordInternalError(ex);
+            }
+
+            if (tick)
+            {
+                RaiseTickHandled();
+            }
+        }
+    }
+
+    private async Task ExportFromLoopAsync(bool all)
+    {
+        var token = _abort.Token;
+        await _exportLock.WaitAsync(token).ConfigureAwait(false);
+        try
+        {
+            if (_gate.IsPausedForRejectedKey)
+            {
+                return;
+            }
+
+            // On a batch-size wake-up only whole batches go; the rest waits for the interval.
+            var queued = _queue.Count;
+            var count = all ? queued : queued - (queued % _batchSize);
+            if (count > 0)
+            {
+                await ExportAsync(count, async: true, token).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _exportLock.Release();
+        }
+    }
+
+    private Task RequestFlush()
+    {
+        lock (_flushGate)
+        {
+            // A flush that has not yet taken the export lock covers this caller's events too: join it.
+            if (_pendingFlush is { } pending)
+            {
+                return pending.Task;
+            }
+
+            var completion = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _pendingFlush = completion;
+            using (SuppressFlow())
+            {
+                _ = Task.Run(() => RunFlushAsync(completion));
+            }
+
+            return completion.Task;
+        }
+    }
+
+    private async Task RunFlushAsync(TaskCompletionSource completion)
+    {
+        var token = _abort.Token;
+        try
+        {
+            await _exportLock.WaitAsync(token).ConfigureAwait(false);
+            try
+            {
+                lock (_flushGate)
+                {
+                    if (ReferenceEquals(_pendingFlush, completion))
+                    {
+                        _pendingFlush = null;
+                    }
+                }
+
+                // Events are FIFO: the first `queued` ones include every event queued before any joined caller.
+                var queued = _queue.Count;
+                if (queued > 0 && _gate.MaySend(ExportTrigger.Flush))
+                {
+                    await ExportAsync(queued, async: true, token).ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                _exportLock.Release();
+            }
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            Interlocked.Increment(ref _abandonedFlushes);
+        }
+#pragma warning disable CA1031 // a flush never faults; the caller gets false
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            Interlocked.Increment(ref _abandonedFlushes);
+            RecordInternalError(ex);
+        }
+        finally
+        {
+            lock (_flushGate)
+            {
+                if (ReferenceEquals(_pendingFlush, completion))
+                {
+                    _pendingFlush = null;
+                }
+            }
+
+            completion.TrySetResult();
+        }
+    }
+
+    private async ValueTask DrainAsync(bool async, CancellationToken cancellationToken)
+    {
+        if (async)
+        {
+            await _exportLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            _exportLock.Wait(cancellationToken);
+        }
+
+        try
+        {
+            if (_queue.Count > 0 && _gate.MaySend(ExportTrigger.Drain))
+            {
+                await ExportAsync(int.MaxValue, async, _abort.Token).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _exportLock.Release();
+        }
+    }
+
+    /// <summary>
+    /// One export pass: takes up to <paramref name="max"/> events from the queue, prepares each, and has the sender
+    /// batch and deliver them until the queue part is sent or the sender says stop. Call with the export lock held.
+    /// With <paramref name="async"/> false every step is synchronous and the task completes synchronously.
+    /// </summary>
+    private async ValueTask ExportAsync(int max, bool async, CancellationToken token)
+    {
+        if (!_sender.TryBeginPass())
+        {
+            return;
+        }
+
+        try
+        {
+            var remaining = max;
+            while (true)
+            {
+                while (_sender.CanTakeMore && remaining > 0 && _queue.TryDequeue(out var item))
+                {
+                    remaining--;
+                    if (_preparer.Prepare(item))
+                    {
+                        _sender.Add(item);
+                    }
+                }
+
+                if (!await _sender.SendReadyAsync(async, token).ConfigureAwait(false))
+                {
+                    return;
+                }
+            }
+        }
+        finally
+        {
+            _sender.EndPass();
+        }
+    }
+
+    private void ReportQueueDrops()
+    {
+        var count = _queue.TakeUnreportedDrops();
+        if (count > 0 && _debug)
+        {
+            ExportLog.QueueFull(_logger, _queue.Capacity, count);
+        }
+    }
+
+    private void RaiseTickHandled()
+    {
+        try
+        {
+            TickHandled?.Invoke();
+        }
+#pragma warning disable CA1031 // an observer never stops the loop
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            RecordInternalError(ex);
+        }
+    }
+
+    private void RecordInternalError(Exception ex)
+    {
+        _stats.RecordInternalError();
+        if (_debug)
+        {
+            try
+            {
+                ExportLog.LoopFailed(_logger, ex);
+            }
+#pragma warning disable CA1031 // a disposed logger must not turn a logged failure into a thrown one
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+            }
+        }
+    }
+}

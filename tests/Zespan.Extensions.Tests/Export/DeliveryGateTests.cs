@@ -1,0 +1,121 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
+using Zespan.Extensions.Export.Internal;
+using Zespan.Extensions.Tests.Configuration;
+
+namespace Zespan.Extensions.Tests.Export;
+
+public sealed class DeliveryGateTests : IDisposable
+{
+    private const string Revoked = "zsp_revoked_key_1";
+    private const string Rotated = "zsp_rotated_key_2";
+
+    private readonly FakeLoggerProvider _logs = new();
+    private readonly LoggerFactory _loggerFactory;
+    private readonly TestOptionsMonitor _options = new(new ZespanOptions { ApiKey = Revoked });
+
+    public DeliveryGateTests() => _loggerFactory = new LoggerFactory([_logs]);
+
+    public void Dispose()
+    {
+        _loggerFactory.Dispose();
+        _logs.Dispose();
+    }
+
+    [Fact]
+    public void RecordKeyRejected_KeyStillConfigured_RefusesEveryTriggerAndLogsOneError()
+    {
+        using var gate = new DeliveryGate(_options, _loggerFactory);
+
+        gate.RecordKeyRejected(Revoked, 401);
+        gate.RecordKeyRejected(Revoked, 403);
+
+        Assert.True(gate.IsPausedForRejectedKey);
+        Assert.All(Enum.GetValues<ExportTrigger>(), t => Assert.False(gate.MaySend(t)));
+        var error = Assert.Single(_logs.Collector.GetSnapshot(), r => r.Id.Id == 2001);
+        Assert.Equal(LogLevel.Error, error.Level);
+        Assert.DoesNotContain(Revoked, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void OptionsChange_NewApiKey_LiftsThePauseRaisesResumedOnceAndLogs()
+    {
+        using var gate = new DeliveryGate(_options, _loggerFactory);
+        var resumed = 0;
+        gate.Resumed += () => resumed++;
+        gate.RecordKeyRejected(Revoked, 401);
+
+        _options.Change(o => o.Debug = true); // another setting: still paused
+        Assert.True(gate.IsPausedForRejectedKey);
+        Assert.Equal(0, resumed);
+
+        _options.Change(o => o.ApiKey = Rotated);
+
+        Assert.Equal(1, resumed);
+        Assert.False(gate.IsPausedForRejectedKey);
+        Assert.All(Enum.GetValues<ExportTrigger>(), t => Assert.True(gate.MaySend(t)));
+        Assert.Single(_logs.Collector.GetSnapshot(), r => r.Id.Id == 2002);
+
+        // The new key rejected in its turn is logged again.
+        gate.RecordKeyRejected(Rotated, 401);
+        Assert.Equal(2, _logs.Collector.GetSnapshot().Count(r => r.Id.Id == 2001));
+    }
+
+    [Fact]
+    public void IsPausedForRejectedKey_KeyChangedWithoutNotification_LiftsThePauseOnRead()
+    {
+        var options = new SilentKeyOptions(Revoked);
+        using var gate = new DeliveryGate(options, _loggerFactory);
+        var resumed = 0;
+        gate.Resumed += () => resumed++;
+        gate.RecordKeyRejected(Revoked, 401);
+
+        options.Key = Rotated;
+
+        Assert.False(gate.IsPausedForRejectedKey);
+        Assert.Equal(1, resumed);
+    }
+
+    [Fact]
+    public void RecordFailed_HoldsBackOnlyTheBatchSizeTriggerUntilADelivery()
+    {
+        using var gate = new DeliveryGate(_options, _loggerFactory);
+
+        gate.RecordFailed();
+
+        Assert.True(gate.IsDegraded);
+        Assert.False(gate.MaySend(ExportTrigger.BatchReady));
+        Assert.True(gate.MaySend(ExportTrigger.Interval));
+        Assert.True(gate.MaySend(ExportTrigger.Flush));
+        Assert.True(gate.MaySend(ExportTrigger.Drain));
+        Assert.True(gate.MaySend(ExportTrigger.KeyChanged));
+
+        gate.RecordDelivered();
+
+        Assert.False(gate.IsDegraded);
+        Assert.True(gate.MaySend(ExportTrigger.BatchReady));
+    }
+
+    [Fact]
+    public void Dispose_StopsListeningToOptionsChanges()
+    {
+        var gate = new DeliveryGate(_options, _loggerFactory);
+        Assert.Equal(1, _options.ListenerCount);
+
+        gate.Dispose();
+
+        Assert.Equal(0, _options.ListenerCount);
+    }
+
+    /// <summary>Options whose key changes without OnChange (a monitor that does not raise it).</summary>
+    private sealed class SilentKeyOptions(string key) : Microsoft.Extensions.Options.IOptionsMonitor<ZespanOptions>
+    {
+        public string Key { get; set; } = key;
+
+        public ZespanOptions CurrentValue => new() { ApiKey = Key };
+
+        public ZespanOptions Get(string? name) => CurrentValue;
+
+        public IDisposable? OnChange(Action<ZespanOptions, string?> listener) => null;
+    }
+}
