@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Zespan.Extensions.Export.Internal;
+using Zespan.Extensions.Pricing.Internal;
 
 namespace Zespan.Extensions.Providers.Internal;
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
+using Zespan.Extensions.Tests.Providers;
 
-namespace Zespan.Extensions.Tests.Providers;
+namespace Zespan.Extensions.Tests.Pricing;
 
 public class PriceTableCostEstimatorTests
 {

@@ -1,8 +1,9 @@
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using Zespan.Extensions.Providers.Internal;
 
-namespace Zespan.Extensions.Providers.Internal;
+namespace Zespan.Extensions.ModelOverrides.Internal;
 
 /// <summary>Why an override was not applied to a request.</summary>
 internal enum ModelOverrideSkip

@@ -1,6 +1,6 @@
 using System.Collections.Frozen;
 
-namespace Zespan.Extensions.Providers.Internal;
+namespace Zespan.Extensions.Pricing.Internal;
 
 /// <summary>A model's list price in USD per million tokens.</summary>
 internal readonly record struct TokenPrice(decimal InputPerMillion, decimal OutputPerMillion)

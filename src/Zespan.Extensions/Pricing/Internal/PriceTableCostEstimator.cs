@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Options;
 using Zespan.Extensions.Tracing.Internal;
 
-namespace Zespan.Extensions.Providers.Internal;
+namespace Zespan.Extensions.Pricing.Internal;
 
 /// <summary>Estimates the cost of a logged generation from the built-in price table and <see cref="ZespanOptions.ModelPrices"/>.</summary>
 internal sealed class PriceTableCostEstimator(IOptionsMonitor<ZespanOptions> options) : IZespanCostEstimator

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Zespan.Extensions.Guardrails.Internal;
+using Zespan.Extensions.ModelOverrides.Internal;
 using Zespan.Extensions.Tracing.Internal;
 
 namespace Zespan.Extensions.Providers.Internal;

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net.Http.Headers;
 using Zespan.Extensions.Diagnostics.Internal;
 using Zespan.Extensions.Guardrails.Internal;
+using Zespan.Extensions.ModelOverrides.Internal;
 using Zespan.Extensions.Tracing.Internal;
 using Zespan.Extensions.Events.Internal;
 

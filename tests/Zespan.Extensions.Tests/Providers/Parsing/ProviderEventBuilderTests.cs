@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Zespan.Extensions.ModelOverrides.Internal;
 using Zespan.Extensions.Providers.Internal;
 
 namespace Zespan.Extensions.Tests.Providers;
