@@ -30,8 +30,9 @@ internal readonly record struct ModelOverrideResult(bool Applied, string? Reques
 
 /// <summary>
 /// Applies <see cref="ZespanOptions.ModelOverrides"/>: a JSON body's top-level <c>model</c> value, or the
-/// model segment of a Gemini / Vertex path, is replaced; every other byte stays as it was.
-/// Bedrock (signed) and Azure deployment paths are never rewritten.
+/// model segment of a Gemini / Vertex path, is replaced; every other byte stays as it was. Where the model
+/// lives is the wire format's answer (<see cref="IWireFormat.ModelPlace"/>). Signed (Bedrock) and Azure
+/// deployment paths are never rewritten.
 /// </summary>
 internal static class ModelOverrideRewriter
 {
@@ -82,8 +83,9 @@ internal static class ModelOverrideRewriter
         ArgumentNullException.ThrowIfNull(request);
         var provider = ProviderNames.ToWireName(endpoint.Provider);
         var uri = request.RequestUri;
+        var place = WireFormats.For(endpoint.Family)?.ModelPlace(endpoint) ?? RequestModelPlace.Body;
 
-        if (endpoint.Family == WireFamily.Gemini || (endpoint.PathModel is not null && endpoint.Family == WireFamily.AnthropicMessages))
+        if (place == RequestModelPlace.PathSegment)
         {
             var target = Resolve(overrides, endpoint.PathModel, provider, providerLabel);
             if (target is null || uri is null)
@@ -100,7 +102,7 @@ internal static class ModelOverrideRewriter
             return new ModelOverrideResult(false, endpoint.PathModel, endpoint.PathModel, ModelOverrideSkip.NoModelField);
         }
 
-        if (endpoint.Family is WireFamily.BedrockConverse or WireFamily.BedrockInvoke)
+        if (place == RequestModelPlace.SignedPath)
         {
             var bedrockTarget = Resolve(overrides, endpoint.PathModel, provider, providerLabel);
             return new ModelOverrideResult(false, endpoint.PathModel, endpoint.PathModel, bedrockTarget is null ? ModelOverrideSkip.None : ModelOverrideSkip.SignedBedrockRequest);

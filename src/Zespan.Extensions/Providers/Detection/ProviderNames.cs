@@ -27,25 +27,10 @@ internal static class ProviderNames
     };
 
     /// <summary>The part of the event <c>name</c> after the provider (<c>openai.chat.completions</c>).</summary>
-    public static string OperationSuffix(ProviderOperation operation) => operation switch
-    {
-        ProviderOperation.ChatCompletions => "chat.completions",
-        ProviderOperation.Responses => "responses",
-        ProviderOperation.Embeddings => "embeddings",
-        ProviderOperation.AnthropicMessages => "messages",
-        ProviderOperation.GeminiGenerateContent or ProviderOperation.GeminiStreamGenerateContent => "generate_content",
-        ProviderOperation.BedrockConverse or ProviderOperation.BedrockConverseStream => "converse",
-        ProviderOperation.BedrockInvoke or ProviderOperation.BedrockInvokeStream => "invoke_model",
-        _ => "request",
-    };
+    public static string OperationSuffix(ProviderOperation operation) => WireFormats.For(Family(operation))?.OperationName ?? "request";
 
     /// <summary>The <c>log_type</c> of an operation.</summary>
-    public static string LogType(ProviderOperation operation) => operation switch
-    {
-        ProviderOperation.Responses => LogTypes.Response,
-        ProviderOperation.Embeddings => LogTypes.Embedding,
-        _ => LogTypes.Generation,
-    };
+    public static string LogType(ProviderOperation operation) => WireFormats.For(Family(operation))?.LogType ?? LogTypes.Generation;
 
     /// <summary>The wire format an operation's bodies are read with.</summary>
     public static WireFamily Family(ProviderOperation operation) => operation switch

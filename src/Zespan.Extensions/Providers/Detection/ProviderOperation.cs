@@ -36,16 +36,3 @@ internal enum ProviderOperation
     /// <summary>Bedrock <c>POST /model/{modelId}/invoke-with-response-stream</c> (binary event stream of <c>chunk</c> events).</summary>
     BedrockInvokeStream,
 }
-
-/// <summary>The wire format a body is read with.</summary>
-internal enum WireFamily
-{
-    None,
-    OpenAIChat,
-    OpenAIResponses,
-    OpenAIEmbeddings,
-    AnthropicMessages,
-    Gemini,
-    BedrockConverse,
-    BedrockInvoke,
-}

@@ -1,13 +1,12 @@
 using System.Text.Json.Nodes;
-using Zespan.Extensions.Tracing.Internal;
 using Zespan.Extensions.Events.Internal;
 
 namespace Zespan.Extensions.Providers.Internal;
 
 /// <summary>
 /// The incremental parser of one streamed response: a framer (server-sent events, a streamed JSON array,
-/// or the AWS binary event stream) feeding the accumulator of the wire family. Bytes may be fed in any
-/// split; memory stays bounded by the text budget, whatever the stream's length.
+/// or the AWS binary event stream) feeding the accumulator the endpoint's <see cref="IWireFormat"/> creates.
+/// Bytes may be fed in any split; memory stays bounded by the text budget, whatever the stream's length.
 /// </summary>
 internal sealed class ProviderStreamParser : IDisposable
 {
@@ -15,19 +14,19 @@ internal sealed class ProviderStreamParser : IDisposable
     private readonly JsonArrayStreamReader? _array;
     private readonly AwsEventStreamDecoder? _eventStream;
     private readonly IStreamAccumulator? _accumulator;
-    private readonly IBedrockStreamAccumulator? _bedrock;
+    private readonly IEventStreamAccumulator? _events;
     private readonly ParseContext _context;
     private bool _completed;
 
-    private ProviderStreamParser(ParseContext context, IStreamAccumulator? accumulator, IBedrockStreamAccumulator? bedrock, StreamFraming framing)
+    private ProviderStreamParser(ParseContext context, IStreamAccumulator? accumulator, IEventStreamAccumulator? events, StreamFraming framing)
     {
         _context = context;
         _accumulator = accumulator;
-        _bedrock = bedrock;
+        _events = events;
         switch (framing)
         {
             case StreamFraming.EventStream:
-                _eventStream = new AwsEventStreamDecoder(bedrock!);
+                _eventStream = new AwsEventStreamDecoder(events!);
                 break;
             case StreamFraming.JsonArray:
                 _array = new JsonArrayStreamReader(accumulator!);
@@ -51,24 +50,18 @@ internal sealed class ProviderStreamParser : IDisposable
     public static ProviderStreamParser? Create(ProviderEndpoint endpoint, string? contentType, ParseContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
+        var format = WireFormats.For(endpoint.Family);
         var framing = ChooseFraming(endpoint, contentType);
         if (framing == StreamFraming.EventStream)
         {
-            IBedrockStreamAccumulator bedrock = endpoint.Operation == ProviderOperation.BedrockConverseStream || endpoint.Operation == ProviderOperation.BedrockConverse
-                ? new BedrockConverseParser.StreamAccumulator(context)
-                : new BedrockInvokeParser.StreamAccumulator(context);
-            return new ProviderStreamParser(context, null, bedrock, framing);
+            // The AWS event stream is Bedrock's framing: under a path whose format has no event-stream reader
+            // (a proxy in front of Bedrock) it is read as InvokeModel's, whose chunks carry any model's events.
+            var events = format?.CreateEventStreamAccumulator(context)
+                ?? BedrockInvokeWireFormat.Instance.CreateEventStreamAccumulator(context)!;
+            return new ProviderStreamParser(context, null, events, framing);
         }
 
-        IStreamAccumulator? accumulator = endpoint.Family switch
-        {
-            WireFamily.OpenAIChat => new OpenAIChatParser.StreamAccumulator(context),
-            WireFamily.OpenAIResponses => new OpenAIResponsesParser.StreamAccumulator(context),
-            WireFamily.AnthropicMessages => new AnthropicMessagesParser.StreamAccumulator(context),
-            WireFamily.Gemini => new GeminiParser.StreamAccumulator(context),
-            WireFamily.BedrockInvoke => new BedrockInvokeSseFallback(context),
-            _ => null,
-        };
+        var accumulator = format?.CreateStreamAccumulator(context);
         return accumulator is null ? null : new ProviderStreamParser(context, accumulator, null, framing);
     }
 
@@ -88,17 +81,7 @@ internal sealed class ProviderStreamParser : IDisposable
             }
         }
 
-        if (endpoint.Operation is ProviderOperation.BedrockConverseStream or ProviderOperation.BedrockInvokeStream)
-        {
-            return StreamFraming.EventStream;
-        }
-
-        if (endpoint.Family == WireFamily.Gemini && !endpoint.AltSse)
-        {
-            return StreamFraming.JsonArray;
-        }
-
-        return StreamFraming.ServerSentEvents;
+        return WireFormats.For(endpoint.Family)?.DefaultFraming(endpoint) ?? StreamFraming.ServerSentEvents;
     }
 
     /// <summary>Feeds the next bytes of the body.</summary>
@@ -154,7 +137,7 @@ internal sealed class ProviderStreamParser : IDisposable
         }
 
         _accumulator?.Complete(evt);
-        _bedrock?.Complete(evt);
+        _events?.Complete(evt);
     }
 
     public void Dispose()
@@ -162,16 +145,6 @@ internal sealed class ProviderStreamParser : IDisposable
         _sse?.Dispose();
         _array?.Dispose();
         _eventStream?.Dispose();
-    }
-
-    /// <summary>An InvokeModel stream served as server-sent events (a proxy in front of Bedrock): Anthropic events.</summary>
-    private sealed class BedrockInvokeSseFallback(ParseContext context) : IStreamAccumulator
-    {
-        private readonly AnthropicMessagesParser.StreamAccumulator _inner = new(context);
-
-        public void OnEvent(ReadOnlySpan<byte> eventType, ReadOnlyMemory<byte> data) => _inner.OnEvent(eventType, data);
-
-        public void Complete(ZespanEvent evt) => _inner.Complete(evt);
     }
 }
 

@@ -68,9 +68,7 @@ internal sealed class ProviderExchange : IEventCapture
             return true;
         }
 
-        return endpoint.Operation is ProviderOperation.GeminiStreamGenerateContent
-            or ProviderOperation.BedrockConverseStream
-            or ProviderOperation.BedrockInvokeStream;
+        return WireFormats.For(endpoint.Family)?.StreamsByPath(endpoint) ?? false;
     }
 
     /// <inheritdoc/>

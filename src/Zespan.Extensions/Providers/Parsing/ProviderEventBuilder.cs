@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Zespan.Extensions.Pricing.Internal;
-using Zespan.Extensions.Tracing.Internal;
 using Zespan.Extensions.Events.Internal;
 
 namespace Zespan.Extensions.Providers.Internal;
@@ -138,7 +137,7 @@ internal static class ProviderEventBuilder
 
     private static void FillCore(ZespanEvent evt, ProviderExchange exchange, ProviderEndpoint endpoint, ParseContext ctx)
     {
-        var family = endpoint.Family;
+        var format = WireFormats.For(endpoint.Family);
 
         // The path names the model for Gemini, Vertex and Bedrock; an Azure deployment only when the body does not.
         if (endpoint.PathModel is not null && !endpoint.IsAzureDeployment)
@@ -156,7 +155,7 @@ internal static class ProviderEventBuilder
             using var document = ParseBody(request.Head, request.Truncated);
             if (document is not null)
             {
-                ReadRequest(family, document.RootElement, evt, ctx);
+                format?.ReadRequest(document.RootElement, evt, ctx);
             }
         }
 
@@ -187,86 +186,15 @@ internal static class ProviderEventBuilder
             return;
         }
 
-        if (responseDocument is null)
+        if (responseDocument is null || format is null)
         {
             return;
         }
 
-        if (root.ValueKind == JsonValueKind.Array && family == WireFamily.Gemini)
-        {
-            // A streamGenerateContent body captured whole: read every element as a chunk.
-            var accumulator = new GeminiParser.StreamAccumulator(ctx);
-            foreach (var chunk in root.EnumerateArray())
-            {
-                accumulator.OnChunk(chunk);
-            }
-
-            accumulator.Complete(evt);
-        }
-        else
-        {
-            ReadResponse(family, root, evt, ctx);
-        }
-
+        format.ReadResponse(root, evt, ctx);
         if (response.Truncated && evt.PromptTokens is null && evt.CompletionTokens is null)
         {
-            ReadUsageFromTail(family, response.CopyTail(), evt, ctx);
-        }
-    }
-
-    private static void ReadRequest(WireFamily family, JsonElement root, ZespanEvent evt, ParseContext ctx)
-    {
-        switch (family)
-        {
-            case WireFamily.OpenAIChat:
-                OpenAIChatParser.ReadRequest(root, evt, ctx);
-                break;
-            case WireFamily.OpenAIResponses:
-                OpenAIResponsesParser.ReadRequest(root, evt, ctx);
-                break;
-            case WireFamily.OpenAIEmbeddings:
-                OpenAIEmbeddingsParser.ReadRequest(root, evt, ctx);
-                break;
-            case WireFamily.AnthropicMessages:
-                AnthropicMessagesParser.ReadRequest(root, evt, ctx);
-                break;
-            case WireFamily.Gemini:
-                GeminiParser.ReadRequest(root, evt, ctx);
-                break;
-            case WireFamily.BedrockConverse:
-                BedrockConverseParser.ReadRequest(root, evt, ctx);
-                break;
-            case WireFamily.BedrockInvoke:
-                BedrockInvokeParser.ReadRequest(root, evt, ctx);
-                break;
-        }
-    }
-
-    private static void ReadResponse(WireFamily family, JsonElement root, ZespanEvent evt, ParseContext ctx)
-    {
-        switch (family)
-        {
-            case WireFamily.OpenAIChat:
-                OpenAIChatParser.ReadResponse(root, evt, ctx);
-                break;
-            case WireFamily.OpenAIResponses:
-                OpenAIResponsesParser.ReadResponse(root, evt, ctx);
-                break;
-            case WireFamily.OpenAIEmbeddings:
-                OpenAIEmbeddingsParser.ReadResponse(root, evt);
-                break;
-            case WireFamily.AnthropicMessages:
-                AnthropicMessagesParser.ReadResponse(root, evt, ctx);
-                break;
-            case WireFamily.Gemini:
-                GeminiParser.ReadResponse(root, evt, ctx);
-                break;
-            case WireFamily.BedrockConverse:
-                BedrockConverseParser.ReadResponse(root, evt, ctx);
-                break;
-            case WireFamily.BedrockInvoke:
-                BedrockInvokeParser.ReadResponse(root, evt, ctx);
-                break;
+            ReadUsageFromTail(format, response.CopyTail(), evt);
         }
     }
 
@@ -310,9 +238,9 @@ internal static class ProviderEventBuilder
     /// <summary>
     /// A body over the capture limit: its usage (at the end for most providers) is looked for in the kept tail.
     /// </summary>
-    private static void ReadUsageFromTail(WireFamily family, byte[] tail, ZespanEvent evt, ParseContext ctx)
+    private static void ReadUsageFromTail(IWireFormat format, byte[] tail, ZespanEvent evt)
     {
-        var key = family == WireFamily.Gemini ? "\"usageMetadata\""u8 : "\"usage\""u8;
+        var key = format.UsageKey;
         var index = tail.AsSpan().LastIndexOf(key);
         if (index < 0)
         {
@@ -342,29 +270,7 @@ internal static class ProviderEventBuilder
                     return;
                 }
 
-                var wrapper = new JsonObject { [family == WireFamily.Gemini ? "usageMetadata" : "usage"] = usage.ToNode() };
-                using var wrapped = JsonDocument.Parse(wrapper.ToJsonString());
-                var root = wrapped.RootElement;
-                switch (family)
-                {
-                    case WireFamily.OpenAIChat or WireFamily.OpenAIEmbeddings:
-                        OpenAIChatParser.ReadUsage(root, evt);
-                        break;
-                    case WireFamily.OpenAIResponses:
-                        EventFields.SetTokens(evt, usage.Int("input_tokens"), usage.Int("output_tokens"), usage.Int("total_tokens"));
-                        EventFields.SetUsage(evt, usage.ToNode());
-                        break;
-                    case WireFamily.AnthropicMessages or WireFamily.BedrockInvoke when usage.TryProp("output_tokens", out _):
-                        AnthropicMessagesParser.SetUsage(evt, usage.ToNode() as JsonObject);
-                        break;
-                    case WireFamily.BedrockConverse or WireFamily.BedrockInvoke:
-                        BedrockConverseParser.SetUsage(evt, usage);
-                        break;
-                    case WireFamily.Gemini:
-                        EventFields.SetTokens(evt, JsonHelpers.Sum(usage.Int("promptTokenCount"), usage.Int("toolUsePromptTokenCount")), JsonHelpers.Sum(usage.Int("candidatesTokenCount"), usage.Int("thoughtsTokenCount")), usage.Int("totalTokenCount"));
-                        EventFields.SetUsage(evt, usage.ToNode());
-                        break;
-                }
+                format.ReadUsage(usage, evt);
             }
         }
         catch (JsonException)

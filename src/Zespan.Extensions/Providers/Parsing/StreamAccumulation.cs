@@ -1,11 +1,17 @@
 using System.Text;
-using Zespan.Extensions.Tracing.Internal;
 using Zespan.Extensions.Events.Internal;
 
 namespace Zespan.Extensions.Providers.Internal;
 
 /// <summary>Rebuilds one call's event from the events of its stream.</summary>
 internal interface IStreamAccumulator : IStreamEventHandler
+{
+    /// <summary>Writes what the stream said (completion, finish reason, usage, errors) onto the event.</summary>
+    void Complete(ZespanEvent evt);
+}
+
+/// <summary>Rebuilds one call's event from the messages of its AWS event stream.</summary>
+internal interface IEventStreamAccumulator : IEventStreamHandler
 {
     /// <summary>Writes what the stream said (completion, finish reason, usage, errors) onto the event.</summary>
     void Complete(ZespanEvent evt);

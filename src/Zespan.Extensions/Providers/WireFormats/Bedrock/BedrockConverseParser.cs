@@ -1,7 +1,6 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Zespan.Extensions.Tracing.Internal;
 using Zespan.Extensions.Events.Internal;
 
 namespace Zespan.Extensions.Providers.Internal;
@@ -131,7 +130,7 @@ internal static class BedrockConverseParser
     }
 
     /// <summary>Rebuilds a ConverseStream response from its event-stream messages.</summary>
-    internal sealed class StreamAccumulator(ParseContext ctx) : IEventStreamHandler, IBedrockStreamAccumulator
+    internal sealed class StreamAccumulator(ParseContext ctx) : IEventStreamAccumulator
     {
         private readonly StringBuilder _text = new();
         private readonly ToolCallBuilder _toolCalls = new();
@@ -221,10 +220,4 @@ internal static class BedrockConverseParser
             }
         }
     }
-}
-
-/// <summary>A Bedrock stream accumulator: fed with event-stream messages, completes an event.</summary>
-internal interface IBedrockStreamAccumulator : IEventStreamHandler
-{
-    void Complete(ZespanEvent evt);
 }

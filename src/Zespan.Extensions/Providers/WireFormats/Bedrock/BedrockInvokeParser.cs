@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.Json;
-using Zespan.Extensions.Tracing.Internal;
 using Zespan.Extensions.Events.Internal;
 
 namespace Zespan.Extensions.Providers.Internal;
@@ -191,7 +190,7 @@ internal static class BedrockInvokeParser
     /// <c>{"bytes": "&lt;base64 JSON&gt;"}</c>; for Anthropic models the JSON is an Anthropic stream event.
     /// The last chunk carries <c>amazon-bedrock-invocationMetrics</c> with the token counts.
     /// </summary>
-    internal sealed class StreamAccumulator(ParseContext ctx) : IBedrockStreamAccumulator
+    internal sealed class StreamAccumulator(ParseContext ctx) : IEventStreamAccumulator
     {
         private readonly AnthropicMessagesParser.StreamAccumulator _anthropic = new(ctx);
         private readonly NativeAccumulator _native = new(ctx);

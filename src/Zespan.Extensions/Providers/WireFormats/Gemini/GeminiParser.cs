@@ -1,7 +1,6 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Zespan.Extensions.Tracing.Internal;
 using Zespan.Extensions.Events.Internal;
 
 namespace Zespan.Extensions.Providers.Internal;
@@ -90,8 +89,27 @@ internal static class GeminiParser
     public static void ReadResponse(JsonElement root, ZespanEvent evt, ParseContext ctx)
     {
         var accumulator = new StreamAccumulator(ctx);
-        accumulator.OnChunk(root);
+        if (root.ValueKind == JsonValueKind.Array)
+        {
+            // A streamGenerateContent body captured whole: read every element as a chunk.
+            foreach (var chunk in root.EnumerateArray())
+            {
+                accumulator.OnChunk(chunk);
+            }
+        }
+        else
+        {
+            accumulator.OnChunk(root);
+        }
+
         accumulator.Complete(evt);
+    }
+
+    /// <summary>Tokens and the usage object from a <c>usageMetadata</c> object.</summary>
+    public static void ReadUsage(JsonElement usage, ZespanEvent evt)
+    {
+        EventFields.SetTokens(evt, JsonHelpers.Sum(usage.Int("promptTokenCount"), usage.Int("toolUsePromptTokenCount")), JsonHelpers.Sum(usage.Int("candidatesTokenCount"), usage.Int("thoughtsTokenCount")), usage.Int("totalTokenCount"));
+        EventFields.SetUsage(evt, usage.ToNode());
     }
 
     /// <summary>Reads one response, or the chunks of a stream (each chunk is a partial response).</summary>

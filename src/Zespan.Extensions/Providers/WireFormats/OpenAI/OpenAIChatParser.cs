@@ -1,7 +1,6 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Zespan.Extensions.Tracing.Internal;
 using Zespan.Extensions.Events.Internal;
 
 namespace Zespan.Extensions.Providers.Internal;
@@ -108,14 +107,19 @@ internal static class OpenAIChatParser
             }
         }
 
+        ApplyUsage(usage, evt);
+        return true;
+    }
+
+    /// <summary>Tokens, the usage object and OpenRouter's <c>cost</c> from a usage object.</summary>
+    public static void ApplyUsage(JsonElement usage, ZespanEvent evt)
+    {
         EventFields.SetTokens(evt, usage.Int("prompt_tokens"), usage.Int("completion_tokens"), usage.Int("total_tokens"));
         EventFields.SetUsage(evt, usage.ToNode());
         if (usage.Double("cost") is { } cost)
         {
             evt.Cost = cost;
         }
-
-        return true;
     }
 
     public static string NormalizeRole(string? role) => role switch
