@@ -1,0 +1,266 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Zespan.Extensions.Events.Internal;
+
+namespace Zespan.Extensions.Providers.Internal;
+
+/// <summary>
+/// OpenAI chat completions, and the providers that speak it: Azure OpenAI, Mistral, Groq, OpenRouter,
+/// LiteLLM, Gemini's OpenAI endpoint. Usage: <c>prompt_tokens</c> already counts cached input and
+/// <c>completion_tokens</c> reasoning, so both are taken as they are.
+/// </summary>
+internal static class OpenAIChatParser
+{
+    public static void ReadRequest(JsonElement root, ZespanEvent evt, ParseContext ctx)
+    {
+        evt.Model ??= root.Str("model");
+        if (root.Bool("stream") == true)
+        {
+            evt.Stream = true;
+        }
+
+        if (ctx.StorePrompts && root.TryArray("messages", out var messages))
+        {
+            evt.PromptMessages = ReadMessages(messages, ctx.Prompt);
+        }
+    }
+
+    public static List<LlmMessage> ReadMessages(JsonElement messages, TextBudget budget)
+    {
+        var list = new List<LlmMessage>(messages.GetArrayLength());
+        foreach (var message in messages.EnumerateArray())
+        {
+            var role = NormalizeRole(message.Str("role"));
+            var content = message.TryProp("content", out var c) ? ContentText.FromOpenAIContent(c, budget) : null;
+            if (content is null && message.Str("refusal") is { } refusal)
+            {
+                content = budget.Take(refusal);
+            }
+
+            var toolCalls = message.TryArray("tool_calls", out var calls) ? ReadToolCalls(calls, budget) : null;
+            if (toolCalls is null && message.TryObject("function_call", out var functionCall))
+            {
+                toolCalls = [new LlmToolCall(string.Empty, functionCall.Str("name") ?? string.Empty, budget.Take(functionCall.TryProp("arguments", out var a) ? a.RawOrEmptyObject() : "{}") ?? "{}")];
+            }
+
+            var toolCallId = message.Str("tool_call_id");
+            if (toolCallId is null && message.Str("role") == "function")
+            {
+                toolCallId = message.Str("name");
+            }
+
+            list.Add(new LlmMessage(role, content) { ToolCalls = toolCalls, ToolCallId = toolCallId });
+        }
+
+        return list;
+    }
+
+    public static IReadOnlyList<LlmToolCall>? ReadToolCalls(JsonElement calls, TextBudget budget)
+    {
+        if (calls.ValueKind != JsonValueKind.Array || calls.GetArrayLength() == 0)
+        {
+            return null;
+        }
+
+        var list = new List<LlmToolCall>(calls.GetArrayLength());
+        foreach (var call in calls.EnumerateArray())
+        {
+            var function = call.TryObject("function", out var f) ? f : call;
+            var arguments = function.TryProp("arguments", out var a) ? a.RawOrEmptyObject() : "{}";
+            list.Add(new LlmToolCall(call.Str("id") ?? string.Empty, function.Str("name") ?? string.Empty, budget.Take(arguments) ?? "{}"));
+        }
+
+        return list;
+    }
+
+    public static void ReadResponse(JsonElement root, ZespanEvent evt, ParseContext ctx)
+    {
+        evt.ResponseModel = root.Str("model") ?? evt.ResponseModel;
+        if (root.TryArray("choices", out var choices) && FirstChoice(choices) is { } choice)
+        {
+            evt.FinishReason = FinishReasons.FromOpenAI(choice.Str("finish_reason"));
+            if (ctx.StorePrompts && choice.TryObject("message", out var message))
+            {
+                var content = message.TryProp("content", out var c) ? ContentText.FromOpenAIContent(c, ctx.Completion) : null;
+                if (string.IsNullOrEmpty(content) && message.Str("refusal") is { } refusal)
+                {
+                    content = ctx.Completion.Take(refusal);
+                }
+
+                var toolCalls = message.TryArray("tool_calls", out var calls) ? ReadToolCalls(calls, ctx.Completion) : null;
+                evt.CompletionMessage = EventFields.Completion(content, toolCalls);
+            }
+        }
+
+        ReadUsage(root, evt);
+    }
+
+    /// <summary>Reads <c>usage</c> (or Groq's <c>x_groq.usage</c>) and OpenRouter's <c>usage.cost</c>; false when there is none.</summary>
+    public static bool ReadUsage(JsonElement root, ZespanEvent evt)
+    {
+        if (!root.TryObject("usage", out var usage))
+        {
+            if (!(root.TryObject("x_groq", out var groq) && groq.TryObject("usage", out usage)))
+            {
+                return false;
+            }
+        }
+
+        ApplyUsage(usage, evt);
+        return true;
+    }
+
+    /// <summary>Tokens, the usage object and OpenRouter's <c>cost</c> from a usage object.</summary>
+    public static void ApplyUsage(JsonElement usage, ZespanEvent evt)
+    {
+        EventFields.SetTokens(evt, usage.Int("prompt_tokens"), usage.Int("completion_tokens"), usage.Int("total_tokens"));
+        EventFields.SetUsage(evt, usage.ToNode());
+        if (usage.Double("cost") is { } cost)
+        {
+            evt.Cost = cost;
+        }
+    }
+
+    public static string NormalizeRole(string? role) => role switch
+    {
+        "developer" => "system",
+        "function" => "tool",
+        null or "" => "user",
+        _ => role,
+    };
+
+    private static JsonElement? FirstChoice(JsonElement choices)
+    {
+        JsonElement? first = null;
+        foreach (var choice in choices.EnumerateArray())
+        {
+            if (choice.Int("index") is null or 0)
+            {
+                return choice;
+            }
+
+            first ??= choice;
+        }
+
+        return first;
+    }
+
+    /// <summary>Rebuilds a chat completion from <c>chat.completion.chunk</c> events (choice 0 only).</summary>
+    internal sealed class StreamAccumulator(ParseContext ctx) : IStreamAccumulator
+    {
+        private readonly StringBuilder _text = new();
+        private readonly ToolCallBuilder _toolCalls = new();
+        private string? _model;
+        private string? _finishReason;
+        private JsonNode? _usage;
+        private int? _prompt, _completion, _total;
+        private double? _cost;
+        private ZespanError? _error;
+
+        public int Chunks { get; private set; }
+
+        public void OnEvent(ReadOnlySpan<byte> eventType, ReadOnlyMemory<byte> data)
+        {
+            if (data.Span.SequenceEqual("[DONE]"u8))
+            {
+                return;
+            }
+
+            using var document = JsonHelpers.TryParse(data);
+            if (document is null)
+            {
+                return;
+            }
+
+            Chunks++;
+            var root = document.RootElement;
+            if (ErrorReader.TryReadEmbedded(root) is { } error)
+            {
+                _error = error;
+                return;
+            }
+
+            _model ??= root.Str("model");
+            if (root.TryArray("choices", out var choices))
+            {
+                foreach (var choice in choices.EnumerateArray())
+                {
+                    if (choice.Int("index") is not (null or 0))
+                    {
+                        continue;
+                    }
+
+                    if (choice.Str("finish_reason") is { Length: > 0 } finish)
+                    {
+                        _finishReason = finish;
+                    }
+
+                    if (!ctx.StorePrompts || !choice.TryObject("delta", out var delta))
+                    {
+                        continue;
+                    }
+
+                    if (delta.TryProp("content", out var content) && content.ValueKind == JsonValueKind.String)
+                    {
+                        ctx.Completion.Append(_text, content.GetString());
+                    }
+                    else if (content.ValueKind == JsonValueKind.Array)
+                    {
+                        _text.Append(ContentText.FromOpenAIContent(content, ctx.Completion));
+                    }
+                    else if (delta.Str("refusal") is { Length: > 0 } refusal)
+                    {
+                        ctx.Completion.Append(_text, refusal);
+                    }
+
+                    if (delta.TryArray("tool_calls", out var calls))
+                    {
+                        var position = 0;
+                        foreach (var call in calls.EnumerateArray())
+                        {
+                            var function = call.TryObject("function", out var f) ? f : default;
+                            var arguments = function.TryProp("arguments", out var a) ? (a.ValueKind == JsonValueKind.String ? a.GetString() : a.GetRawText()) : null;
+                            _toolCalls.Add(call.Int("index") ?? position, call.Str("id"), function.Str("name"), arguments, ctx.Completion);
+                            position++;
+                        }
+                    }
+                }
+            }
+
+            var hasUsage = root.TryObject("usage", out var usage);
+            if (!hasUsage && root.TryObject("x_groq", out var groq) && groq.TryObject("usage", out usage))
+            {
+                hasUsage = true;
+            }
+
+            if (hasUsage)
+            {
+                _prompt = usage.Int("prompt_tokens");
+                _completion = usage.Int("completion_tokens");
+                _total = usage.Int("total_tokens");
+                _usage = usage.ToNode();
+                _cost = usage.Double("cost") ?? _cost;
+            }
+        }
+
+        public void Complete(ZespanEvent evt)
+        {
+            evt.ResponseModel = _model ?? evt.ResponseModel;
+            evt.FinishReason = FinishReasons.FromOpenAI(_finishReason);
+            if (ctx.StorePrompts)
+            {
+                evt.CompletionMessage = EventFields.Completion(EventFields.NullIfEmpty(_text), _toolCalls.Build());
+            }
+
+            EventFields.SetTokens(evt, _prompt, _completion, _total);
+            EventFields.SetUsage(evt, _usage);
+            evt.Cost = _cost ?? evt.Cost;
+            if (_error is not null)
+            {
+                evt.Error = _error;
+                evt.FinishReason = FinishReasons.Error;
+            }
+        }
+    }
+}
