@@ -40,6 +40,9 @@ internal sealed class ProviderStreamParser : IDisposable
     /// <summary>Gets the framing in use.</summary>
     public StreamFraming Framing => _eventStream is not null ? StreamFraming.EventStream : _array is not null ? StreamFraming.JsonArray : StreamFraming.ServerSentEvents;
 
+    /// <summary>Gets a value indicating whether the stream's last event was seen (read to its logical end), once <see cref="Complete"/> ran.</summary>
+    public bool SawEnd => _accumulator?.SawEnd ?? _events?.SawEnd ?? false;
+
     /// <summary>Gets the number of events (SSE events, array elements or event-stream messages) decoded so far.</summary>
     public int EventCount => _sse?.EventCount ?? _array?.EventCount ?? _eventStream?.MessageCount ?? 0;
 

@@ -50,6 +50,9 @@ internal sealed class ProviderExchange : IEventCapture
     /// <summary>Gets how the response body's capture ended.</summary>
     public CaptureOutcome? Outcome { get; init; }
 
+    /// <summary>Gets the number of response bytes the caller read.</summary>
+    public long BytesRead { get; init; }
+
     /// <summary>Gets the failure of the call when no response (or no complete body) arrived.</summary>
     public Exception? Exception { get; init; }
 

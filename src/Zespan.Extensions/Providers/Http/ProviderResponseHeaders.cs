@@ -20,10 +20,15 @@ internal readonly record struct ProviderResponseHeaders(
     int? BedrockCacheWriteTokens,
     double? LiteLlmCost)
 {
+    /// <summary>Gets the body's <c>Content-Length</c>, when the response declared one.</summary>
+    public long? ContentLength { get; init; }
+
     public static ProviderResponseHeaders From(HttpResponseMessage response)
     {
         ArgumentNullException.ThrowIfNull(response);
         var headers = response.Headers;
+        var length = response.Content?.Headers.NonValidated.TryGetValues("Content-Length", out var lengths) == true
+            && long.TryParse(FirstOf(lengths), NumberStyles.Integer, CultureInfo.InvariantCulture, out var declared) ? declared : (long?)null;
         return new ProviderResponseHeaders(
             response.Content?.Headers.ContentType?.MediaType,
             First(headers, "x-amzn-ErrorType"),
@@ -31,7 +36,10 @@ internal readonly record struct ProviderResponseHeaders(
             Int(First(headers, "X-Amzn-Bedrock-Output-Token-Count")),
             Int(First(headers, "X-Amzn-Bedrock-Cache-Read-Input-Token-Count")),
             Int(First(headers, "X-Amzn-Bedrock-Cache-Write-Input-Token-Count")),
-            Double(First(headers, "x-litellm-response-cost")));
+            Double(First(headers, "x-litellm-response-cost")))
+        {
+            ContentLength = length,
+        };
     }
 
     private static string? First(HttpResponseHeaders headers, string name) =>

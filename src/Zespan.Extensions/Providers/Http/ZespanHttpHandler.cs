@@ -551,6 +551,7 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
             FirstByteTimestamp = completion?.FirstByteTimestamp,
             TimeProvider = time,
             Outcome = completion?.Outcome,
+            BytesRead = completion?.BytesRead ?? 0,
             Exception = exception ?? completion?.Exception,
         };
     }

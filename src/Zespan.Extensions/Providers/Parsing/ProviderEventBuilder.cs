@@ -74,7 +74,7 @@ internal static class ProviderEventBuilder
             evt.TimeToFirstToken = exchange.TimeProvider.GetElapsedTime(exchange.StartTimestamp, first).TotalSeconds;
         }
 
-        if (exchange.Outcome is { } outcome and not CaptureOutcome.Completed)
+        if (exchange.Outcome is { } outcome and not CaptureOutcome.Completed && !(outcome == CaptureOutcome.DisposedEarly && ReachedEnd(exchange)))
         {
             EventFields.SetMetadata(evt, "capture_outcome", outcome switch
             {
@@ -98,6 +98,21 @@ internal static class ProviderEventBuilder
         {
             evt.Truncated = true;
         }
+    }
+
+    /// <summary>
+    /// Whether a body disposed before its reader saw the connection's end was nevertheless read to its logical end:
+    /// a stream whose last event passed (SDKs stop at <c>[DONE]</c> or <c>message_stop</c> and dispose), or a body
+    /// whose declared length passed. Only a caller that stopped reading early is <c>disposed_early</c>.
+    /// </summary>
+    private static bool ReachedEnd(ProviderExchange exchange)
+    {
+        if (exchange.Stream is { } stream)
+        {
+            return stream.Parser.SawEnd;
+        }
+
+        return exchange.ResponseHeaders.ContentLength is { } length && exchange.BytesRead >= length;
     }
 
     /// <summary>

@@ -6,6 +6,13 @@ namespace Zespan.Extensions.Providers.Internal;
 /// <summary>Rebuilds one call's event from the events of its stream.</summary>
 internal interface IStreamAccumulator : IStreamEventHandler
 {
+    /// <summary>
+    /// Gets a value indicating whether the format's last event was seen (<c>[DONE]</c>, <c>message_stop</c>,
+    /// <c>response.completed</c>, a final chunk): the stream was read to its logical end, whatever the reader did
+    /// with the connection afterwards (SDKs stop at that event and dispose the body without reading on).
+    /// </summary>
+    bool SawEnd { get; }
+
     /// <summary>Writes what the stream said (completion, finish reason, usage, errors) onto the event.</summary>
     void Complete(ZespanEvent evt);
 }
@@ -13,6 +20,9 @@ internal interface IStreamAccumulator : IStreamEventHandler
 /// <summary>Rebuilds one call's event from the messages of its AWS event stream.</summary>
 internal interface IEventStreamAccumulator : IEventStreamHandler
 {
+    /// <summary>Gets a value indicating whether the stream's last event was seen (see <see cref="IStreamAccumulator.SawEnd"/>).</summary>
+    bool SawEnd { get; }
+
     /// <summary>Writes what the stream said (completion, finish reason, usage, errors) onto the event.</summary>
     void Complete(ZespanEvent evt);
 }

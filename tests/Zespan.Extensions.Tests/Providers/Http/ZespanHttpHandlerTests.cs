@@ -366,4 +366,43 @@ public class ZespanHttpHandlerTests
             return response;
         }
     }
+
+    [Fact]
+    public async Task CompleteChatStreamingAsync_ReadToTheEnd_NoCaptureOutcome()
+    {
+        await using var h = await InstrumentationHarness.StartAsync(InstrumentationHarness.Serve("openai-chat-stream.sse", "text/event-stream"), OpenAIClient);
+        var traced = OpenAIChat(h.Factory.CreateClient("openai"), h.Provider.BaseUrl);
+        var updates = 0;
+
+        // The SDK stops at "data: [DONE]" and disposes the body without reading the connection to its end.
+        await foreach (var update in traced.CompleteChatStreamingAsync([new UserChatMessage("hello")]))
+        {
+            updates++;
+        }
+
+        var e = Assert.Single(await h.FlushAsync());
+        Assert.True(updates > 2);
+        Assert.Equal("stop", (string?)e["finish_reason"]);
+        Assert.NotNull(e["completion_tokens"]);
+        Assert.Null(e["metadata"]?["capture_outcome"]);
+    }
+
+    [Fact]
+    public async Task CompleteChatStreamingAsync_CallerStopsAfterTwoUpdates_DisposedEarly()
+    {
+        await using var h = await InstrumentationHarness.StartAsync(InstrumentationHarness.Serve("openai-chat-stream.sse", "text/event-stream"), OpenAIClient);
+        var traced = OpenAIChat(h.Factory.CreateClient("openai"), h.Provider.BaseUrl);
+        var updates = 0;
+
+        await foreach (var update in traced.CompleteChatStreamingAsync([new UserChatMessage("hello")]))
+        {
+            if (++updates == 2)
+            {
+                break;
+            }
+        }
+
+        var e = Assert.Single(await h.FlushAsync());
+        Assert.Equal("disposed_early", (string?)e["metadata"]?["capture_outcome"]);
+    }
 }

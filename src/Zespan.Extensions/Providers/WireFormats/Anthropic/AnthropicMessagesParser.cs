@@ -146,7 +146,12 @@ internal static class AnthropicMessagesParser
         private string? _stopReason;
         private ZespanError? _error;
 
+        private bool _stopped;
+
         public int Events { get; private set; }
+
+        /// <summary>Gets a value indicating whether <c>message_stop</c> (or an error event) was seen.</summary>
+        public bool SawEnd => _stopped || _error is not null;
 
         public void OnEvent(ReadOnlySpan<byte> eventType, ReadOnlyMemory<byte> data)
         {
@@ -209,6 +214,9 @@ internal static class AnthropicMessagesParser
                         MergeUsage(deltaUsage);
                     }
 
+                    break;
+                case "message_stop":
+                    _stopped = true;
                     break;
                 case "error":
                     _error = ErrorReader.TryReadEmbedded(root);

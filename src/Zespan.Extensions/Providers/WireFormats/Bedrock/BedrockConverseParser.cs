@@ -139,6 +139,9 @@ internal static class BedrockConverseParser
         private JsonDocument? _usageDocument;
         private ZespanError? _error;
 
+        /// <summary>Gets a value indicating whether <c>messageStop</c>, the closing <c>metadata</c> event or an exception was seen.</summary>
+        public bool SawEnd => _stopReason is not null || _usageDocument is not null || _error is not null;
+
         public void OnMessage(in EventStreamMessage message)
         {
             if (!message.MessageType.SequenceEqual("event"u8))

@@ -119,6 +119,9 @@ internal static class BedrockInvokeParser
 
         public bool Seen { get; private set; }
 
+        /// <summary>Gets a value indicating whether a stop reason was seen.</summary>
+        public bool Stopped => _stop is not null;
+
         public void OnChunk(JsonElement root)
         {
             Seen = true;
@@ -199,6 +202,9 @@ internal static class BedrockInvokeParser
         private ZespanError? _error;
 
         public int Chunks { get; private set; }
+
+        /// <summary>Gets a value indicating whether the last chunk (<c>amazon-bedrock-invocationMetrics</c>), the model's own end event or an exception was seen.</summary>
+        public bool SawEnd => _metricInput is not null || _metricOutput is not null || _error is not null || _anthropic.SawEnd || _native.Stopped;
 
         public void OnMessage(in EventStreamMessage message)
         {

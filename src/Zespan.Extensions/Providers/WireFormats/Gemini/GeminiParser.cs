@@ -125,6 +125,9 @@ internal static class GeminiParser
         private int? _prompt, _completion, _total;
         private ZespanError? _error;
 
+        /// <summary>Gets a value indicating whether the final chunk (the one with a finish or block reason) or an error was seen.</summary>
+        public bool SawEnd => _finishReason is not null || _blockReason is not null || _error is not null;
+
         public void OnEvent(ReadOnlySpan<byte> eventType, ReadOnlyMemory<byte> data)
         {
             using var document = JsonHelpers.TryParse(data);

@@ -158,12 +158,18 @@ internal static class OpenAIChatParser
         private double? _cost;
         private ZespanError? _error;
 
+        private bool _done;
+
         public int Chunks { get; private set; }
+
+        /// <summary>Gets a value indicating whether <c>[DONE]</c> was seen, or a finish reason and the usage (vendors that end without <c>[DONE]</c>).</summary>
+        public bool SawEnd => _done || _error is not null || (_finishReason is not null && _usage is not null);
 
         public void OnEvent(ReadOnlySpan<byte> eventType, ReadOnlyMemory<byte> data)
         {
             if (data.Span.SequenceEqual("[DONE]"u8))
             {
+                _done = true;
                 return;
             }
 

@@ -159,6 +159,9 @@ internal static class OpenAIResponsesParser
         private string? _model;
         private ZespanError? _error;
 
+        /// <summary>Gets a value indicating whether <c>response.completed</c>, <c>.incomplete</c>, <c>.failed</c> or an error was seen.</summary>
+        public bool SawEnd => _final is not null || _error is not null;
+
         public void OnEvent(ReadOnlySpan<byte> eventType, ReadOnlyMemory<byte> data)
         {
             using var document = JsonHelpers.TryParse(data);
