@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Zespan.Extensions.Configuration.Internal;
 using Zespan.Extensions.Diagnostics.Internal;
 using Zespan.Extensions.Export.Internal;
 using Zespan.Extensions.Tracing.Internal;
@@ -26,13 +27,12 @@ namespace Zespan.Extensions.Events.Internal;
 /// nothing: no sink sees an event before redaction.</remarks>
 internal sealed class EventSteps : IEventPreparer
 {
-    private readonly IOptionsMonitor<ZespanOptions> _options;
+    private readonly PerOptions<LifecycleSettings> _settings;
     private readonly ExportStatistics _statistics;
     private readonly DropCounter _drops;
     private readonly IZespanEventProcessor[] _processors;
     private readonly IZespanCostEstimator? _costEstimator;
     private readonly ILogger _logger;
-    private volatile LifecycleSettings? _settings;
 
     public EventSteps(
         IOptionsMonitor<ZespanOptions> options,
@@ -44,7 +44,7 @@ internal sealed class EventSteps : IEventPreparer
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(statistics);
-        _options = options;
+        _settings = new PerOptions<LifecycleSettings>(options, static current => new LifecycleSettings(current));
         _statistics = statistics;
         _drops = drops ?? throw new ArgumentNullException(nameof(drops));
 
@@ -55,21 +55,7 @@ internal sealed class EventSteps : IEventPreparer
     }
 
     /// <summary>Gets the settings of the options in force.</summary>
-    public LifecycleSettings Settings
-    {
-        get
-        {
-            var current = _options.CurrentValue;
-            var settings = _settings;
-            if (settings is null || !ReferenceEquals(settings.Options, current))
-            {
-                settings = new LifecycleSettings(current);
-                _settings = settings;
-            }
-
-            return settings;
-        }
-    }
+    public LifecycleSettings Settings => _settings.Value;
 
     /// <summary>
     /// The export worker's call for each event it takes from the queue: runs the steps the event still needs

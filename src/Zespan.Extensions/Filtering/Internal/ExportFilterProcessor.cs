@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Zespan.Extensions.Configuration.Internal;
 using Zespan.Extensions.Export.Internal;
 using Zespan.Extensions.Tracing.Internal;
 using Zespan.Extensions.Events.Internal;
@@ -16,42 +17,25 @@ namespace Zespan.Extensions.Filtering.Internal;
 /// exported with a <c>parent_span_id</c> the backend never receives. Fails open: a filter that throws lets the
 /// event through (and is logged).
 /// </remarks>
-internal sealed class ExportFilterProcessor : IZespanEventProcessor, IDisposable
+internal sealed class ExportFilterProcessor : IZespanEventProcessor
 {
     /// <summary>Runs before redaction (<see cref="Redaction.Internal.RedactionProcessor.ProcessorOrder"/>).</summary>
     public const int ProcessorOrder = 100;
 
-    private readonly IOptionsMonitor<ZespanOptions> _options;
+    private readonly PerOptions<CompiledExportFilter[]> _compiled;
     private readonly ILogger _logger;
-    private readonly IDisposable? _subscription;
-    private volatile Compiled? _compiled;
 
     public ExportFilterProcessor(IOptionsMonitor<ZespanOptions> options, ILoggerFactory? loggerFactory = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        _options = options;
+        _compiled = new PerOptions<CompiledExportFilter[]>(options, static current => ExportFilterCompiler.Compile(current.ExportFilters));
         _logger = (ILogger?)loggerFactory?.CreateLogger("Zespan") ?? NullLogger.Instance;
-        _subscription = options.OnChange((_, _) => _compiled = null);
     }
 
     public int Order => ProcessorOrder;
 
     /// <summary>Gets the compiled filters of the options in force.</summary>
-    public CompiledExportFilter[] Filters
-    {
-        get
-        {
-            var current = _options.CurrentValue;
-            var compiled = _compiled;
-            if (compiled is null || !ReferenceEquals(compiled.Options, current))
-            {
-                compiled = new Compiled(current, ExportFilterCompiler.Compile(current.ExportFilters));
-                _compiled = compiled;
-            }
-
-            return compiled.Filters;
-        }
-    }
+    public CompiledExportFilter[] Filters => _compiled.Value;
 
     public bool Process(ZespanEvent item)
     {
@@ -80,7 +64,4 @@ internal sealed class ExportFilterProcessor : IZespanEventProcessor, IDisposable
         }
     }
 
-    public void Dispose() => _subscription?.Dispose();
-
-    private sealed record Compiled(ZespanOptions Options, CompiledExportFilter[] Filters);
 }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Zespan.Extensions.Configuration.Internal;
 using Zespan.Extensions.Export.Internal;
 using Zespan.Extensions.Tracing.Internal;
 using Zespan.Extensions.Events.Internal;
@@ -15,42 +16,25 @@ namespace Zespan.Extensions.Redaction.Internal;
 /// <remarks>
 /// Fails closed: if redaction throws on an event, the event is dropped (and logged) rather than sent unredacted.
 /// </remarks>
-internal sealed class RedactionProcessor : IZespanEventProcessor, IDisposable
+internal sealed class RedactionProcessor : IZespanEventProcessor
 {
     /// <summary>Runs after the export filters (<see cref="Filtering.Internal.ExportFilterProcessor.ProcessorOrder"/>).</summary>
     public const int ProcessorOrder = 200;
 
-    private readonly IOptionsMonitor<ZespanOptions> _options;
+    private readonly PerOptions<RedactionKeySet> _compiled;
     private readonly ILogger _logger;
-    private readonly IDisposable? _subscription;
-    private volatile Compiled? _compiled;
 
     public RedactionProcessor(IOptionsMonitor<ZespanOptions> options, ILoggerFactory? loggerFactory = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        _options = options;
+        _compiled = new PerOptions<RedactionKeySet>(options, static current => RedactionKeySet.Create(current));
         _logger = (ILogger?)loggerFactory?.CreateLogger("Zespan") ?? NullLogger.Instance;
-        _subscription = options.OnChange((_, _) => _compiled = null);
     }
 
     public int Order => ProcessorOrder;
 
     /// <summary>Gets the key set of the options in force.</summary>
-    public RedactionKeySet Keys
-    {
-        get
-        {
-            var current = _options.CurrentValue;
-            var compiled = _compiled;
-            if (compiled is null || !ReferenceEquals(compiled.Options, current))
-            {
-                compiled = new Compiled(current, RedactionKeySet.Create(current));
-                _compiled = compiled;
-            }
-
-            return compiled.Keys;
-        }
-    }
+    public RedactionKeySet Keys => _compiled.Value;
 
     public bool Process(ZespanEvent item)
     {
@@ -67,7 +51,4 @@ internal sealed class RedactionProcessor : IZespanEventProcessor, IDisposable
         }
     }
 
-    public void Dispose() => _subscription?.Dispose();
-
-    private sealed record Compiled(ZespanOptions Options, RedactionKeySet Keys);
 }

@@ -7,12 +7,8 @@ namespace Zespan.Extensions.Tracing.Internal;
 /// </summary>
 internal sealed class TracerSettings
 {
-    private readonly ZespanOptions _options;
-    private Redaction.Internal.RedactionKeySet? _redactionKeys;
-
     private TracerSettings(ZespanOptions options, bool recording, double sampleRate, string environment, bool storePrompts)
     {
-        _options = options;
         Recording = recording;
         SampleRate = sampleRate;
         Environment = environment;
@@ -22,9 +18,6 @@ internal sealed class TracerSettings
 
     /// <summary>Gets the remote configuration version in force (<c>config_version</c> of events started now).</summary>
     public long? ConfigVersion { get; }
-
-    /// <summary>Gets the redaction keys, built on first use (an activity carrying content is redacted on the caller's thread).</summary>
-    public Redaction.Internal.RedactionKeySet RedactionKeys => _redactionKeys ??= Redaction.Internal.RedactionKeySet.Create(_options);
 
     /// <summary>Gets a value indicating whether anything is recorded (<c>Enabled</c> and not <c>DisableTracing</c>).</summary>
     public bool Recording { get; }
