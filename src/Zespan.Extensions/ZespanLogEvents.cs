@@ -21,6 +21,7 @@ namespace Zespan.Extensions;
 /// <item><term>3201-3299</term><description>export filters (<c>Filtering</c>)</description></item>
 /// <item><term>4001-4999</term><description>reserved for Zespan.Extensions.AI, which logs in the same category (<c>ZespanAILogEvents</c>)</description></item>
 /// <item><term>5001-5099</term><description>prompts (<c>Prompts</c>; 3001-3006 before, when they collided with tracing)</description></item>
+/// <item><term>6001-6999</term><description>reserved for Zespan.Extensions.AspNetCore, which logs in the same category (<c>ZespanAspNetCoreLogEvents</c>)</description></item>
 /// </list>
 /// </remarks>
 internal static class ZespanLogEvents
