@@ -2,6 +2,7 @@ using System.ComponentModel;
 using Microsoft.Agents.AI;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
+using Zespan.Testing;
 
 namespace Zespan.Extensions.Tests.Agents.Frameworks;
 

@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using Microsoft.SemanticKernel;
 using Microsoft.SemanticKernel.Connectors.OpenAI;
+using Zespan.Testing;
 
 namespace Zespan.Extensions.Tests.Agents.Frameworks;
 

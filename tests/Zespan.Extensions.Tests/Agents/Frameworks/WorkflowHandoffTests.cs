@@ -1,6 +1,7 @@
 using Microsoft.Agents.AI;
 using Microsoft.Agents.AI.Workflows;
 using Microsoft.Extensions.AI;
+using Zespan.Testing;
 
 namespace Zespan.Extensions.Tests.Agents.Frameworks;
 

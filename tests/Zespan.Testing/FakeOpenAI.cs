@@ -1,15 +1,14 @@
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
-using Zespan.Testing;
 
-namespace Zespan.Extensions.Tests.Agents.Frameworks;
+namespace Zespan.Testing;
 
 /// <summary>
 /// A fake OpenAI chat completions endpoint on a real Kestrel server (127.0.0.1, port 0) that plays the model of an agent
 /// run: asked with tools and a fresh user message it calls a tool (a handoff function first, then <c>get_weather</c> or
 /// <c>fail_tool</c>), otherwise it answers with text. Streams server-sent events when the request asks to.
 /// </summary>
-internal static class FakeOpenAI
+public static class FakeOpenAI
 {
     public const string Model = "gpt-4o-mini";
 
@@ -23,6 +22,7 @@ internal static class FakeOpenAI
 
     public const int CompletionTokens = 7;
 
+    /// <summary>Starts the server; its chat completions endpoint is <c>{BaseUrl}v1/chat/completions</c>.</summary>
     public static Task<LoopbackServer> StartAsync() => LoopbackServer.StartAsync(AnswerAsync);
 
     /// <summary>Gets the chat completion requests the server received.</summary>
