@@ -49,7 +49,7 @@ public sealed class WorkflowHandoffTests
         Assert.Equal(triageEvent.Id(), handoff.Parent());
         Assert.Equal("triage", (string?)handoff["handoff"]!["from"]);
         Assert.Equal("billing", (string?)handoff["handoff"]!["to"]);
-        Assert.True(string.CompareOrdinal((string?)handoff["start_time"], (string?)triageEvent["end_time"]) >= 0);
+        Assert.Equal((string?)billingEvent["start_time"], (string?)handoff["start_time"]); // the transfer is when billing starts
 
         var generations = events.OfType("generation");
         Assert.Equal(2, harness.ModelCalls);
