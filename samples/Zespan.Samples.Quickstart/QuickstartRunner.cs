@@ -455,10 +455,10 @@ public static class QuickstartRunner
         foreach (var flow in flows)
         {
             var user = (string?)traces[flow.Name]["user"];
-            Expect(user == flow.User, flow.Name, $"the trace's user is '{user}', not '{flow.User}' (X-User-Id -> BeginScope -> customer_identifier)");
+            Expect(user == flow.User, flow.Name, $"the trace's user is '{user}', not '{flow.User}' (X-User-Id -> development sign-in -> AddAspNetCore -> customer_identifier)");
         }
 
-        Check(output, "every trace carries the user of its request (X-User-Id -> BeginScope)");
+        Check(output, "every trace carries the user of its request (X-User-Id -> sign-in -> AddAspNetCore)");
 
         var chatTypes = LogTypes(traces["chat"]);
         Expect(chatTypes.Contains("workflow") && chatTypes.Contains("generation") && chatTypes.Contains("guardrail"), "chat", $"expected workflow, generation and guardrail spans, got {string.Join(", ", chatTypes)}");

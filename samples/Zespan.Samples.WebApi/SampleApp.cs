@@ -1,5 +1,7 @@
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 using Zespan.Extensions;
+using Zespan.Samples.WebApi.Authentication;
 using Zespan.Samples.WebApi.Controllers;
 using Zespan.Samples.WebApi.Services;
 
@@ -20,8 +22,18 @@ public static class SampleApp
         var builder = WebApplication.CreateBuilder(args);
         configureConfiguration?.Invoke(builder.Configuration);
 
-        // 1. Zespan: options from the "Zespan" section of appsettings.json (ApiKey, BaseUrl, SampleRate, ...).
-        builder.Services.AddZespan(builder.Configuration.GetSection("Zespan"));
+        // 1. Zespan: options from the "Zespan" section of appsettings.json (ApiKey, BaseUrl, SampleRate, ...), and
+        //    AddAspNetCore: every request runs in a Zespan context scope, so its LLM calls carry the signed-in user
+        //    (customer_identifier), the X-Session-Id header (thread_identifier) and the route, with no BeginScope
+        //    in the controllers.
+        builder.Services.AddZespan(builder.Configuration.GetSection("Zespan"))
+            .AddAspNetCore();
+
+        // Who is calling: the sample signs callers in from their X-User-Id header (a development scheme; a real app
+        // registers JWT bearer or cookies here, and Zespan reads the user from its claims just the same).
+        builder.Services.AddAuthentication(DevelopmentAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, DevelopmentAuthenticationHandler>(DevelopmentAuthenticationHandler.SchemeName, null);
+        builder.Services.AddAuthorization();
 
         // 2. The OpenAI .NET SDK on an instrumented typed HttpClient: every call SupportBot makes is traced,
         //    and checked by the guardrail policies of the Zespan server before and after the model answers.
@@ -43,6 +55,8 @@ public static class SampleApp
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.MapControllers();
         app.MapGet("/", static (IOptions<OpenAISettings> openAi) => Results.Ok(new
         {

@@ -19,8 +19,10 @@ namespace Zespan.Extensions;
 /// <item><term>3001-3099</term><description>tracing (<c>Tracing</c>)</description></item>
 /// <item><term>3101-3199</term><description>redaction (<c>Redaction</c>)</description></item>
 /// <item><term>3201-3299</term><description>export filters (<c>Filtering</c>)</description></item>
+/// <item><term>3301-3399</term><description>agent frameworks (<c>Agents</c>: <c>CaptureAgentFrameworks</c>)</description></item>
 /// <item><term>4001-4999</term><description>reserved for Zespan.Extensions.AI, which logs in the same category (<c>ZespanAILogEvents</c>)</description></item>
 /// <item><term>5001-5099</term><description>prompts (<c>Prompts</c>; 3001-3006 before, when they collided with tracing)</description></item>
+/// <item><term>6001-6999</term><description>reserved for Zespan.Extensions.AspNetCore, which logs in the same category (<c>ZespanAspNetCoreLogEvents</c>)</description></item>
 /// </list>
 /// </remarks>
 internal static class ZespanLogEvents
@@ -144,6 +146,11 @@ internal static class ZespanLogEvents
 
     /// <summary>Warning: the export filters failed on an event, which is exported unfiltered.</summary>
     public const int FilterFailed = 3202;
+
+    // 3301-3399: agent frameworks
+
+    /// <summary>Debug: an agent framework span could not be recorded; the framework's work is unaffected.</summary>
+    public const int AgentFrameworkCaptureFailed = 3301;
 
     // 5001-5099: prompts
 

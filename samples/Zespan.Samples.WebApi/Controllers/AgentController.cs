@@ -16,7 +16,6 @@ public sealed class AgentController(
     SupportBot bot,
     OrderBook orders,
     RefundPolicy refunds,
-    IZespanContextAccessor zespanContext,
     IZespanTracer tracer) : ControllerBase
 {
     private static readonly string[] Plan =
@@ -42,9 +41,7 @@ public sealed class AgentController(
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status502BadGateway)]
     public async Task<ActionResult<AgentReply>> Run([FromBody] AgentRequest request, CancellationToken cancellationToken)
     {
-        var (userId, sessionId) = RequestIdentity.From(Request);
-        using var scope = zespanContext.BeginScope(userId, sessionId);
-
+        // The request's user and session are on every event already (AddAspNetCore).
         using var triage = tracer.StartAgent("support-triage", role: "triage",
             tools: [new AgentTool("lookup_order", "Finds an order by id"), new AgentTool("check_refund_policy", "Decides whether an order is refundable")]);
         Response.Headers[SampleHeaders.TraceId] = triage.TraceId;

@@ -5,10 +5,10 @@ namespace Zespan.Samples.WebApi.Controllers;
 /// <summary>The headers the sample reads and writes.</summary>
 public static class SampleHeaders
 {
-    /// <summary>The caller's user id; becomes the trace's <c>customer_identifier</c>.</summary>
+    /// <summary>The caller's user id: the development authentication scheme signs the caller in as this user, and Zespan's <c>AddAspNetCore</c> sends it as the trace's <c>customer_identifier</c>.</summary>
     public const string UserId = "X-User-Id";
 
-    /// <summary>The caller's conversation id; becomes the trace's <c>thread_identifier</c>.</summary>
+    /// <summary>The caller's conversation id; <c>AddAspNetCore</c> reads it (its default <c>SessionIdHeader</c>) as the trace's <c>thread_identifier</c>.</summary>
     public const string SessionId = "X-Session-Id";
 
     /// <summary>Answered on every traced request: the Zespan trace id (open it in the viewer as <c>/#/trace/{id}</c>).</summary>

@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc;
@@ -9,15 +10,15 @@ namespace Zespan.Samples.WebApi.Controllers;
 
 /// <summary>
 /// Support chat: the system prompt comes from Zespan prompt management (<c>support-reply</c>, label
-/// <c>production</c>), the model call runs inside a Zespan context scope (user and session from the request
-/// headers) and a span, so the trace shows who asked, which prompt version answered, and what it cost.
+/// <c>production</c>), the model call runs inside a span and the request's Zespan context scope (the signed-in user
+/// and the <c>X-Session-Id</c> header, from <c>AddAspNetCore</c>: no <c>BeginScope</c> here), so the trace shows who
+/// asked, which prompt version answered, and what it cost.
 /// </summary>
 [ApiController]
 [Route("support")]
 public sealed class SupportController(
     SupportBot bot,
     IPromptClient prompts,
-    IZespanContextAccessor zespanContext,
     IZespanTracer tracer) : ControllerBase
 {
     /// <summary>The managed prompt the controller uses.</summary>
@@ -43,8 +44,7 @@ public sealed class SupportController(
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity)]
     public async Task<ActionResult<ChatReply>> Chat([FromBody] ChatRequest request, CancellationToken cancellationToken)
     {
-        var (userId, sessionId) = RequestIdentity.From(Request);
-        using var scope = zespanContext.BeginScope(userId, sessionId);
+        var userId = User.FindFirstValue(ClaimTypes.NameIdentifier);
 
         // TraceAsync records an exception (a guardrail block, a provider error) on the span and rethrows it unchanged.
         return await tracer.TraceAsync("support.chat", async span =>
@@ -77,8 +77,7 @@ public sealed class SupportController(
     [HttpPost("stream")]
     public async Task Stream([FromBody] ChatRequest request, CancellationToken cancellationToken)
     {
-        var (userId, sessionId) = RequestIdentity.From(Request);
-        using var scope = zespanContext.BeginScope(userId, sessionId);
+        var userId = User.FindFirstValue(ClaimTypes.NameIdentifier);
 
         await tracer.TraceAsync("support.stream", async span =>
         {

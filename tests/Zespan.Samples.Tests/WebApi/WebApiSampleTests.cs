@@ -51,6 +51,41 @@ public sealed class WebApiSampleTests
     }
 
     [Fact]
+    public async Task Chat_SignedInWithoutBeginScope_GenerationCarriesUserSessionAndRouteFromAddAspNetCore()
+    {
+        await using var server = await TestDevServer.StartAsync();
+        await using var app = new SampleFactory(server);
+        using var client = app.CreateClient();
+
+        using var response = await PostAsync(client, "support/chat", "Hi there", user: "erin", session: "s-9");
+
+        var body = await ReadJsonAsync(response, HttpStatusCode.OK);
+        Assert.True(await app.FlushAsync());
+        var trace = await server.GetJsonAsync($"api/traces/{(string?)body["traceId"]}");
+        var events = TestDevServer.Flatten(trace).Select(static e => e.Event).ToList();
+        Assert.All(events, static e => Assert.Equal("erin", (string?)e["customer_identifier"]));
+        Assert.All(events, static e => Assert.Equal("s-9", (string?)e["thread_identifier"]));
+        Assert.All(events, static e => Assert.Equal("support/chat", (string?)e["tags"]?["http.route"]));
+    }
+
+    [Fact]
+    public async Task Chat_Anonymous_TraceHasNoUser()
+    {
+        await using var server = await TestDevServer.StartAsync();
+        await using var app = new SampleFactory(server);
+        using var client = app.CreateClient();
+
+        using var response = await PostAsync(client, "support/chat", "Who am I?");
+
+        var body = await ReadJsonAsync(response, HttpStatusCode.OK);
+        Assert.True(await app.FlushAsync());
+        var trace = await server.GetJsonAsync($"api/traces/{(string?)body["traceId"]}");
+        var generation = Assert.Single(TestDevServer.Flatten(trace), e => (string?)e.Event["log_type"] == "generation").Event;
+        Assert.Null((string?)generation["customer_identifier"]);
+        Assert.Equal("You are the support assistant of Zespan. Answer the customer briefly and politely.", (string?)generation["prompt_messages"]![0]!["content"]);
+    }
+
+    [Fact]
     public async Task Chat_PromptSeededWithProductionLabel_UsesServerPrompt()
     {
         await using var server = await TestDevServer.StartAsync();

@@ -37,6 +37,13 @@ internal sealed partial class ZespanEvent
     /// </summary>
     internal bool HasChildren { get; set; }
 
+    /// <summary>
+    /// Gets or sets a value indicating whether the event mirrors an activity another library emitted (an agent
+    /// framework's span): it keeps that activity's trace and span ids, and Zespan starts no activity of its own for
+    /// it, since the library's activity is already there for OpenTelemetry.
+    /// </summary>
+    internal bool MirrorsExternalActivity { get; set; }
+
     /// <summary>Leaves a capture to be parsed by the export worker.</summary>
     internal void Defer(IEventCapture capture) => _attachment = capture;
 

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Zespan.Extensions.Agents.Internal;
 using Zespan.Extensions.Context.Internal;
 using Zespan.Extensions.Export.Internal;
 using Zespan.Extensions.Filtering.Internal;
@@ -33,11 +34,19 @@ internal static class TracingServiceCollectionExtensions
             sp.GetRequiredService<EventSteps>(),
             sp.GetRequiredService<ExportStatistics>(),
             sp.GetService<ILoggerFactory>()));
-        services.TryAddSingleton(static sp => new ZespanTracer(
-            sp.GetRequiredService<IOptionsMonitor<ZespanOptions>>(),
-            sp.GetRequiredService<EventLifecycle>(),
-            sp.GetRequiredService<TimeProvider>(),
-            sp.GetService<ILoggerFactory>()));
+        services.TryAddSingleton(static sp =>
+        {
+            var tracer = new ZespanTracer(
+                sp.GetRequiredService<IOptionsMonitor<ZespanOptions>>(),
+                sp.GetRequiredService<EventLifecycle>(),
+                sp.GetRequiredService<TimeProvider>(),
+                sp.GetService<ILoggerFactory>(),
+                sp.GetService<AgentFrameworkSpans>());
+
+            // CaptureAgentFrameworks: listen from the first use of the tracer, even without a host to start it.
+            sp.GetService<AgentFrameworkListener>()?.Start();
+            return tracer;
+        });
         services.TryAddSingleton<IZespanTracer>(static sp =>
             IsEnabled(sp) ? sp.GetRequiredService<ZespanTracer>() : NoOpZespanTracer.Instance);
         services.TryAddSingleton<IZespanContextAccessor>(static sp =>

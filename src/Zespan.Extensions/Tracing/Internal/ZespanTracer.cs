@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Zespan.Extensions.Agents.Internal;
 using Zespan.Extensions.Context.Internal;
 using Zespan.Extensions.Diagnostics.Internal;
 using Zespan.Extensions.Export.Internal;
@@ -31,17 +32,20 @@ internal sealed class ZespanTracer : IZespanTracer, IDisposable
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly IDisposable? _optionsSubscription;
+    private readonly AgentFrameworkSpans? _frameworks;
     private volatile TracerSettings _settings;
 
     public ZespanTracer(
         IOptionsMonitor<ZespanOptions> options,
         EventLifecycle lifecycle,
         TimeProvider timeProvider,
-        ILoggerFactory? loggerFactory = null)
+        ILoggerFactory? loggerFactory = null,
+        AgentFrameworkSpans? frameworks = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(lifecycle);
         ArgumentNullException.ThrowIfNull(timeProvider);
+        _frameworks = frameworks;
         _lifecycle = lifecycle;
         _timeProvider = timeProvider;
         _logger = (ILogger?)loggerFactory?.CreateLogger("Zespan") ?? NullLogger.Instance;
@@ -127,6 +131,18 @@ internal sealed class ZespanTracer : IZespanTracer, IDisposable
         try
         {
             var parent = SpanAmbient.Current;
+            if (ResolveFrameworkParent(parent, GenAiTelemetry.IsModelCall(logType)) is { Kind: FrameworkParentKind.Explicit } framework)
+            {
+                // Inside agent-framework spans: under the nearest one Zespan records (an agent, a tool).
+                if (!TraceSampler.IsSampled(framework.TraceId, settings.SampleRate))
+                {
+                    return false;
+                }
+
+                item = NewEvent(settings, logType, name, framework.TraceId, framework.ParentSpanId);
+                return true;
+            }
+
             if (parent is not null)
             {
                 if (parent.Event is not { } parentEvent)
@@ -240,7 +256,18 @@ internal sealed class ZespanTracer : IZespanTracer, IDisposable
             var ambient = SpanAmbient.Current;
             var parent = explicitParent ?? ambient;
             ZespanEvent item;
-            if (parent is not null)
+            if (explicitParent is null && ResolveFrameworkParent(ambient, modelCall: false) is { Kind: FrameworkParentKind.Explicit } framework)
+            {
+                // Inside agent-framework spans: under the nearest one Zespan records (custom under an agent or a
+                // tool; workflow at the root of the Zespan trace).
+                if (!TraceSampler.IsSampled(framework.TraceId, settings.SampleRate))
+                {
+                    return Enter(new ZespanSpan(this, null, ambient));
+                }
+
+                item = NewEvent(settings, logType ?? (framework.UnderFrameworkEvent ? LogTypes.Custom : LogTypes.Workflow), name, framework.TraceId, framework.ParentSpanId);
+            }
+            else if (parent is not null)
             {
                 if (parent.Event is not { } parentEvent)
                 {
@@ -278,12 +305,64 @@ internal sealed class ZespanTracer : IZespanTracer, IDisposable
         }
     }
 
+    /// <summary>
+    /// Starts an event that mirrors a span another library recorded (an agent framework's activity, see
+    /// <c>CaptureAgentFrameworks</c>): it keeps that span's ids and start time, takes the user, session and tags of
+    /// <paramref name="scope"/>, and gets no Zespan activity of its own. False when nothing should be recorded
+    /// (tracing disabled, or the trace sampled out). Complete it with <see cref="CompleteMirror"/>.
+    /// </summary>
+    internal bool TryStartMirrorEvent(string logType, string name, RawTraceId traceId, ulong spanId, ulong parentSpanId, DateTimeOffset startTime, ContextScope? scope, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out ZespanEvent? item)
+    {
+        item = null;
+        var settings = _settings;
+        if (!settings.Recording || traceId.IsEmpty || !TraceSampler.IsSampled(traceId, settings.SampleRate))
+        {
+            return false;
+        }
+
+        item = new ZespanEvent
+        {
+            RawTraceId = traceId,
+            RawSpanId = spanId == 0 ? RawIds.NewSpanId() : spanId,
+            RawParentSpanId = parentSpanId,
+            LogType = logType,
+            Name = name,
+            Environment = settings.Environment,
+            ConfigVersion = settings.ConfigVersion,
+            StartTime = startTime,
+            StartTimestamp = _timeProvider.GetTimestamp(),
+
+            // Its id is the other library's: children already carry it, and no activity of Zespan's replaces it.
+            HasChildren = true,
+            MirrorsExternalActivity = true,
+        };
+        scope?.ApplyTo(item);
+        return true;
+    }
+
+    /// <summary>Ends an event started with <see cref="TryStartMirrorEvent"/>, which lasted <paramref name="duration"/> (the other library's measure). Never throws.</summary>
+    internal void CompleteMirror(ZespanEvent item, TimeSpan duration, IEventCapture? capture = null)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        _lifecycle.Complete(item, duration < TimeSpan.Zero ? TimeSpan.Zero : duration, capture);
+    }
+
     /// <summary>Starts an instant child event of <paramref name="parent"/> (a plan or a handoff); false when the parent is not recorded or ended.</summary>
     internal bool TryStartChildEvent(ZespanSpan parent, string logType, string name, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out ZespanEvent? item)
     {
         item = null;
         return parent.Event is { } parentEvent && !parent.IsEnded && TryStartChildEvent(parentEvent, logType, name, out item);
     }
+
+    /// <summary>
+    /// Where an event starting now goes when agent-framework spans are captured and <see cref="Activity.Current"/>
+    /// is one of them or lies under one; <see cref="FrameworkParentKind.None"/> otherwise (one volatile read when
+    /// nothing is captured).
+    /// </summary>
+    private FrameworkParent ResolveFrameworkParent(ZespanSpan? ambient, bool modelCall) =>
+        _frameworks is { IsListening: true } frameworks && Activity.Current is { } current
+            ? frameworks.Resolve(current, ambient, modelCall)
+            : FrameworkParent.None;
 
     private static ZespanSpan Enter(ZespanSpan span)
     {
