@@ -2,11 +2,15 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Zespan.DevServer.Api;
+using Zespan.DevServer.Api.Contracts;
 using Zespan.DevServer.Guardrails;
 using Zespan.DevServer.Hosting;
 using Zespan.DevServer.Mocks;
@@ -36,18 +40,37 @@ public static class DevServerApp
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            kestrel.Limits.MaxRequestBodySize = null; // the handlers enforce MaxBodyBytes themselves, with the protocol's 413 body
+            kestrel.Limits.MaxRequestBodySize = options.MaxBodyBytes; // as received; the decompression middleware applies it after decompression too
         });
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
+        // a failed start (a port in use) is thrown to the caller, which reports it in one line: no "Hosting failed to start" stack trace
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
         options.ConfigureLogging?.Invoke(builder.Logging);
 
         var database = new Database(options.DatabasePath);
-        builder.Services.AddSingleton(database);
-        builder.Services.AddSingleton(options);
+        var services = builder.Services;
+        services.AddSingleton(database);
+        services.AddSingleton(options);
+        services.AddSingleton(options.TimeProvider);
+        services.AddSingleton<DevServerLogger>();
+        services.AddSingleton(new ApiKeys(options.ApiKeys));
+        services.AddSingleton<EventStore>();
+        services.AddSingleton<ConfigStore>();
+        services.AddSingleton<PromptStore>();
+        services.AddSingleton(sp => new GuardrailStore(database, options.TimeProvider, options.RegexTimeout));
+        services.ConfigureHttpJsonOptions(json =>
+        {
+            json.SerializerOptions.TypeInfoResolverChain.Insert(0, DevServerJsonContext.Default);
+            json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower; // the protocol's names; the context's own setting applies only to its own options
+            json.SerializerOptions.Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping; // answers are application/json, never HTML
+        });
+        services.Configure<RouteHandlerOptions>(routing => routing.ThrowOnBadRequest = true); // binding failures become the protocol's 400 body
+        services.AddRequestDecompression();
+        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
         var app = builder.Build();
 
-        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(Log.Category);
+        var logger = app.Services.GetRequiredService<DevServerLogger>();
         try
         {
             foreach (var migration in Migrations.Apply(database, options.TimeProvider))
@@ -60,7 +83,7 @@ public static class DevServerApp
             throw new DevServerStartupException($"Cannot open the database '{database.FullPath}': {e.Message}", e);
         }
 
-        var keys = new ApiKeys(options.ApiKeys);
+        var keys = app.Services.GetRequiredService<ApiKeys>();
         if (keys.AnyZspKey)
         {
             logger.AnyKeyAccepted();
@@ -68,15 +91,13 @@ public static class DevServerApp
 
         app.Use((context, next) => ErrorHandling.InvokeAsync(context, next, logger));
         app.Use((context, next) => keys.InvokeAsync(context, next, logger));
+        app.UseRequestDecompression();
 
-        var events = new EventStore(database, options.TimeProvider);
-        var config = new ConfigStore(database, options.TimeProvider);
-        var prompts = new PromptStore(database, options.TimeProvider);
-        var guardrails = new GuardrailStore(database, options.TimeProvider, options.RegexTimeout);
-        new ZespanApi(events, config, prompts, guardrails, options, logger).Map(app);
+        app.MapZespanApi();
         new MockOpenAi(options).Map(app);
         new MockAnthropic(options).Map(app);
-        ViewerEndpoints.Map(app);
+        app.MapViewer();
+        app.MapDevServerHealth();
 
         var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
         lifetime.ApplicationStarted.Register(() =>

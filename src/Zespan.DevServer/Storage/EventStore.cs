@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.Data.Sqlite;
+using Zespan.DevServer.Api.Contracts;
 
 namespace Zespan.DevServer.Storage;
 
@@ -47,7 +48,13 @@ internal sealed record TraceSummary(
     bool HasError,
     long StartUs,
     long SpanCount,
-    string? Environment);
+    string? Environment)
+{
+    /// <summary>The row as the read API answers it.</summary>
+    public TraceSummaryResponse ToResponse() => new(
+        TraceId, Name, RootLogType, User, Models.Count > 0 ? Models[0] : null, Models, TotalTokens, TotalCost, Latency,
+        HasError ? "error" : "ok", Rfc3339.FromMicroseconds(StartUs), SpanCount, Environment);
+}
 
 /// <summary>One stored span of a trace.</summary>
 internal sealed record SpanRow(
@@ -322,6 +329,54 @@ internal sealed class EventStore(Database database, TimeProvider timeProvider)
 
         return (IReadOnlyList<SpanRow>)spans;
     });
+
+    /// <summary>The summary of one trace from its spans and the tree <see cref="BuildTree"/> made of them.</summary>
+    public static TraceSummary Summarize(string traceId, IReadOnlyList<SpanRow> spans, JsonArray tree)
+    {
+        long start = long.MaxValue, end = long.MinValue;
+        long? tokens = null;
+        double? cost = null;
+        string? user = null, environment = null;
+        var error = false;
+        var models = new List<string>();
+        foreach (var span in spans)
+        {
+            start = Math.Min(start, span.StartUs);
+            end = Math.Max(end, span.EndUs);
+            error |= span.HasError;
+            if (span.CustomerIdentifier is not null && (user is null || string.CompareOrdinal(span.CustomerIdentifier, user) < 0))
+            {
+                user = span.CustomerIdentifier;
+            }
+
+            if (span.Environment is not null && (environment is null || string.CompareOrdinal(span.Environment, environment) < 0))
+            {
+                environment = span.Environment;
+            }
+
+            if (span.Model is not null && !models.Contains(span.Model, StringComparer.Ordinal))
+            {
+                models.Add(span.Model);
+            }
+
+            if (span.IsLlmCall)
+            {
+                if (span.Tokens is { } t)
+                {
+                    tokens = (tokens ?? 0) + t;
+                }
+
+                if (span.Cost is { } c)
+                {
+                    cost = (cost ?? 0) + c;
+                }
+            }
+        }
+
+        var root = tree.Count > 0 ? (JsonObject)tree[0]! : null;
+        return new TraceSummary(traceId, root?["name"]?.GetValue<string>(), root?["log_type"]?.GetValue<string>(), user, models, tokens, cost,
+            Math.Max(0, end - start) / 1_000_000.0, error, start, spans.Count, environment);
+    }
 
     /// <summary>Builds the span tree: children nested under <c>parent_span_id</c>; spans whose parent is not stored are roots.</summary>
     public static JsonArray BuildTree(IReadOnlyList<SpanRow> spans)

@@ -43,6 +43,41 @@ public class IngestTests
     }
 
     [Fact]
+    public async Task Ingest_BrotliBody_IsDecompressedByTheMiddleware()
+    {
+        await using var server = await DevServerHost.StartAsync();
+        var (traceId, batch) = TestEvents.SimpleTrace(TestEvents.BaseTime);
+        using var compressed = new MemoryStream();
+        using (var brotli = new BrotliStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
+        {
+            brotli.Write(Encoding.UTF8.GetBytes(batch.ToJsonString()));
+        }
+
+        using var content = new ByteArrayContent(compressed.ToArray());
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        content.Headers.ContentEncoding.Add("br");
+
+        using var response = await server.Client.PostAsync("v1/ingest", content);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.Equal(2, (await server.GetJsonAsync($"api/traces/{traceId}"))["span_count"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task Ingest_UnknownContentEncoding_Answers415()
+    {
+        await using var server = await DevServerHost.StartAsync();
+        var (_, batch) = TestEvents.SimpleTrace(TestEvents.BaseTime);
+        using var content = new StringContent(batch.ToJsonString(), Encoding.UTF8, "application/json");
+        content.Headers.ContentEncoding.Add("zstd");
+
+        using var response = await server.Client.PostAsync("v1/ingest", content);
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        Assert.Equal("unsupported_media_type", JsonNode.Parse(await response.Content.ReadAsStringAsync())!["error"]!["type"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Ingest_SameBatchIdTwice_Answers202AndStoresOnce()
     {
         await using var server = await DevServerHost.StartAsync();

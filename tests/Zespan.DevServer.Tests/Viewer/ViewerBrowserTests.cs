@@ -30,6 +30,14 @@ public class ViewerBrowserTests(BrowserFixture browser, ITestOutputHelper output
         };
         var failedRequests = new List<string>();
         page.RequestFailed += (_, request) => failedRequests.Add(request.Url);
+        var errorResponses = new List<string>();
+        page.Response += (_, response) =>
+        {
+            if (response.Status >= 400)
+            {
+                errorResponses.Add($"{response.Status} {response.Url}");
+            }
+        };
 
         await page.GotoAsync(server.BaseUrl.ToString());
 
@@ -101,6 +109,7 @@ public class ViewerBrowserTests(BrowserFixture browser, ITestOutputHelper output
         Assert.True(await page.EvaluateAsync<bool>("() => window.__xss === undefined"), "script from the LLM output ran");
         Assert.Empty(dialogs);
         Assert.Empty(failedRequests);
+        Assert.Empty(errorResponses); // the favicon too
         await SaveScreenshotAsync(page, "viewer-trace.png");
     }
 
