@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -55,6 +56,13 @@ public static class DevServerApp
         services.AddSingleton(options.TimeProvider);
         services.AddSingleton<DevServerLogger>();
         services.AddSingleton(new ApiKeys(options.ApiKeys));
+        services.AddSingleton(new HostAllowList(urls));
+        services.AddRateLimiter(limiter =>
+        {
+            limiter.AddConcurrencyLimiter(RateLimits.Ingest, o => (o.PermitLimit, o.QueueLimit) = (options.MaxConcurrentIngest, options.RequestQueueLimit));
+            limiter.AddConcurrencyLimiter(RateLimits.Requests, o => (o.PermitLimit, o.QueueLimit) = (options.MaxConcurrentRequests, options.RequestQueueLimit));
+            limiter.OnRejected = RateLimits.OnRejectedAsync;
+        });
         services.AddSingleton<EventStore>();
         services.AddSingleton<ConfigStore>();
         services.AddSingleton<PromptStore>();
@@ -84,13 +92,17 @@ public static class DevServerApp
         }
 
         var keys = app.Services.GetRequiredService<ApiKeys>();
-        if (keys.AnyZspKey)
+        if (keys.Generated)
         {
-            logger.AnyKeyAccepted();
+            logger.GeneratedApiKey();
         }
 
+        var hosts = app.Services.GetRequiredService<HostAllowList>();
+        app.Use(ServerTiming.InvokeAsync);
         app.Use((context, next) => ErrorHandling.InvokeAsync(context, next, logger));
+        app.Use((context, next) => hosts.InvokeAsync(context, next, logger));
         app.Use((context, next) => keys.InvokeAsync(context, next, logger));
+        app.UseRateLimiter();
         app.UseRequestDecompression();
 
         app.MapZespanApi();
@@ -110,6 +122,21 @@ public static class DevServerApp
         lifetime.ApplicationStopped.Register(database.ClearPool);
         return app;
     }
+
+    /// <summary>The API key clients of this server send: the first of <see cref="DevServerOptions.ApiKeys"/>, or the key generated for this run when none was given.</summary>
+    /// <param name="app">An application from <see cref="Build"/>.</param>
+    /// <returns>The key.</returns>
+    public static string GetApiKey(WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        return app.Services.GetRequiredService<ApiKeys>().Primary;
+    }
+
+    /// <summary>The trace viewer's address with the key (<c>http://127.0.0.1:5087/?key=...</c>): open it in a browser.</summary>
+    /// <param name="app">A started application from <see cref="Build"/>.</param>
+    /// <returns>The viewer URL of the first listening address.</returns>
+    public static Uri GetViewerUrl(WebApplication app) =>
+        new(GetListeningUrls(app)[0], "?key=" + Uri.EscapeDataString(GetApiKey(app)));
 
     /// <summary>The addresses the started application listens on, each ending with <c>/</c> (the real port when 0 was asked for).</summary>
     /// <param name="app">A started application from <see cref="Build"/>.</param>
@@ -148,7 +175,7 @@ public static class DevServerApp
                 if (!ListenAddresses.IsLoopback(url))
                 {
                     throw new DevServerStartupException(
-                        $"Refusing to listen on '{url}' without an API key: without --api-key the server accepts any zsp_ key, which is only safe on loopback. " +
+                        $"Refusing to listen on '{url}' without an API key: without --api-key the server makes up a key per run and trusts loopback clients, which is only safe on loopback. " +
                         "Pass --api-key <key> (repeatable), or listen on 127.0.0.1 / localhost.");
                 }
             }

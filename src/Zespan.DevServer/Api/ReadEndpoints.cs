@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -49,26 +50,39 @@ internal static class ReadEndpoints
         return TypedResults.Ok(new TraceListResponse(traces.Select(static t => t.ToResponse()).ToList(), query.Page, query.Limit, total));
     }
 
-    /// <summary>The trace's summary and its span tree; 404 when no span of it is stored.</summary>
-    public static Results<Ok<TraceDetailResponse>, NotFound<ErrorResponse>> GetTrace(string traceId, EventStore events)
+    /// <summary>The trace's summary and one page of its spans (<c>span_offset</c>, <c>span_limit</c>); 404 when no span of it is stored.</summary>
+    public static Results<Ok<TraceDetailResponse>, NotFound<ErrorResponse>> GetTrace(
+        string traceId,
+        [FromQuery(Name = "span_offset")] int? spanOffset,
+        [FromQuery(Name = "span_limit")] int? spanLimit,
+        EventStore events)
     {
-        var spans = events.GetTraceSpans(traceId);
-        if (spans.Count == 0)
+        var offset = ZespanApi.InRange(spanOffset, "span_offset", 0, 0, int.MaxValue);
+        var limit = ZespanApi.InRange(spanLimit, "span_limit", ZespanApi.DefaultSpanLimit, 1, ZespanApi.MaxSpanLimit);
+        if (events.GetTrace(traceId, offset, limit) is not { } page)
         {
             return TypedResults.NotFound(ErrorResponse.Of(ApiErrors.NotFound, $"no trace '{traceId}'"));
         }
 
-        var tree = EventStore.BuildTree(spans);
-        var s = EventStore.Summarize(traceId, spans, tree).ToResponse();
+        var s = page.Summary.ToResponse();
+        var spans = new List<SpanResponse>(page.Spans.Count);
+        foreach (var (row, depth, childCount) in page.Spans)
+        {
+            spans.Add(new SpanResponse(row.SpanId, row.ParentSpanId, depth, childCount, row.LogType, row.Name,
+                Rfc3339.FromMicroseconds(row.StartUs), Rfc3339.FromMicroseconds(row.EndUs), (row.StartUs - page.Summary.StartUs) / 1_000_000.0,
+                Math.Max(0, row.EndUs - row.StartUs) / 1_000_000.0, row.StatusCode, row.HasError ? "error" : "ok", JsonNode.Parse(row.Json)));
+        }
+
+        int? next = offset + spans.Count < page.SpanTotal && spans.Count > 0 ? offset + spans.Count : null;
         return TypedResults.Ok(new TraceDetailResponse(
-            s.TraceId, s.Name, s.RootLogType, s.User, s.Model, s.Models, s.TotalTokens, s.TotalCost, s.Latency, s.Status, s.StartTime, s.SpanCount, s.Environment, tree));
+            s.TraceId, s.Name, s.RootLogType, s.User, s.Model, s.Models, s.TotalTokens, s.TotalCost, s.Latency, s.Status, s.StartTime, s.SpanCount, s.Environment,
+            spans, offset, limit, page.SpanTotal, next));
     }
 
     /// <summary>How many batches, events and traces are stored.</summary>
     public static Ok<StatsResponse> GetStats(EventStore events)
     {
         var (batches, stored) = events.Counts();
-        var (_, traces) = events.ListTraces(new TraceQuery(null, null, null, null, null, 1, 1));
-        return TypedResults.Ok(new StatsResponse(batches, stored, traces));
+        return TypedResults.Ok(new StatsResponse(batches, stored, events.CountTraces()));
     }
 }

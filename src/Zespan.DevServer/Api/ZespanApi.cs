@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
+using Zespan.DevServer.Hosting;
 
 namespace Zespan.DevServer.Api;
 
@@ -13,13 +14,20 @@ internal static class ZespanApi
     public const int MaxTraceLimit = 200;
     public const int MaxNameLength = 200;
 
+    /// <summary>Spans per trace response when <c>span_limit</c> is not given.</summary>
+    public const int DefaultSpanLimit = 500;
+
+    /// <summary>The most spans one trace response carries; page on with <c>span_offset</c>.</summary>
+    public const int MaxSpanLimit = 2000;
+
     public static IEndpointRouteBuilder MapZespanApi(this IEndpointRouteBuilder app)
     {
-        var v1 = app.MapGroup("/v1");
-        var admin = app.MapGroup("/admin");
-        var read = app.MapGroup("/api");
+        var ingest = app.MapGroup("/v1").RequireRateLimiting(RateLimits.Ingest);
+        var v1 = app.MapGroup("/v1").RequireRateLimiting(RateLimits.Requests);
+        var admin = app.MapGroup("/admin").RequireRateLimiting(RateLimits.Requests);
+        var read = app.MapGroup("/api").RequireRateLimiting(RateLimits.Requests);
 
-        IngestEndpoints.Map(v1);
+        IngestEndpoints.Map(ingest);
         ConfigEndpoints.Map(v1, admin);
         PromptEndpoints.Map(v1);
         GuardrailEndpoints.Map(v1, admin);

@@ -18,7 +18,7 @@ internal static class CommandLine
 
     private static readonly Option<string[]> ApiKey = new("--api-key")
     {
-        Description = "an API key to accept (repeatable). Without one, any key starting with zsp_ is accepted, and only loopback addresses may be bound",
+        Description = "an API key to accept (repeatable). Without one, a key is generated for this run and printed with the viewer URL, and only loopback addresses may be bound",
         HelpName = "key",
         Arity = ArgumentArity.OneOrMore,
         AllowMultipleArgumentsPerToken = false,

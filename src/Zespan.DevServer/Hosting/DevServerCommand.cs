@@ -56,10 +56,16 @@ internal static class DevServerCommand
                 return 1;
             }
 
+            var key = DevServerApp.GetApiKey(app);
+            var query = "?key=" + Uri.EscapeDataString(key);
             foreach (var url in DevServerApp.GetListeningUrls(app))
             {
-                await output.WriteLineAsync($"Zespan dev server: {url}  (trace viewer; API at {url}v1/, mock LLMs at {url}mock/)").ConfigureAwait(false);
+                await output.WriteLineAsync($"Zespan dev server: {url}{query}  (trace viewer; API at {url}v1/, mock LLMs at {url}mock/)").ConfigureAwait(false);
             }
+
+            await output.WriteLineAsync(options.ApiKeys.Count == 0
+                ? $"API key for this run: {key}  (Zespan:ApiKey of your app; pass --api-key <key> to choose a fixed one)"
+                : "API key: the one given with --api-key").ConfigureAwait(false);
 
             await output.WriteLineAsync("Press Ctrl+C to stop.").ConfigureAwait(false);
             await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);

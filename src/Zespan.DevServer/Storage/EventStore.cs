@@ -77,12 +77,15 @@ internal sealed record SpanRow(
     public bool IsLlmCall => LogType is "generation" or "response" or "embedding";
 }
 
+/// <summary>A span placed in its trace: its depth in the tree and how many children it has.</summary>
+internal sealed record PlacedSpan(SpanRow Row, int Depth, int ChildCount);
+
+/// <summary>One trace and one page of its spans, in depth-first order.</summary>
+internal sealed record TracePage(TraceSummary Summary, IReadOnlyList<PlacedSpan> Spans, int SpanOffset, int SpanLimit, int SpanTotal);
+
 /// <summary>Batches, events, and the read API's queries over them.</summary>
 internal sealed class EventStore(Database database, TimeProvider timeProvider)
 {
-    /// <summary>The log types whose tokens, cost and model count toward a trace's totals (LLM calls).</summary>
-    private const string LlmLogTypes = "('generation', 'response', 'embedding')";
-
     /// <summary>Stores a batch and its events in one transaction; false when its <c>batch_id</c> was stored before (then nothing is written).</summary>
     public Task<bool> IngestAsync(BatchRow batch, CancellationToken cancellationToken) =>
         database.WriteAsync((connection, transaction) =>
@@ -122,6 +125,8 @@ internal sealed class EventStore(Database database, TimeProvider timeProvider)
             }
 
             insert.Prepare();
+            using var facets = TraceSummaries.FacetCommand(connection, transaction);
+            var touched = new HashSet<string>(StringComparer.Ordinal);
             foreach (var e in batch.Events)
             {
                 p[0].Value = batch.BatchId;
@@ -145,9 +150,17 @@ internal sealed class EventStore(Database database, TimeProvider timeProvider)
                 p[18].Value = (object?)e.Cost ?? DBNull.Value;
                 p[19].Value = (object?)e.Latency ?? DBNull.Value;
                 p[20].Value = e.Json;
-                insert.ExecuteNonQuery();
+                if (insert.ExecuteNonQuery() == 0)
+                {
+                    continue; // this span of this trace is stored already
+                }
+
+                touched.Add(e.TraceId);
+                TraceSummaries.AddFacet(facets, "user", e.CustomerIdentifier, e.TraceId);
+                TraceSummaries.AddFacet(facets, "model", e.Model, e.TraceId);
             }
 
+            TraceSummaries.RefreshAll(connection, transaction, touched);
             return true;
         }, cancellationToken);
 
@@ -160,23 +173,22 @@ internal sealed class EventStore(Database database, TimeProvider timeProvider)
         return (reader.GetInt64(0), reader.GetInt64(1));
     });
 
-    /// <summary>One page of traces, newest first, and the number of traces matching the filters.</summary>
+    /// <summary>One page of traces, newest first, and the number of traces matching the filters (from the per-trace summaries).</summary>
     public (IReadOnlyList<TraceSummary> Traces, long Total) ListTraces(TraceQuery query) => database.Read(connection =>
     {
         var where = new StringBuilder(" WHERE 1 = 1");
         var parameters = new List<(string, object)>();
-        if (query.User is not null)
+        void Facet(string kind, string? value, string name)
         {
-            where.Append(" AND t.trace_id IN (SELECT trace_id FROM events WHERE customer_identifier = $user)");
-            parameters.Add(("$user", query.User));
+            if (value is not null)
+            {
+                where.Append(CultureInfo.InvariantCulture, $" AND EXISTS (SELECT 1 FROM trace_facets f WHERE f.kind = '{kind}' AND f.value = {name} AND f.trace_id = t.trace_id)");
+                parameters.Add((name, value));
+            }
         }
 
-        if (query.Model is not null)
-        {
-            where.Append(" AND t.trace_id IN (SELECT trace_id FROM events WHERE model = $model)");
-            parameters.Add(("$model", query.Model));
-        }
-
+        Facet("user", query.User, "$user");
+        Facet("model", query.Model, "$model");
         if (query.Error is { } error)
         {
             where.Append(error ? " AND t.has_error = 1" : " AND t.has_error = 0");
@@ -194,22 +206,8 @@ internal sealed class EventStore(Database database, TimeProvider timeProvider)
             parameters.Add(("$to", to));
         }
 
-        const string Aggregate = $"""
-            WITH t AS (
-                SELECT trace_id,
-                       MIN(start_us) AS start_us,
-                       MAX(end_us) AS end_us,
-                       COUNT(*) AS span_count,
-                       SUM(CASE WHEN log_type IN {LlmLogTypes} THEN COALESCE(total_tokens, prompt_tokens + completion_tokens) END) AS tokens,
-                       SUM(CASE WHEN log_type IN {LlmLogTypes} THEN cost END) AS cost,
-                       MAX(has_error) AS has_error,
-                       MIN(customer_identifier) AS user,
-                       MIN(environment) AS environment
-                FROM events GROUP BY trace_id)
-            """;
-
         long total;
-        using (var count = connection.Command(Aggregate + " SELECT COUNT(*) FROM t" + where))
+        using (var count = connection.Command("SELECT COUNT(*) FROM traces t" + where))
         {
             foreach (var (name, value) in parameters)
             {
@@ -219,233 +217,116 @@ internal sealed class EventStore(Database database, TimeProvider timeProvider)
             total = (long)count.ExecuteScalar()!;
         }
 
-        var rows = new List<(string TraceId, long StartUs, long EndUs, long SpanCount, long? Tokens, double? Cost, bool Error, string? User, string? Env)>();
-        using (var select = connection.Command(Aggregate + """
-             SELECT t.trace_id, t.start_us, t.end_us, t.span_count, t.tokens, t.cost, t.has_error, t.user, t.environment FROM t
-            """ + where + " ORDER BY t.start_us DESC, t.trace_id LIMIT $limit OFFSET $offset"))
+        var result = new List<TraceSummary>(query.Limit);
+        using var select = connection.Command($"SELECT {SummaryColumns} FROM traces t{where} ORDER BY t.start_us DESC, t.trace_id LIMIT $limit OFFSET $offset");
+        foreach (var (name, value) in parameters)
         {
-            foreach (var (name, value) in parameters)
-            {
-                select.With(name, value);
-            }
-
-            select.With("$limit", query.Limit).With("$offset", (long)(query.Page - 1) * query.Limit);
-            using var reader = select.ExecuteReader();
-            while (reader.Read())
-            {
-                rows.Add((reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64OrNull(4),
-                    reader.GetDoubleOrNull(5), reader.GetInt64(6) != 0, reader.GetStringOrNull(7), reader.GetStringOrNull(8)));
-            }
+            select.With(name, value);
         }
 
-        if (rows.Count == 0)
+        select.With("$limit", query.Limit).With("$offset", (long)(query.Page - 1) * query.Limit);
+        using var reader = select.ExecuteReader();
+        while (reader.Read())
         {
-            return ((IReadOnlyList<TraceSummary>)[], total);
-        }
-
-        var ids = new StringBuilder();
-        for (var i = 0; i < rows.Count; i++)
-        {
-            ids.Append(i == 0 ? "$t0" : string.Create(CultureInfo.InvariantCulture, $", $t{i}"));
-        }
-
-        var roots = new Dictionary<string, (string Name, string LogType)>(StringComparer.Ordinal);
-        using (var rootQuery = connection.Command($"""
-            SELECT e.trace_id, e.name, e.log_type FROM events e
-            WHERE e.trace_id IN ({ids})
-              AND (e.parent_span_id IS NULL
-                   OR NOT EXISTS (SELECT 1 FROM events p WHERE p.trace_id = e.trace_id AND p.span_id = e.parent_span_id))
-            ORDER BY e.start_us, e.id
-            """))
-        {
-            AddIds(rootQuery, rows);
-            using var reader = rootQuery.ExecuteReader();
-            while (reader.Read())
-            {
-                roots.TryAdd(reader.GetString(0), (reader.GetString(1), reader.GetString(2)));
-            }
-        }
-
-        var models = new Dictionary<string, List<string>>(StringComparer.Ordinal);
-        using (var modelQuery = connection.Command($"""
-            SELECT trace_id, model FROM events
-            WHERE trace_id IN ({ids}) AND model IS NOT NULL
-            GROUP BY trace_id, model ORDER BY trace_id, MIN(start_us)
-            """))
-        {
-            AddIds(modelQuery, rows);
-            using var reader = modelQuery.ExecuteReader();
-            while (reader.Read())
-            {
-                var traceId = reader.GetString(0);
-                if (!models.TryGetValue(traceId, out var list))
-                {
-                    models[traceId] = list = [];
-                }
-
-                list.Add(reader.GetString(1));
-            }
-        }
-
-        var result = new List<TraceSummary>(rows.Count);
-        foreach (var row in rows)
-        {
-            roots.TryGetValue(row.TraceId, out var root);
-            result.Add(new TraceSummary(
-                row.TraceId,
-                root.Name,
-                root.LogType,
-                row.User,
-                models.TryGetValue(row.TraceId, out var m) ? m : [],
-                row.Tokens,
-                row.Cost,
-                Math.Max(0, row.EndUs - row.StartUs) / 1_000_000.0,
-                row.Error,
-                row.StartUs,
-                row.SpanCount,
-                row.Env));
+            result.Add(ReadSummary(reader));
         }
 
         return ((IReadOnlyList<TraceSummary>)result, total);
     });
 
-    /// <summary>Every span of a trace, oldest first; empty when the trace is unknown.</summary>
-    public IReadOnlyList<SpanRow> GetTraceSpans(string traceId) => database.Read(connection =>
+    /// <summary>The number of stored traces.</summary>
+    public long CountTraces() => database.Read(static connection =>
     {
-        using var command = connection.Command("""
-            SELECT span_id, parent_span_id, log_type, name, start_us, end_us, status_code, has_error,
-                   model, customer_identifier, environment, COALESCE(total_tokens, prompt_tokens + completion_tokens), cost, json
-            FROM events WHERE trace_id = $trace ORDER BY start_us, id
-            """).With("$trace", traceId);
-        using var reader = command.ExecuteReader();
-        var spans = new List<SpanRow>();
-        while (reader.Read())
-        {
-            spans.Add(new SpanRow(reader.GetString(0), reader.GetStringOrNull(1), reader.GetString(2), reader.GetString(3),
-                reader.GetInt64(4), reader.GetInt64(5), reader.GetInt64OrNull(6), reader.GetInt64(7) != 0,
-                reader.GetStringOrNull(8), reader.GetStringOrNull(9), reader.GetStringOrNull(10), reader.GetInt64OrNull(11),
-                reader.GetDoubleOrNull(12), reader.GetString(13)));
-        }
-
-        return (IReadOnlyList<SpanRow>)spans;
+        using var command = connection.Command("SELECT COUNT(*) FROM traces;");
+        return (long)command.ExecuteScalar()!;
     });
 
-    /// <summary>The summary of one trace from its spans and the tree <see cref="BuildTree"/> made of them.</summary>
-    public static TraceSummary Summarize(string traceId, IReadOnlyList<SpanRow> spans, JsonArray tree)
+    /// <summary>
+    /// One trace: its summary and one page of its spans in depth-first order (children by start time), each with its
+    /// depth; null when no span of the trace is stored. The walk is iterative, so any depth of nesting is served.
+    /// </summary>
+    public TracePage? GetTrace(string traceId, int spanOffset, int spanLimit) => database.Read(connection =>
     {
-        long start = long.MaxValue, end = long.MinValue;
-        long? tokens = null;
-        double? cost = null;
-        string? user = null, environment = null;
-        var error = false;
+        TraceSummary summary;
+        using (var head = connection.Command($"SELECT {SummaryColumns} FROM traces t WHERE t.trace_id = $trace").With("$trace", traceId))
+        {
+            using var reader = head.ExecuteReader();
+            if (!reader.Read())
+            {
+                return null;
+            }
+
+            summary = ReadSummary(reader);
+        }
+
+        var skeleton = new List<(long Id, string SpanId, string? ParentSpanId)>((int)Math.Min(summary.SpanCount, 100_000));
+        using (var shape = connection.Command("SELECT id, span_id, parent_span_id FROM events WHERE trace_id = $trace ORDER BY start_us, id").With("$trace", traceId))
+        {
+            using var reader = shape.ExecuteReader();
+            while (reader.Read())
+            {
+                skeleton.Add((reader.GetInt64(0), reader.GetString(1), reader.GetStringOrNull(2)));
+            }
+        }
+
+        var order = SpanOrder.DepthFirst(skeleton.ConvertAll(static s => (s.SpanId, s.ParentSpanId)));
+        var page = order.Skip(spanOffset).Take(spanLimit).ToList();
+        var rows = new Dictionary<long, SpanRow>(page.Count);
+        if (page.Count > 0)
+        {
+            var ids = new StringBuilder("[");
+            foreach (var entry in page)
+            {
+                ids.Append(ids.Length > 1 ? "," : string.Empty).Append(skeleton[entry.Index].Id.ToString(CultureInfo.InvariantCulture));
+            }
+
+            using var select = connection.Command("""
+                SELECT id, span_id, parent_span_id, log_type, name, start_us, end_us, status_code, has_error,
+                       model, customer_identifier, environment, COALESCE(total_tokens, prompt_tokens + completion_tokens), cost, json
+                FROM events WHERE id IN (SELECT value FROM json_each($ids))
+                """).With("$ids", ids.Append(']').ToString());
+            using var reader = select.ExecuteReader();
+            while (reader.Read())
+            {
+                rows[reader.GetInt64(0)] = new SpanRow(reader.GetString(1), reader.GetStringOrNull(2), reader.GetString(3), reader.GetString(4),
+                    reader.GetInt64(5), reader.GetInt64(6), reader.GetInt64OrNull(7), reader.GetInt64(8) != 0,
+                    reader.GetStringOrNull(9), reader.GetStringOrNull(10), reader.GetStringOrNull(11), reader.GetInt64OrNull(12),
+                    reader.GetDoubleOrNull(13), reader.GetString(14));
+            }
+        }
+
+        var spans = new List<PlacedSpan>(page.Count);
+        foreach (var entry in page)
+        {
+            if (rows.TryGetValue(skeleton[entry.Index].Id, out var row))
+            {
+                spans.Add(new PlacedSpan(row, entry.Depth, entry.ChildCount));
+            }
+        }
+
+        return new TracePage(summary, spans, spanOffset, spanLimit, order.Count);
+    });
+
+    private const string SummaryColumns =
+        "t.trace_id, t.root_name, t.root_log_type, t.user, t.models, t.tokens, t.cost, t.start_us, t.end_us, t.has_error, t.span_count, t.environment";
+
+    private static TraceSummary ReadSummary(SqliteDataReader reader)
+    {
         var models = new List<string>();
-        foreach (var span in spans)
+        if (JsonNode.Parse(reader.GetString(4)) is JsonArray array)
         {
-            start = Math.Min(start, span.StartUs);
-            end = Math.Max(end, span.EndUs);
-            error |= span.HasError;
-            if (span.CustomerIdentifier is not null && (user is null || string.CompareOrdinal(span.CustomerIdentifier, user) < 0))
+            foreach (var item in array)
             {
-                user = span.CustomerIdentifier;
-            }
-
-            if (span.Environment is not null && (environment is null || string.CompareOrdinal(span.Environment, environment) < 0))
-            {
-                environment = span.Environment;
-            }
-
-            if (span.Model is not null && !models.Contains(span.Model, StringComparer.Ordinal))
-            {
-                models.Add(span.Model);
-            }
-
-            if (span.IsLlmCall)
-            {
-                if (span.Tokens is { } t)
+                if (item is JsonValue value && value.TryGetValue<string>(out var model))
                 {
-                    tokens = (tokens ?? 0) + t;
-                }
-
-                if (span.Cost is { } c)
-                {
-                    cost = (cost ?? 0) + c;
+                    models.Add(model);
                 }
             }
         }
 
-        var root = tree.Count > 0 ? (JsonObject)tree[0]! : null;
-        return new TraceSummary(traceId, root?["name"]?.GetValue<string>(), root?["log_type"]?.GetValue<string>(), user, models, tokens, cost,
-            Math.Max(0, end - start) / 1_000_000.0, error, start, spans.Count, environment);
-    }
-
-    /// <summary>Builds the span tree: children nested under <c>parent_span_id</c>; spans whose parent is not stored are roots.</summary>
-    public static JsonArray BuildTree(IReadOnlyList<SpanRow> spans)
-    {
-        var nodes = new Dictionary<string, (SpanRow Row, JsonObject Node, JsonArray Children)>(StringComparer.Ordinal);
-        foreach (var span in spans)
-        {
-            var children = new JsonArray();
-            var node = new JsonObject
-            {
-                ["span_id"] = span.SpanId,
-                ["parent_span_id"] = span.ParentSpanId,
-                ["log_type"] = span.LogType,
-                ["name"] = span.Name,
-                ["start_time"] = Rfc3339.FromMicroseconds(span.StartUs),
-                ["end_time"] = Rfc3339.FromMicroseconds(span.EndUs),
-                ["latency"] = Math.Max(0, span.EndUs - span.StartUs) / 1_000_000.0,
-                ["status_code"] = span.StatusCode,
-                ["status"] = span.HasError ? "error" : "ok",
-                ["event"] = JsonNode.Parse(span.Json),
-                ["children"] = children,
-            };
-            nodes.TryAdd(span.SpanId, (span, node, children));
-        }
-
-        var roots = new JsonArray();
-        foreach (var span in spans)
-        {
-            var (_, node, _) = nodes[span.SpanId];
-            if (node.Parent is not null)
-            {
-                continue; // a duplicate span id (cannot happen: unique per trace), already placed
-            }
-
-            if (span.ParentSpanId is { } parentId && parentId != span.SpanId && nodes.TryGetValue(parentId, out var parent) && !IsAncestor(nodes, span.SpanId, parentId))
-            {
-                parent.Children.Add((JsonNode)node);
-            }
-            else
-            {
-                roots.Add((JsonNode)node);
-            }
-        }
-
-        return roots;
-    }
-
-    private static bool IsAncestor(Dictionary<string, (SpanRow Row, JsonObject Node, JsonArray Children)> nodes, string spanId, string candidateDescendant)
-    {
-        // guards against parent cycles in hostile input: walk up from the candidate parent; meeting spanId means a cycle
-        var current = candidateDescendant;
-        for (var depth = 0; depth < nodes.Count && current is not null; depth++)
-        {
-            if (current == spanId)
-            {
-                return true;
-            }
-
-            current = nodes.TryGetValue(current, out var n) ? n.Row.ParentSpanId : null;
-        }
-
-        return false;
-    }
-
-    private static void AddIds(SqliteCommand command, List<(string TraceId, long StartUs, long EndUs, long SpanCount, long? Tokens, double? Cost, bool Error, string? User, string? Env)> rows)
-    {
-        for (var i = 0; i < rows.Count; i++)
-        {
-            command.With(string.Create(CultureInfo.InvariantCulture, $"$t{i}"), rows[i].TraceId);
-        }
+        var start = reader.GetInt64(7);
+        return new TraceSummary(reader.GetString(0), reader.GetStringOrNull(1), reader.GetStringOrNull(2), reader.GetStringOrNull(3), models,
+            reader.GetInt64OrNull(5), reader.GetDoubleOrNull(6), Math.Max(0, reader.GetInt64(8) - start) / 1_000_000.0, reader.GetInt64(9) != 0,
+            start, reader.GetInt64(10), reader.GetStringOrNull(11));
     }
 }

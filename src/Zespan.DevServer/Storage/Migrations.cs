@@ -90,6 +90,44 @@ internal static class Migrations
                 updated_at TEXT NOT NULL
             );
             """),
+        new(3, "per-trace summaries and facets: listing no longer aggregates the events table", $"""
+            CREATE TABLE traces (
+                trace_id      TEXT PRIMARY KEY,
+                start_us      INTEGER NOT NULL,
+                end_us        INTEGER NOT NULL,
+                span_count    INTEGER NOT NULL,
+                tokens        INTEGER,
+                cost          REAL,
+                has_error     INTEGER NOT NULL,
+                user          TEXT,
+                environment   TEXT,
+                root_name     TEXT,
+                root_log_type TEXT,
+                models        TEXT NOT NULL DEFAULT '[]'
+            );
+            CREATE INDEX ix_traces_start ON traces(start_us, trace_id);
+            CREATE TABLE trace_facets (
+                kind     TEXT NOT NULL,
+                value    TEXT NOT NULL,
+                trace_id TEXT NOT NULL,
+                PRIMARY KEY (kind, value, trace_id)
+            ) WITHOUT ROWID;
+            CREATE INDEX ix_trace_facets_trace ON trace_facets(trace_id);
+            CREATE INDEX ix_events_trace_start ON events(trace_id, start_us);
+            INSERT INTO traces (trace_id, start_us, end_us, span_count, tokens, cost, has_error, user, environment)
+                SELECT trace_id, MIN(start_us), MAX(end_us), COUNT(*),
+                       SUM(CASE WHEN log_type IN {TraceSummaries.LlmLogTypes} THEN COALESCE(total_tokens, prompt_tokens + completion_tokens) END),
+                       SUM(CASE WHEN log_type IN {TraceSummaries.LlmLogTypes} THEN cost END),
+                       MAX(has_error), MIN(customer_identifier), MIN(environment)
+                FROM events GROUP BY trace_id;
+            UPDATE traces SET
+                root_name = (SELECT e.name FROM events e WHERE e.trace_id = traces.trace_id AND {TraceSummaries.IsRoot} ORDER BY e.start_us, e.id LIMIT 1),
+                root_log_type = (SELECT e.log_type FROM events e WHERE e.trace_id = traces.trace_id AND {TraceSummaries.IsRoot} ORDER BY e.start_us, e.id LIMIT 1),
+                models = (SELECT json_group_array(model) FROM (
+                    SELECT model FROM events WHERE trace_id = traces.trace_id AND model IS NOT NULL GROUP BY model ORDER BY MIN(start_us), MIN(id)));
+            INSERT OR IGNORE INTO trace_facets (kind, value, trace_id) SELECT 'user', customer_identifier, trace_id FROM events WHERE customer_identifier IS NOT NULL;
+            INSERT OR IGNORE INTO trace_facets (kind, value, trace_id) SELECT 'model', model, trace_id FROM events WHERE model IS NOT NULL;
+            """),
     ];
 
     /// <summary>The newest schema version this build knows.</summary>

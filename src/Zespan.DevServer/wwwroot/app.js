@@ -8,8 +8,9 @@
   const PAGE_SIZE = 50;
   const LOG_TYPES = ["workflow", "agent", "plan", "tool", "handoff", "generation", "response", "embedding", "guardrail", "custom"];
 
-  // The API key: ?key=... in the page URL, else zsp_dev (accepted when the server runs without --api-key).
-  const apiKey = new URLSearchParams(window.location.search).get("key") || "zsp_dev";
+  // The API key: ?key=... in the page URL (the server prints the whole URL when it starts). It is sent in the
+  // Authorization header only, never as a cookie.
+  const apiKey = new URLSearchParams(window.location.search).get("key") || "";
 
   const state = { page: 1, total: 0, timer: null, traceId: null, selectedSpanId: null, spans: new Map(), loading: false };
 
@@ -51,13 +52,15 @@
   }
 
   async function api(path) {
-    const response = await fetch(path, { headers: { Authorization: "Bearer " + apiKey, Accept: "application/json" }, cache: "no-store" });
+    const headers = { Accept: "application/json" };
+    if (apiKey) headers.Authorization = "Bearer " + apiKey;
+    const response = await fetch(path, { headers: headers, cache: "no-store", credentials: "omit" });
     let body = null;
     try { body = await response.json(); } catch { body = null; }
     if (!response.ok) {
       const message = body && body.error && body.error.message ? body.error.message : "HTTP " + response.status;
       const error = new Error(response.status === 401
-        ? "The server wants an API key: open this page as /?key=<your key> (" + message + ")"
+        ? "The server wants its API key: open the viewer URL it printed at start (/?key=<key>) (" + message + ")"
         : message);
       error.status = response.status;
       throw error;
@@ -179,7 +182,7 @@
 
   async function loadTrace(traceId, quiet) {
     try {
-      const trace = await api("/api/traces/" + encodeURIComponent(traceId));
+      const trace = await loadAllSpans(traceId);
       if (state.traceId !== traceId) return; // navigated away meanwhile
       renderTrace(trace);
       setStatus("Updated " + new Date().toLocaleTimeString());
@@ -191,6 +194,35 @@
       }
       setStatus(error.message, true);
     }
+  }
+
+  // The server answers the spans flat, depth first, a page at a time: fetch every page, then nest them by depth.
+  async function loadAllSpans(traceId) {
+    const base = "/api/traces/" + encodeURIComponent(traceId);
+    const trace = await api(base + "?span_limit=2000");
+    let spans = trace.spans;
+    for (let pages = 1; trace.next_span_offset != null && pages < 50; pages++) {
+      const next = await api(base + "?span_limit=2000&span_offset=" + trace.next_span_offset);
+      spans = spans.concat(next.spans);
+      trace.next_span_offset = next.next_span_offset;
+    }
+    trace.flat = spans;
+    trace.spans = nest(spans);
+    return trace;
+  }
+
+  function nest(flat) {
+    const roots = [];
+    const path = [];
+    for (const span of flat) {
+      span.children = [];
+      const depth = Math.min(span.depth || 0, path.length);
+      if (depth === 0) roots.push(span);
+      else path[depth - 1].children.push(span);
+      path.length = depth;
+      path.push(span);
+    }
+    return roots;
   }
 
   function renderTrace(trace) {

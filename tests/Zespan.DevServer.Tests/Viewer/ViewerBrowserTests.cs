@@ -39,7 +39,7 @@ public class ViewerBrowserTests(BrowserFixture browser, ITestOutputHelper output
             }
         };
 
-        await page.GotoAsync(server.BaseUrl.ToString());
+        await page.GotoAsync(server.ViewerUrl.ToString());
 
         // the list: newest first, one row per trace, with user, model, tokens, cost, latency and status
         var rows = page.Locator("#trace-rows tr");
