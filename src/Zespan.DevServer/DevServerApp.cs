@@ -63,7 +63,13 @@ public static class DevServerApp
             limiter.AddConcurrencyLimiter(RateLimits.Requests, o => (o.PermitLimit, o.QueueLimit) = (options.MaxConcurrentRequests, options.RequestQueueLimit));
             limiter.OnRejected = RateLimits.OnRejectedAsync;
         });
+        services.AddSingleton<Retention>();
         services.AddSingleton<EventStore>();
+        if (options.Retention is not null)
+        {
+            services.AddHostedService<RetentionService>();
+        }
+
         services.AddSingleton<ConfigStore>();
         services.AddSingleton<PromptStore>();
         services.AddSingleton(sp => new GuardrailStore(database, options.TimeProvider, options.RegexTimeout));
@@ -150,6 +156,16 @@ public static class DevServerApp
 
     private static void Validate(DevServerOptions options, string[] urls)
     {
+        if (options.MaxEvents is < 1)
+        {
+            throw new DevServerStartupException("--max-events must be at least 1.");
+        }
+
+        if (options.Retention is { } age && age <= TimeSpan.Zero)
+        {
+            throw new DevServerStartupException("--retention must be a positive duration (30m, 12h, 7d).");
+        }
+
         if (string.IsNullOrWhiteSpace(options.DatabasePath))
         {
             throw new DevServerStartupException("--db needs a file path.");

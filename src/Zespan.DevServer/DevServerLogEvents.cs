@@ -46,6 +46,12 @@ internal static class DevServerLogEvents
     /// <summary>Warning: a request got 429 because a concurrency limit and its queue were full.</summary>
     public const int RequestLimited = 15;
 
+    /// <summary>Information: retention removed the oldest traces.</summary>
+    public const int RetentionDeleted = 16;
+
+    /// <summary>Error: a periodic retention run failed (it runs again a minute later).</summary>
+    public const int RetentionFailed = 17;
+
     // ingest
 
     /// <summary>Debug: an ingest batch was accepted and stored.</summary>
@@ -53,6 +59,9 @@ internal static class DevServerLogEvents
 
     /// <summary>Debug: an ingest batch was a duplicate (same <c>batch_id</c>); answered 202, nothing stored.</summary>
     public const int BatchDuplicate = 4;
+
+    /// <summary>Debug: an OTLP trace export (<c>POST /v1/traces</c>) was accepted.</summary>
+    public const int OtlpAccepted = 100;
 
     // remote configuration and guardrail policies
 

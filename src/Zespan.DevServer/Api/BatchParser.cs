@@ -186,7 +186,104 @@ internal static class BatchParser
             totalTokens,
             cost,
             latency ?? (end - start).TotalSeconds,
-            HttpJson.ToJson(e));
+            HttpJson.ToJson(e))
+        {
+            Details = ParseDetails(e, path),
+        };
+    }
+
+    /// <summary>Session, prompt version, token details, cost status, tags, metadata keys and the searchable text of an event.</summary>
+    private static EventDetails ParseDetails(JsonObject e, string path)
+    {
+        long? cached = null, reasoning = null;
+        if (Details(e, "prompt_tokens_details", path) is { } promptDetails)
+        {
+            cached = Tokens(promptDetails, "cached_tokens", path + "prompt_tokens_details.");
+        }
+
+        if (Details(e, "completion_tokens_details", path) is { } completionDetails)
+        {
+            reasoning = Tokens(completionDetails, "reasoning_tokens", path + "completion_tokens_details.");
+        }
+
+        var costStatus = Short(HttpJson.OptionalString(e, "cost_status", path), path + "cost_status");
+        var tags = new List<string>();
+        if (e["tags"] is JsonObject tagObject)
+        {
+            foreach (var (key, value) in tagObject)
+            {
+                if (value is JsonValue v && v.TryGetValue<string>(out var text) && key.Length + text.Length < MaxShortText)
+                {
+                    tags.Add(key + "=" + text);
+                }
+            }
+        }
+
+        string? promptName = null;
+        long? promptVersion = null;
+        var metadataKeys = new List<string>();
+        if (e["metadata"] is JsonObject metadata)
+        {
+            foreach (var (key, value) in metadata)
+            {
+                if (key.Length <= MaxShortText)
+                {
+                    metadataKeys.Add(key);
+                }
+
+                if (key == "prompt.name" && value is JsonValue n && n.TryGetValue<string>(out var name) && name.Length <= MaxShortText)
+                {
+                    promptName = name;
+                }
+                else if (key == "prompt.version" && value is JsonValue v)
+                {
+                    promptVersion = v.TryGetValue<long>(out var number) ? number
+                        : v.TryGetValue<string>(out var versionText) && long.TryParse(versionText, System.Globalization.CultureInfo.InvariantCulture, out number) ? number : null;
+                }
+            }
+        }
+
+        return new EventDetails(
+            Short(HttpJson.OptionalString(e, "thread_identifier", path), path + "thread_identifier"),
+            promptName,
+            promptName is null ? null : promptVersion,
+            cached,
+            reasoning,
+            costStatus,
+            HttpJson.OptionalNumber(e, "time_to_first_token", path),
+            tags,
+            metadataKeys,
+            SearchText(e));
+    }
+
+    private static JsonObject? Details(JsonObject e, string name, string path) => e[name] switch
+    {
+        null => null,
+        JsonObject details => details,
+        _ => throw ApiException.BadRequest($"{path}{name} must be null or an object"),
+    };
+
+    /// <summary>The text a full-text search finds an event by: every prompt message and the completion.</summary>
+    private static string SearchText(JsonObject e)
+    {
+        var text = new System.Text.StringBuilder();
+        if (e["prompt_messages"] is JsonArray messages)
+        {
+            foreach (var message in messages)
+            {
+                if (message is JsonObject m && HttpJson.ContentText(m["content"]) is { Length: > 0 } content)
+                {
+                    text.Append(content).Append('\n');
+                }
+            }
+        }
+
+        if (e["completion_message"] is JsonObject completion && HttpJson.ContentText(completion["content"]) is { Length: > 0 } answer)
+        {
+            text.Append(answer);
+        }
+
+        return text.ToString();
     }
 
     private static bool IsHex(string? text, int length)

@@ -48,6 +48,39 @@ internal static class CommandLine
         },
     };
 
+    private static readonly Option<long> MaxEvents = new("--max-events")
+    {
+        Description = "the most events kept; past it the oldest traces are removed, whole",
+        HelpName = "n",
+        DefaultValueFactory = static _ => DevServerOptions.DefaultMaxEvents,
+        CustomParser = static result =>
+        {
+            if (result.Tokens.Count == 1 && long.TryParse(result.Tokens[0].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= 1)
+            {
+                return n;
+            }
+
+            result.AddError("--max-events needs a whole number, at least 1.");
+            return 0;
+        },
+    };
+
+    private static readonly Option<TimeSpan?> RetentionAge = new("--retention")
+    {
+        Description = "remove traces that ended longer ago than this (30m, 12h, 7d); default: no age limit",
+        HelpName = "age",
+        CustomParser = static result =>
+        {
+            if (result.Tokens.Count == 1 && TryParseAge(result.Tokens[0].Value, out var age))
+            {
+                return age;
+            }
+
+            result.AddError("--retention needs a duration such as 30m, 12h or 7d.");
+            return null;
+        },
+    };
+
     static CommandLine()
     {
         ApiKey.Validators.Add(static result =>
@@ -67,6 +100,8 @@ internal static class CommandLine
             ApiKey,
             Urls,
             MaxBodyBytes,
+            MaxEvents,
+            RetentionAge,
         };
     }
 
@@ -113,6 +148,8 @@ internal static class CommandLine
         {
             DatabasePath = result.GetValue(Db) ?? DevServerOptions.DefaultDatabasePath,
             MaxBodyBytes = result.GetValue(MaxBodyBytes),
+            MaxEvents = result.GetValue(MaxEvents),
+            Retention = result.GetValue(RetentionAge),
         };
         foreach (var key in result.GetValue(ApiKey) ?? [])
         {
@@ -129,5 +166,30 @@ internal static class CommandLine
         }
 
         return options;
+    }
+
+    /// <summary>A positive duration: a number with <c>s</c>, <c>m</c>, <c>h</c> or <c>d</c> (<c>90s</c>, <c>30m</c>, <c>12h</c>, <c>7d</c>), or a <see cref="TimeSpan"/> (<c>1.12:00:00</c>).</summary>
+    public static bool TryParseAge(string text, out TimeSpan age)
+    {
+        age = default;
+        text = text.Trim();
+        if (text.Length >= 2 && double.TryParse(text.AsSpan(0, text.Length - 1), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var number) && number > 0)
+        {
+            double? seconds = char.ToLowerInvariant(text[^1]) switch
+            {
+                's' => number,
+                'm' => number * 60,
+                'h' => number * 3600,
+                'd' => number * 86_400,
+                _ => null,
+            };
+            if (seconds is { } s && s < TimeSpan.MaxValue.TotalSeconds / 2)
+            {
+                age = TimeSpan.FromSeconds(s);
+                return true;
+            }
+        }
+
+        return TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out age) && age > TimeSpan.Zero;
     }
 }

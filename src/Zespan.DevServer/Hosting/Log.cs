@@ -48,4 +48,13 @@ internal static partial class Log
 
     [LoggerMessage(EventId = DevServerLogEvents.RequestLimited, EventName = nameof(DevServerLogEvents.RequestLimited), Level = LogLevel.Warning, Message = "Answered 429 to {Method} {Path}: the {Policy} concurrency limit and its queue are full")]
     public static partial void RequestLimited(this ILogger logger, string method, string path, string policy);
+
+    [LoggerMessage(EventId = DevServerLogEvents.RetentionDeleted, EventName = nameof(DevServerLogEvents.RetentionDeleted), Level = LogLevel.Information, Message = "Retention removed {Traces} traces ({Events} events)")]
+    public static partial void RetentionDeleted(this ILogger logger, int traces, long events);
+
+    [LoggerMessage(EventId = DevServerLogEvents.RetentionFailed, EventName = nameof(DevServerLogEvents.RetentionFailed), Level = LogLevel.Error, Message = "Retention failed; it runs again in a minute")]
+    public static partial void RetentionFailed(this ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = DevServerLogEvents.OtlpAccepted, EventName = nameof(DevServerLogEvents.OtlpAccepted), Level = LogLevel.Debug, Message = "Accepted an OTLP export with {Count} spans ({Encoding})")]
+    public static partial void OtlpAccepted(this ILogger logger, int count, string encoding);
 }

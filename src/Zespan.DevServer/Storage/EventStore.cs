@@ -27,7 +27,27 @@ internal sealed record EventRow(
     long? TotalTokens,
     double? Cost,
     double? Latency,
-    string Json);
+    string Json)
+{
+    /// <summary>Gets the columns added with migration 4 (sessions, prompts, token details, search text, facets).</summary>
+    public EventDetails Details { get; init; } = EventDetails.Empty;
+}
+
+/// <summary>What the dashboard, sessions, prompts, search and the list's filters read from an event beyond the first columns.</summary>
+internal sealed record EventDetails(
+    string? ThreadIdentifier,
+    string? PromptName,
+    long? PromptVersion,
+    long? CachedTokens,
+    long? ReasoningTokens,
+    string? CostStatus,
+    double? TimeToFirstToken,
+    IReadOnlyList<string> Tags,
+    IReadOnlyList<string> MetadataKeys,
+    string SearchText)
+{
+    public static readonly EventDetails Empty = new(null, null, null, null, null, null, null, [], [], string.Empty);
+}
 
 /// <summary>One validated ingest batch.</summary>
 internal sealed record BatchRow(string BatchId, string? SdkName, string? SdkVersion, string? Environment, string? SentAt, long DroppedSinceLast, IReadOnlyList<EventRow> Events);
@@ -84,11 +104,29 @@ internal sealed record PlacedSpan(SpanRow Row, int Depth, int ChildCount);
 internal sealed record TracePage(TraceSummary Summary, IReadOnlyList<PlacedSpan> Spans, int SpanOffset, int SpanLimit, int SpanTotal);
 
 /// <summary>Batches, events, and the read API's queries over them.</summary>
-internal sealed class EventStore(Database database, TimeProvider timeProvider)
+internal sealed class EventStore
 {
+    private readonly Database database;
+    private readonly TimeProvider timeProvider;
+    private readonly Retention retention;
+    private long _events;
+
+    public EventStore(Database database, TimeProvider timeProvider, Retention retention)
+    {
+        this.database = database;
+        this.timeProvider = timeProvider;
+        this.retention = retention;
+        _events = Counts().Events;
+    }
+
+    /// <summary>Gets the number of stored events (kept in memory: read at start, updated by ingest and retention).</summary>
+    public long EventCount => Interlocked.Read(ref _events);
+
     /// <summary>Stores a batch and its events in one transaction; false when its <c>batch_id</c> was stored before (then nothing is written).</summary>
-    public Task<bool> IngestAsync(BatchRow batch, CancellationToken cancellationToken) =>
-        database.WriteAsync((connection, transaction) =>
+    public async Task<bool> IngestAsync(BatchRow batch, CancellationToken cancellationToken)
+    {
+        var inserted = 0;
+        var stored = await database.WriteAsync((connection, transaction) =>
         {
             using (var insertBatch = connection.Command("""
                 INSERT OR IGNORE INTO batches (batch_id, received_at, sdk_name, sdk_version, environment, sent_at, dropped_since_last, event_count)
@@ -112,57 +150,95 @@ internal sealed class EventStore(Database database, TimeProvider timeProvider)
             using var insert = connection.Command("""
                 INSERT OR IGNORE INTO events (batch_id, trace_id, span_id, parent_span_id, log_type, name, model, provider,
                     customer_identifier, environment, status_code, has_error, start_time, start_us, end_us,
-                    prompt_tokens, completion_tokens, total_tokens, cost, latency, json)
+                    prompt_tokens, completion_tokens, total_tokens, cost, latency, json,
+                    thread_identifier, prompt_name, prompt_version, cached_tokens, reasoning_tokens, cost_status, time_to_first_token)
                 VALUES ($batch, $trace, $span, $parent, $type, $name, $model, $provider, $customer, $env, $status, $error,
-                    $start, $startUs, $endUs, $prompt, $completion, $total, $cost, $latency, $json);
+                    $start, $startUs, $endUs, $prompt, $completion, $total, $cost, $latency, $json,
+                    $thread, $promptName, $promptVersion, $cached, $reasoning, $costStatus, $ttft)
+                RETURNING id;
                 """, transaction);
             var p = insert.Parameters;
             string[] names = ["$batch", "$trace", "$span", "$parent", "$type", "$name", "$model", "$provider", "$customer", "$env", "$status", "$error",
-                "$start", "$startUs", "$endUs", "$prompt", "$completion", "$total", "$cost", "$latency", "$json"];
+                "$start", "$startUs", "$endUs", "$prompt", "$completion", "$total", "$cost", "$latency", "$json",
+                "$thread", "$promptName", "$promptVersion", "$cached", "$reasoning", "$costStatus", "$ttft"];
             foreach (var name in names)
             {
                 p.Add(new SqliteParameter { ParameterName = name });
             }
 
             insert.Prepare();
+            using var search = connection.Command("INSERT INTO events_fts (rowid, body) VALUES ($id, $body);", transaction);
+            var searchId = search.Parameters.Add(new SqliteParameter { ParameterName = "$id" });
+            var searchBody = search.Parameters.Add(new SqliteParameter { ParameterName = "$body" });
+            search.Prepare();
             using var facets = TraceSummaries.FacetCommand(connection, transaction);
             var touched = new HashSet<string>(StringComparer.Ordinal);
             foreach (var e in batch.Events)
             {
-                p[0].Value = batch.BatchId;
-                p[1].Value = e.TraceId;
-                p[2].Value = e.SpanId;
-                p[3].Value = (object?)e.ParentSpanId ?? DBNull.Value;
-                p[4].Value = e.LogType;
-                p[5].Value = e.Name;
-                p[6].Value = (object?)e.Model ?? DBNull.Value;
-                p[7].Value = (object?)e.Provider ?? DBNull.Value;
-                p[8].Value = (object?)e.CustomerIdentifier ?? DBNull.Value;
-                p[9].Value = (object?)e.Environment ?? DBNull.Value;
-                p[10].Value = (object?)e.StatusCode ?? DBNull.Value;
-                p[11].Value = e.HasError ? 1 : 0;
-                p[12].Value = e.StartTime;
-                p[13].Value = e.StartUs;
-                p[14].Value = e.EndUs;
-                p[15].Value = (object?)e.PromptTokens ?? DBNull.Value;
-                p[16].Value = (object?)e.CompletionTokens ?? DBNull.Value;
-                p[17].Value = (object?)e.TotalTokens ?? DBNull.Value;
-                p[18].Value = (object?)e.Cost ?? DBNull.Value;
-                p[19].Value = (object?)e.Latency ?? DBNull.Value;
-                p[20].Value = e.Json;
-                if (insert.ExecuteNonQuery() == 0)
+                var d = e.Details;
+                object[] values =
+                [
+                    batch.BatchId, e.TraceId, e.SpanId, Db(e.ParentSpanId), e.LogType, e.Name, Db(e.Model), Db(e.Provider), Db(e.CustomerIdentifier),
+                    Db(e.Environment), Db(e.StatusCode), e.HasError ? 1 : 0, e.StartTime, e.StartUs, e.EndUs, Db(e.PromptTokens), Db(e.CompletionTokens),
+                    Db(e.TotalTokens), Db(e.Cost), Db(e.Latency), e.Json,
+                    Db(d.ThreadIdentifier), Db(d.PromptName), Db(d.PromptVersion), Db(d.CachedTokens), Db(d.ReasoningTokens), Db(d.CostStatus), Db(d.TimeToFirstToken),
+                ];
+                for (var i = 0; i < values.Length; i++)
+                {
+                    p[i].Value = values[i];
+                }
+
+                if (insert.ExecuteScalar() is not long id)
                 {
                     continue; // this span of this trace is stored already
                 }
 
+                inserted++;
                 touched.Add(e.TraceId);
+                if (d.SearchText.Length > 0)
+                {
+                    searchId.Value = id;
+                    searchBody.Value = d.SearchText;
+                    search.ExecuteNonQuery();
+                }
+
                 TraceSummaries.AddFacet(facets, "user", e.CustomerIdentifier, e.TraceId);
                 TraceSummaries.AddFacet(facets, "model", e.Model, e.TraceId);
+                TraceSummaries.AddFacet(facets, "provider", e.Provider, e.TraceId);
+                TraceSummaries.AddFacet(facets, "log_type", e.LogType, e.TraceId);
+                TraceSummaries.AddFacet(facets, "session", d.ThreadIdentifier, e.TraceId);
+                TraceSummaries.AddFacet(facets, "prompt", d.PromptName is null ? null : PromptFacet(d.PromptName, d.PromptVersion), e.TraceId);
+                foreach (var tag in d.Tags)
+                {
+                    TraceSummaries.AddFacet(facets, "tag", tag, e.TraceId);
+                }
+
+                foreach (var key in d.MetadataKeys)
+                {
+                    TraceSummaries.AddFacet(facets, "meta", key, e.TraceId);
+                }
             }
 
             TraceSummaries.RefreshAll(connection, transaction, touched);
             return true;
-        }, cancellationToken);
+        }, cancellationToken).ConfigureAwait(false);
+        if (inserted > 0)
+        {
+            Interlocked.Add(ref _events, inserted);
+            await retention.EnforceAsync(this, cancellationToken).ConfigureAwait(false);
+        }
+
+        return stored;
+    }
+
+    /// <summary>The facet value of a prompt version: <c>name#version</c> (the version follows the last <c>#</c>).</summary>
+    public static string PromptFacet(string name, long? version) =>
+        name + "#" + (version?.ToString(CultureInfo.InvariantCulture) ?? string.Empty);
+
+    private static object Db(object? value) => value ?? DBNull.Value;
+
+    /// <summary>Takes <paramref name="events"/> deleted rows off <see cref="EventCount"/> (retention).</summary>
+    public void Forget(long events) => Interlocked.Add(ref _events, -events);
 
     /// <summary>Counts stored rows (tests and the quickstart's summary).</summary>
     public (long Batches, long Events) Counts() => database.Read(connection =>

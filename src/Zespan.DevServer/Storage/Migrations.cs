@@ -128,6 +128,53 @@ internal static class Migrations
             INSERT OR IGNORE INTO trace_facets (kind, value, trace_id) SELECT 'user', customer_identifier, trace_id FROM events WHERE customer_identifier IS NOT NULL;
             INSERT OR IGNORE INTO trace_facets (kind, value, trace_id) SELECT 'model', model, trace_id FROM events WHERE model IS NOT NULL;
             """),
+        new(4, "sessions, prompt versions, token details, search (FTS5), the dashboard's index", $"""
+            ALTER TABLE events ADD COLUMN thread_identifier TEXT;
+            ALTER TABLE events ADD COLUMN prompt_name TEXT;
+            ALTER TABLE events ADD COLUMN prompt_version INTEGER;
+            ALTER TABLE events ADD COLUMN cached_tokens INTEGER;
+            ALTER TABLE events ADD COLUMN reasoning_tokens INTEGER;
+            ALTER TABLE events ADD COLUMN cost_status TEXT;
+            ALTER TABLE events ADD COLUMN time_to_first_token REAL;
+            UPDATE events SET
+                thread_identifier = json_extract(json, '$.thread_identifier'),
+                prompt_name = json_extract(json, '$.metadata."prompt.name"'),
+                prompt_version = CAST(json_extract(json, '$.metadata."prompt.version"') AS INTEGER),
+                cached_tokens = json_extract(json, '$.prompt_tokens_details.cached_tokens'),
+                reasoning_tokens = json_extract(json, '$.completion_tokens_details.reasoning_tokens'),
+                cost_status = json_extract(json, '$.cost_status'),
+                time_to_first_token = json_extract(json, '$.time_to_first_token');
+            CREATE INDEX ix_events_thread ON events(thread_identifier);
+            CREATE INDEX ix_events_calls ON events(start_us, environment, model, provider, customer_identifier, prompt_name, prompt_version, has_error,
+                prompt_tokens, completion_tokens, total_tokens, cached_tokens, reasoning_tokens, cost, latency)
+                WHERE log_type IN {TraceSummaries.LlmLogTypes};
+            ALTER TABLE traces ADD COLUMN session TEXT;
+            ALTER TABLE traces ADD COLUMN llm_calls INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE traces ADD COLUMN unpriced_calls INTEGER NOT NULL DEFAULT 0;
+            UPDATE traces SET
+                session = (SELECT MIN(thread_identifier) FROM events e WHERE e.trace_id = traces.trace_id),
+                llm_calls = (SELECT COUNT(*) FROM events e WHERE e.trace_id = traces.trace_id AND e.log_type IN {TraceSummaries.LlmLogTypes}),
+                unpriced_calls = (SELECT COUNT(*) FROM events e WHERE e.trace_id = traces.trace_id AND e.log_type IN {TraceSummaries.LlmLogTypes} AND e.cost IS NULL);
+            CREATE INDEX ix_traces_session ON traces(session, start_us) WHERE session IS NOT NULL;
+            CREATE INDEX ix_traces_user ON traces(user, start_us) WHERE user IS NOT NULL;
+            INSERT OR IGNORE INTO trace_facets (kind, value, trace_id) SELECT 'provider', provider, trace_id FROM events WHERE provider IS NOT NULL;
+            INSERT OR IGNORE INTO trace_facets (kind, value, trace_id) SELECT 'log_type', log_type, trace_id FROM events;
+            INSERT OR IGNORE INTO trace_facets (kind, value, trace_id) SELECT 'session', thread_identifier, trace_id FROM events WHERE thread_identifier IS NOT NULL;
+            INSERT OR IGNORE INTO trace_facets (kind, value, trace_id)
+                SELECT 'prompt', prompt_name || '#' || COALESCE(prompt_version, ''), trace_id FROM events WHERE prompt_name IS NOT NULL;
+            INSERT OR IGNORE INTO trace_facets (kind, value, trace_id)
+                SELECT 'tag', t.key || '=' || t.value, e.trace_id FROM events e, json_each(e.json, '$.tags') t
+                WHERE json_type(e.json, '$.tags') = 'object' AND t.type = 'text';
+            INSERT OR IGNORE INTO trace_facets (kind, value, trace_id)
+                SELECT 'meta', m.key, e.trace_id FROM events e, json_each(e.json, '$.metadata') m WHERE json_type(e.json, '$.metadata') = 'object';
+            CREATE VIRTUAL TABLE events_fts USING fts5(body, content = '', contentless_delete = 1, tokenize = 'unicode61 remove_diacritics 2');
+            INSERT INTO events_fts (rowid, body)
+                SELECT e.id,
+                       COALESCE((SELECT group_concat(json_extract(m.value, '$.content'), ' ') FROM json_each(e.json, '$.prompt_messages') m
+                                 WHERE json_type(e.json, '$.prompt_messages') = 'array'), '')
+                       || ' ' || COALESCE(json_extract(e.json, '$.completion_message.content'), '')
+                FROM events e WHERE json_type(e.json, '$.prompt_messages') = 'array' OR json_type(e.json, '$.completion_message') = 'object';
+            """),
     ];
 
     /// <summary>The newest schema version this build knows.</summary>

@@ -16,7 +16,8 @@ internal static class TraceSummaries
     public const string IsRoot = "(e.parent_span_id IS NULL OR NOT EXISTS (SELECT 1 FROM events p WHERE p.trace_id = e.trace_id AND p.span_id = e.parent_span_id))";
 
     private const string Refresh = $"""
-        INSERT INTO traces (trace_id, start_us, end_us, span_count, tokens, cost, has_error, user, environment, root_name, root_log_type, models)
+        INSERT INTO traces (trace_id, start_us, end_us, span_count, tokens, cost, has_error, user, environment, root_name, root_log_type, models,
+                            session, llm_calls, unpriced_calls)
         SELECT $trace, MIN(start_us), MAX(end_us), COUNT(*),
                SUM(CASE WHEN log_type IN {LlmLogTypes} THEN COALESCE(total_tokens, prompt_tokens + completion_tokens) END),
                SUM(CASE WHEN log_type IN {LlmLogTypes} THEN cost END),
@@ -24,12 +25,16 @@ internal static class TraceSummaries
                (SELECT e.name FROM events e WHERE e.trace_id = $trace AND {IsRoot} ORDER BY e.start_us, e.id LIMIT 1),
                (SELECT e.log_type FROM events e WHERE e.trace_id = $trace AND {IsRoot} ORDER BY e.start_us, e.id LIMIT 1),
                COALESCE((SELECT json_group_array(model) FROM (
-                   SELECT model FROM events WHERE trace_id = $trace AND model IS NOT NULL GROUP BY model ORDER BY MIN(start_us), MIN(id))), '[]')
+                   SELECT model FROM events WHERE trace_id = $trace AND model IS NOT NULL GROUP BY model ORDER BY MIN(start_us), MIN(id))), '[]'),
+               MIN(thread_identifier),
+               COUNT(CASE WHEN log_type IN {LlmLogTypes} THEN 1 END),
+               COUNT(CASE WHEN log_type IN {LlmLogTypes} AND cost IS NULL THEN 1 END)
         FROM events WHERE trace_id = $trace
         ON CONFLICT (trace_id) DO UPDATE SET
             start_us = excluded.start_us, end_us = excluded.end_us, span_count = excluded.span_count, tokens = excluded.tokens,
             cost = excluded.cost, has_error = excluded.has_error, user = excluded.user, environment = excluded.environment,
-            root_name = excluded.root_name, root_log_type = excluded.root_log_type, models = excluded.models;
+            root_name = excluded.root_name, root_log_type = excluded.root_log_type, models = excluded.models,
+            session = excluded.session, llm_calls = excluded.llm_calls, unpriced_calls = excluded.unpriced_calls;
         """;
 
     /// <summary>Recomputes the summary of each trace in <paramref name="traceIds"/> from its stored spans.</summary>
