@@ -70,6 +70,8 @@ public static class DevServerApp
             services.AddHostedService<RetentionService>();
         }
 
+        services.AddSingleton<StatsQueries>();
+        services.AddSingleton<SessionQueries>();
         services.AddSingleton<ConfigStore>();
         services.AddSingleton<PromptStore>();
         services.AddSingleton(sp => new GuardrailStore(database, options.TimeProvider, options.RegexTimeout));

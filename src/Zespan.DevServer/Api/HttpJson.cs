@@ -47,12 +47,19 @@ internal static class HttpJson
     /// <exception cref="ApiException">413 past the limit, 415 for another encoding or a non-JSON content type, 400 for a body that does not decompress.</exception>
     public static async Task<byte[]> ReadBodyAsync(HttpContext context, long maxBytes)
     {
-        var request = context.Request;
-        var contentType = request.ContentType;
+        var contentType = context.Request.ContentType;
         if (!string.IsNullOrEmpty(contentType) && !IsJson(contentType))
         {
             throw new ApiException(415, ApiErrors.UnsupportedMediaType, "Content-Type must be application/json");
         }
+
+        return await ReadRawAsync(context, maxBytes).ConfigureAwait(false);
+    }
+
+    /// <summary>Reads the body whatever its type, with the limits and decompression of <see cref="ReadBodyAsync"/>.</summary>
+    public static async Task<byte[]> ReadRawAsync(HttpContext context, long maxBytes)
+    {
+        var request = context.Request;
 
         if (request.ContentLength is { } declared && declared > maxBytes)
         {
@@ -209,7 +216,7 @@ internal static class HttpJson
     /// <summary>Compact JSON text with relaxed escaping (see <see cref="ToJson"/>).</summary>
     public static string ToJsonText(this JsonNode node) => node.ToJsonString(RelaxedOptions);
 
-    private static bool IsJson(string contentType)
+    public static bool IsJson(string contentType)
     {
         var semicolon = contentType.IndexOf(';', StringComparison.Ordinal);
         var media = (semicolon >= 0 ? contentType[..semicolon] : contentType).Trim();

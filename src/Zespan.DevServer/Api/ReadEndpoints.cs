@@ -28,6 +28,14 @@ internal static class ReadEndpoints
         [FromQuery] QueryTime? to,
         [FromQuery] int? page,
         [FromQuery] int? limit,
+        [FromQuery] string? q,
+        [FromQuery] string? tag,
+        [FromQuery] string? meta,
+        [FromQuery(Name = "log_type")] string? logType,
+        [FromQuery] string? provider,
+        [FromQuery] string? session,
+        [FromQuery] string? environment,
+        [FromQuery] string? prompt,
         EventStore events)
     {
         bool? error = ZespanApi.Optional(status) switch
@@ -45,7 +53,17 @@ internal static class ReadEndpoints
             from?.Microseconds,
             to?.Microseconds,
             ZespanApi.InRange(page, "page", 1, 1, int.MaxValue / ZespanApi.MaxTraceLimit),
-            ZespanApi.InRange(limit, "limit", 50, 1, ZespanApi.MaxTraceLimit));
+            ZespanApi.InRange(limit, "limit", 50, 1, ZespanApi.MaxTraceLimit))
+        {
+            Search = ZespanApi.Optional(q),
+            Tag = ZespanApi.Optional(tag),
+            MetadataKey = ZespanApi.Optional(meta),
+            LogType = ZespanApi.Optional(logType),
+            Provider = ZespanApi.Optional(provider),
+            Session = ZespanApi.Optional(session),
+            Environment = ZespanApi.Optional(environment),
+            Prompt = ZespanApi.Optional(prompt),
+        };
         var (traces, total) = events.ListTraces(query);
         return TypedResults.Ok(new TraceListResponse(traces.Select(static t => t.ToResponse()).ToList(), query.Page, query.Limit, total));
     }

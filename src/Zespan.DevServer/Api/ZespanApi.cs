@@ -28,10 +28,13 @@ internal static class ZespanApi
         var read = app.MapGroup("/api").RequireRateLimiting(RateLimits.Requests);
 
         IngestEndpoints.Map(ingest);
+        Otlp.OtlpEndpoints.Map(ingest);
         ConfigEndpoints.Map(v1, admin);
         PromptEndpoints.Map(v1);
         GuardrailEndpoints.Map(v1, admin);
         ReadEndpoints.Map(read);
+        StatsEndpoints.Map(read);
+        SessionEndpoints.Map(read);
         return app;
     }
 

@@ -53,7 +53,28 @@ internal sealed record EventDetails(
 internal sealed record BatchRow(string BatchId, string? SdkName, string? SdkVersion, string? Environment, string? SentAt, long DroppedSinceLast, IReadOnlyList<EventRow> Events);
 
 /// <summary>The filters of <c>GET /api/traces</c>.</summary>
-internal sealed record TraceQuery(string? User, string? Model, bool? Error, long? FromUs, long? ToUs, int Page, int Limit);
+internal sealed record TraceQuery(string? User, string? Model, bool? Error, long? FromUs, long? ToUs, int Page, int Limit)
+{
+    /// <summary>Gets words every trace must have in a prompt or completion (FTS5; each word matches as a prefix).</summary>
+    public string? Search { get; init; }
+
+    /// <summary>Gets a tag, <c>key=value</c>, a span of the trace carries.</summary>
+    public string? Tag { get; init; }
+
+    /// <summary>Gets a metadata key a span of the trace carries.</summary>
+    public string? MetadataKey { get; init; }
+
+    public string? LogType { get; init; }
+
+    public string? Provider { get; init; }
+
+    public string? Session { get; init; }
+
+    public string? Environment { get; init; }
+
+    /// <summary>Gets a prompt version, <c>name#version</c>, a generation of the trace was made with.</summary>
+    public string? Prompt { get; init; }
+}
 
 /// <summary>One row of the trace list.</summary>
 internal sealed record TraceSummary(
@@ -265,6 +286,23 @@ internal sealed class EventStore
 
         Facet("user", query.User, "$user");
         Facet("model", query.Model, "$model");
+        Facet("tag", query.Tag, "$tag");
+        Facet("meta", query.MetadataKey, "$meta");
+        Facet("log_type", query.LogType, "$logType");
+        Facet("provider", query.Provider, "$provider");
+        Facet("session", query.Session, "$session");
+        Facet("prompt", query.Prompt, "$prompt");
+        if (query.Environment is not null)
+        {
+            where.Append(" AND t.environment = $environment");
+            parameters.Add(("$environment", query.Environment));
+        }
+
+        if (query.Search is not null && FullText.Query(query.Search) is { } match)
+        {
+            where.Append(" AND t.trace_id IN (SELECT e.trace_id FROM events_fts f JOIN events e ON e.id = f.rowid WHERE events_fts MATCH $search)");
+            parameters.Add(("$search", match));
+        }
         if (query.Error is { } error)
         {
             where.Append(error ? " AND t.has_error = 1" : " AND t.has_error = 0");
@@ -383,10 +421,10 @@ internal sealed class EventStore
         return new TracePage(summary, spans, spanOffset, spanLimit, order.Count);
     });
 
-    private const string SummaryColumns =
+    public const string SummaryColumns =
         "t.trace_id, t.root_name, t.root_log_type, t.user, t.models, t.tokens, t.cost, t.start_us, t.end_us, t.has_error, t.span_count, t.environment";
 
-    private static TraceSummary ReadSummary(SqliteDataReader reader)
+    public static TraceSummary ReadSummary(SqliteDataReader reader)
     {
         var models = new List<string>();
         if (JsonNode.Parse(reader.GetString(4)) is JsonArray array)

@@ -19,6 +19,10 @@ namespace Zespan.DevServer.Api.Contracts;
 [JsonSerializable(typeof(TraceListResponse))]
 [JsonSerializable(typeof(TraceDetailResponse))]
 [JsonSerializable(typeof(StatsResponse))]
+[JsonSerializable(typeof(TimeseriesResponse))]
+[JsonSerializable(typeof(BreakdownResponse))]
+[JsonSerializable(typeof(GroupListResponse))]
+[JsonSerializable(typeof(SessionResponse))]
 [JsonSerializable(typeof(JsonObject))]
 [JsonSerializable(typeof(JsonNode))]
 internal sealed partial class DevServerJsonContext : JsonSerializerContext;
