@@ -592,7 +592,7 @@
     for (const breakdown of breakdowns) {
       const rows = breakdown.rows.map((r) => Object.assign({ attrs: { dataset: { key: r.key == null ? "" : r.key } } }, r));
       const columns = [
-        { value: (r) => r.key == null ? "(none)" : (breakdown.by === "prompt" ? r.prompt_name + " v" + (r.prompt_version == null ? "?" : r.prompt_version) : r.key) },
+        { value: (r) => r.total ? "Total" : r.key == null ? "(none)" : (breakdown.by === "prompt" ? r.prompt_name + " v" + (r.prompt_version == null ? "?" : r.prompt_version) : r.key) },
         { num: true, value: (r) => formatCount(r.calls) },
         { num: true, value: (r) => formatCount(r.errors) },
         { num: true, value: (r) => formatCount(r.prompt_tokens) },
@@ -608,7 +608,7 @@
         el("div", { className: "table-wrap" }, el("table", { className: "traces breakdown", dataset: { by: breakdown.by } },
           el("thead", null, el("tr", null, ["", "Calls", "Errors", "Input", "Output", "Cached", "Reasoning", "Cost", "Unpriced", "p50", "p95"].map((h, i) => el("th", i ? { className: "num" } : null, h)))),
           el("tbody", null, table(rows, columns)),
-          el("tfoot", null, table([Object.assign({ key: "Total" }, breakdown.totals)], columns))))));
+          el("tfoot", null, table([Object.assign({ total: true }, breakdown.totals)], columns))))));
     }
   }
 

@@ -1,0 +1,110 @@
+using System.Net;
+using System.Text.Json.Nodes;
+
+namespace Zespan.DevServer.Tests.Api;
+
+public class StatsTests
+{
+    [Fact]
+    public async Task Timeseries_BucketsCallsTokensCostAndLatency_CountingUnpricedCallsApart()
+    {
+        await using var server = await DevServerHost.StartAsync();
+        var t = TestEvents.BaseTime;
+        var (_, first) = TestEvents.SimpleTrace(t); // one generation: 10 + 5 tokens, $0.0001, 0.5 s
+        var traceId = TestEvents.TraceId();
+        var unpriced = TestEvents.Generation(traceId, TestEvents.SpanId(), null, t.AddMinutes(1).AddSeconds(5), model: "my-llama", cost: 0);
+        unpriced["cost"] = null;
+        unpriced["cost_status"] = "unpriced";
+        unpriced["prompt_tokens_details"] = new JsonObject { ["cached_tokens"] = 4 };
+        unpriced["completion_tokens_details"] = new JsonObject { ["reasoning_tokens"] = 2 };
+        var failed = TestEvents.Generation(traceId, TestEvents.SpanId(), null, t.AddMinutes(1).AddSeconds(10));
+        failed["status_code"] = 500;
+        failed["latency"] = 1.5;
+        failed["end_time"] = TestEvents.Time(t.AddMinutes(1).AddSeconds(11.5));
+        await server.IngestAsync(first);
+        await server.IngestAsync(TestEvents.Batch(unpriced, failed));
+
+        var series = await server.GetJsonAsync("api/stats/timeseries?from=2026-11-21T23:00:00Z&to=2026-11-21T23:03:00Z&interval=1m");
+
+        Assert.Equal("1m", series["interval"]!.GetValue<string>());
+        var buckets = series["buckets"]!.AsArray();
+        Assert.Equal(3, buckets.Count);
+        Assert.Equal([1L, 2L, 0L], buckets.Select(static b => b!["calls"]!.GetValue<long>()));
+        var second = buckets[1]!;
+        Assert.Equal(1, second["errors"]!.GetValue<long>());
+        Assert.Equal(0.5, second["error_rate"]!.GetValue<double>());
+        Assert.Equal(20, second["prompt_tokens"]!.GetValue<long>());
+        Assert.Equal(4, second["cached_tokens"]!.GetValue<long>());
+        Assert.Equal(2, second["reasoning_tokens"]!.GetValue<long>());
+        Assert.Equal(1, second["unpriced_calls"]!.GetValue<long>());
+        Assert.Equal(1, second["priced_calls"]!.GetValue<long>());
+        Assert.Equal(0.0001, second["cost"]!.GetValue<double>(), 9);
+        Assert.Equal(0.5, second["latency_p50"]!.GetValue<double>(), 6);
+        Assert.Equal(1.5, second["latency_p95"]!.GetValue<double>(), 6);
+        Assert.Null(buckets[2]!["cost"]); // no call: no cost, not $0
+        Assert.Equal("2026-11-21T23:01:00.000000Z", second["start"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Breakdown_ByModelUserAndPrompt_SumsTheStoredCalls()
+    {
+        await using var server = await DevServerHost.StartAsync();
+        var t = TestEvents.BaseTime;
+        var events = new List<JsonObject>();
+        for (var i = 0; i < 3; i++)
+        {
+            var e = TestEvents.Generation(TestEvents.TraceId(), TestEvents.SpanId(), null, t.AddSeconds(i), model: i < 2 ? "gpt-4o" : "claude-haiku-4-5",
+                promptTokens: 100 * (i + 1), completionTokens: 10, cost: 0.01, user: i == 0 ? "ada" : "bob");
+            e["metadata"] = new JsonObject { ["prompt.name"] = "support-reply", ["prompt.version"] = i + 1 == 3 ? 2 : 1 };
+            events.Add(e);
+        }
+
+        await server.IngestAsync(TestEvents.Batch([.. events]));
+
+        var byModel = await server.GetJsonAsync("api/stats/breakdown?by=model");
+        var gpt = byModel["rows"]!.AsArray().Single(static r => (string?)r!["key"] == "gpt-4o")!;
+        Assert.Equal(2, gpt["calls"]!.GetValue<long>());
+        Assert.Equal(300, gpt["prompt_tokens"]!.GetValue<long>());
+        Assert.Equal(0.02, gpt["cost"]!.GetValue<double>(), 9);
+        Assert.Equal(3, byModel["totals"]!["calls"]!.GetValue<long>());
+        Assert.Equal(600, byModel["totals"]!["prompt_tokens"]!.GetValue<long>());
+
+        var byUser = await server.GetJsonAsync("api/stats/breakdown?by=user");
+        Assert.Equal(2, byUser["rows"]!.AsArray().Single(static r => (string?)r!["key"] == "bob")!["calls"]!.GetValue<long>());
+
+        var byPrompt = await server.GetJsonAsync("api/stats/breakdown?by=prompt");
+        var v1 = byPrompt["rows"]!.AsArray().Single(static r => r!["prompt_version"]?.GetValue<long>() == 1)!;
+        Assert.Equal("support-reply", v1["prompt_name"]!.GetValue<string>());
+        Assert.Equal("support-reply#1", v1["key"]!.GetValue<string>());
+        Assert.Equal(2, v1["calls"]!.GetValue<long>());
+    }
+
+    [Theory]
+    [InlineData("api/stats/breakdown?by=color")]
+    [InlineData("api/stats/timeseries?interval=soon")]
+    [InlineData("api/stats/timeseries?from=2026-11-21T00:00:00Z&to=2026-11-22T00:00:00Z&interval=1s")]
+    [InlineData("api/stats/timeseries?from=2026-11-22T00:00:00Z&to=2026-11-21T00:00:00Z")]
+    public async Task Stats_BadQuery_Answers400(string path)
+    {
+        await using var server = await DevServerHost.StartAsync();
+        var (_, batch) = TestEvents.SimpleTrace(TestEvents.BaseTime);
+        await server.IngestAsync(batch);
+
+        using var response = await server.Client.GetAsync(path);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Stats_NothingStored_AnswersEmpty()
+    {
+        await using var server = await DevServerHost.StartAsync();
+
+        var series = await server.GetJsonAsync("api/stats/timeseries");
+        var breakdown = await server.GetJsonAsync("api/stats/breakdown");
+
+        Assert.Empty(series["buckets"]!.AsArray());
+        Assert.Empty(breakdown["rows"]!.AsArray());
+        Assert.Equal(0, breakdown["totals"]!["calls"]!.GetValue<long>());
+    }
+}
