@@ -172,26 +172,23 @@ internal sealed class EventStore
                 INSERT OR IGNORE INTO events (batch_id, trace_id, span_id, parent_span_id, log_type, name, model, provider,
                     customer_identifier, environment, status_code, has_error, start_time, start_us, end_us,
                     prompt_tokens, completion_tokens, total_tokens, cost, latency, json,
-                    thread_identifier, prompt_name, prompt_version, cached_tokens, reasoning_tokens, cost_status, time_to_first_token)
+                    thread_identifier, prompt_name, prompt_version, cached_tokens, reasoning_tokens, cost_status, time_to_first_token, latency_bucket)
                 VALUES ($batch, $trace, $span, $parent, $type, $name, $model, $provider, $customer, $env, $status, $error,
                     $start, $startUs, $endUs, $prompt, $completion, $total, $cost, $latency, $json,
-                    $thread, $promptName, $promptVersion, $cached, $reasoning, $costStatus, $ttft)
+                    $thread, $promptName, $promptVersion, $cached, $reasoning, $costStatus, $ttft, $latencyBucket)
                 RETURNING id;
                 """, transaction);
             var p = insert.Parameters;
             string[] names = ["$batch", "$trace", "$span", "$parent", "$type", "$name", "$model", "$provider", "$customer", "$env", "$status", "$error",
                 "$start", "$startUs", "$endUs", "$prompt", "$completion", "$total", "$cost", "$latency", "$json",
-                "$thread", "$promptName", "$promptVersion", "$cached", "$reasoning", "$costStatus", "$ttft"];
+                "$thread", "$promptName", "$promptVersion", "$cached", "$reasoning", "$costStatus", "$ttft", "$latencyBucket"];
             foreach (var name in names)
             {
                 p.Add(new SqliteParameter { ParameterName = name });
             }
 
             insert.Prepare();
-            using var search = connection.Command("INSERT INTO events_fts (rowid, body) VALUES ($id, $body);", transaction);
-            var searchId = search.Parameters.Add(new SqliteParameter { ParameterName = "$id" });
-            var searchBody = search.Parameters.Add(new SqliteParameter { ParameterName = "$body" });
-            search.Prepare();
+            var searchText = new Dictionary<string, StringBuilder>(StringComparer.Ordinal);
             using var facets = TraceSummaries.FacetCommand(connection, transaction);
             var touched = new HashSet<string>(StringComparer.Ordinal);
             foreach (var e in batch.Events)
@@ -203,13 +200,14 @@ internal sealed class EventStore
                     Db(e.Environment), Db(e.StatusCode), e.HasError ? 1 : 0, e.StartTime, e.StartUs, e.EndUs, Db(e.PromptTokens), Db(e.CompletionTokens),
                     Db(e.TotalTokens), Db(e.Cost), Db(e.Latency), e.Json,
                     Db(d.ThreadIdentifier), Db(d.PromptName), Db(d.PromptVersion), Db(d.CachedTokens), Db(d.ReasoningTokens), Db(d.CostStatus), Db(d.TimeToFirstToken),
+                    Db(LatencyBuckets.Of(e.Latency)),
                 ];
                 for (var i = 0; i < values.Length; i++)
                 {
                     p[i].Value = values[i];
                 }
 
-                if (insert.ExecuteScalar() is not long id)
+                if (insert.ExecuteScalar() is not long)
                 {
                     continue; // this span of this trace is stored already
                 }
@@ -218,9 +216,12 @@ internal sealed class EventStore
                 touched.Add(e.TraceId);
                 if (d.SearchText.Length > 0)
                 {
-                    searchId.Value = id;
-                    searchBody.Value = d.SearchText;
-                    search.ExecuteNonQuery();
+                    if (!searchText.TryGetValue(e.TraceId, out var text))
+                    {
+                        searchText[e.TraceId] = text = new StringBuilder();
+                    }
+
+                    text.Append(d.SearchText).Append('\n');
                 }
 
                 TraceSummaries.AddFacet(facets, "user", e.CustomerIdentifier, e.TraceId);
@@ -241,6 +242,7 @@ internal sealed class EventStore
             }
 
             TraceSummaries.RefreshAll(connection, transaction, touched);
+            TraceSummaries.AddSearchText(connection, transaction, searchText);
             return true;
         }, cancellationToken).ConfigureAwait(false);
         if (inserted > 0)
@@ -279,7 +281,8 @@ internal sealed class EventStore
         {
             if (value is not null)
             {
-                where.Append(CultureInfo.InvariantCulture, $" AND EXISTS (SELECT 1 FROM trace_facets f WHERE f.kind = '{kind}' AND f.value = {name} AND f.trace_id = t.trace_id)");
+                // driven from the facet's index: a rare value reads its few traces, not every summary row
+                where.Append(CultureInfo.InvariantCulture, $" AND t.trace_id IN (SELECT f.trace_id FROM trace_facets f WHERE f.kind = '{kind}' AND f.value = {name})");
                 parameters.Add((name, value));
             }
         }
@@ -300,7 +303,7 @@ internal sealed class EventStore
 
         if (query.Search is not null && FullText.Query(query.Search) is { } match)
         {
-            where.Append(" AND t.trace_id IN (SELECT e.trace_id FROM events_fts f JOIN events e ON e.id = f.rowid WHERE events_fts MATCH $search)");
+            where.Append(" AND t.rowid IN (SELECT rowid FROM traces_fts WHERE traces_fts MATCH $search)");
             parameters.Add(("$search", match));
         }
         if (query.Error is { } error)

@@ -128,7 +128,7 @@ internal static class Migrations
             INSERT OR IGNORE INTO trace_facets (kind, value, trace_id) SELECT 'user', customer_identifier, trace_id FROM events WHERE customer_identifier IS NOT NULL;
             INSERT OR IGNORE INTO trace_facets (kind, value, trace_id) SELECT 'model', model, trace_id FROM events WHERE model IS NOT NULL;
             """),
-        new(4, "sessions, prompt versions, token details, search (FTS5), the dashboard's index", $"""
+        new(4, "sessions, prompt versions, token details, search (FTS5, one document per trace), the dashboard's index and latency histogram buckets", $"""
             ALTER TABLE events ADD COLUMN thread_identifier TEXT;
             ALTER TABLE events ADD COLUMN prompt_name TEXT;
             ALTER TABLE events ADD COLUMN prompt_version INTEGER;
@@ -136,6 +136,7 @@ internal static class Migrations
             ALTER TABLE events ADD COLUMN reasoning_tokens INTEGER;
             ALTER TABLE events ADD COLUMN cost_status TEXT;
             ALTER TABLE events ADD COLUMN time_to_first_token REAL;
+            ALTER TABLE events ADD COLUMN latency_bucket INTEGER;
             UPDATE events SET
                 thread_identifier = json_extract(json, '$.thread_identifier'),
                 prompt_name = json_extract(json, '$.metadata."prompt.name"'),
@@ -143,10 +144,11 @@ internal static class Migrations
                 cached_tokens = json_extract(json, '$.prompt_tokens_details.cached_tokens'),
                 reasoning_tokens = json_extract(json, '$.completion_tokens_details.reasoning_tokens'),
                 cost_status = json_extract(json, '$.cost_status'),
-                time_to_first_token = json_extract(json, '$.time_to_first_token');
+                time_to_first_token = json_extract(json, '$.time_to_first_token'),
+                latency_bucket = zespan_latency_bucket(latency);
             CREATE INDEX ix_events_thread ON events(thread_identifier);
             CREATE INDEX ix_events_calls ON events(start_us, environment, model, provider, customer_identifier, prompt_name, prompt_version, has_error,
-                prompt_tokens, completion_tokens, total_tokens, cached_tokens, reasoning_tokens, cost, latency)
+                prompt_tokens, completion_tokens, total_tokens, cached_tokens, reasoning_tokens, cost, latency, latency_bucket)
                 WHERE log_type IN {TraceSummaries.LlmLogTypes};
             ALTER TABLE traces ADD COLUMN session TEXT;
             ALTER TABLE traces ADD COLUMN llm_calls INTEGER NOT NULL DEFAULT 0;
@@ -167,13 +169,16 @@ internal static class Migrations
                 WHERE json_type(e.json, '$.tags') = 'object' AND t.type = 'text';
             INSERT OR IGNORE INTO trace_facets (kind, value, trace_id)
                 SELECT 'meta', m.key, e.trace_id FROM events e, json_each(e.json, '$.metadata') m WHERE json_type(e.json, '$.metadata') = 'object';
-            CREATE VIRTUAL TABLE events_fts USING fts5(body, content = '', contentless_delete = 1, tokenize = 'unicode61 remove_diacritics 2');
-            INSERT INTO events_fts (rowid, body)
-                SELECT e.id,
-                       COALESCE((SELECT group_concat(json_extract(m.value, '$.content'), ' ') FROM json_each(e.json, '$.prompt_messages') m
-                                 WHERE json_type(e.json, '$.prompt_messages') = 'array'), '')
-                       || ' ' || COALESCE(json_extract(e.json, '$.completion_message.content'), '')
-                FROM events e WHERE json_type(e.json, '$.prompt_messages') = 'array' OR json_type(e.json, '$.completion_message') = 'object';
+            CREATE VIRTUAL TABLE traces_fts USING fts5(body, tokenize = 'unicode61 remove_diacritics 2');
+            INSERT INTO traces_fts (rowid, body)
+                SELECT t.rowid, group_concat(x.body, ' ') FROM traces t JOIN (
+                    SELECT e.trace_id AS trace_id,
+                           COALESCE((SELECT group_concat(json_extract(m.value, '$.content'), ' ') FROM json_each(e.json, '$.prompt_messages') m
+                                     WHERE json_type(e.json, '$.prompt_messages') = 'array'), '')
+                           || ' ' || COALESCE(json_extract(e.json, '$.completion_message.content'), '') AS body
+                    FROM events e WHERE json_type(e.json, '$.prompt_messages') = 'array' OR json_type(e.json, '$.completion_message') = 'object') x
+                ON x.trace_id = t.trace_id
+                GROUP BY t.rowid;
             """),
     ];
 
@@ -184,6 +189,7 @@ internal static class Migrations
     public static IReadOnlyList<Migration> Apply(Database database, TimeProvider timeProvider)
     {
         using var connection = database.Open();
+        connection.CreateFunction<double?, long?>("zespan_latency_bucket", LatencyBuckets.Of, isDeterministic: true); // step 4 fills the column with it
         using (var wal = connection.Command("PRAGMA journal_mode = WAL;"))
         {
             wal.ExecuteNonQuery();

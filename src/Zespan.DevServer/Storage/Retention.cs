@@ -67,7 +67,7 @@ internal sealed class Retention(DevServerOptions options, Database database, Tim
 
         string[] statements =
         [
-            "DELETE FROM events_fts WHERE rowid IN (SELECT id FROM events WHERE trace_id = $trace)",
+            "DELETE FROM traces_fts WHERE rowid = (SELECT rowid FROM traces WHERE trace_id = $trace)",
             "DELETE FROM trace_facets WHERE trace_id = $trace",
             "DELETE FROM events WHERE trace_id = $trace",
             "DELETE FROM traces WHERE trace_id = $trace",

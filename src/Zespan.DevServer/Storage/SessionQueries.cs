@@ -85,7 +85,7 @@ internal sealed class SessionQueries(Database database)
 
         var spans = new List<ReplaySpan>();
         using (var select = connection.Command($"""
-            SELECT trace_id, span_id, log_type, name, start_us, has_error, json FROM events
+            SELECT trace_id, span_id, log_type, name, start_us, has_error, json FROM events INDEXED BY ix_events_trace_start
             WHERE trace_id IN (SELECT trace_id FROM traces WHERE session = $id ORDER BY start_us, trace_id LIMIT {MaxTurns})
               AND log_type IN ('generation', 'response', 'tool', 'guardrail', 'handoff')
             ORDER BY start_us, id

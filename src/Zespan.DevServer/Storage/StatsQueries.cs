@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using Microsoft.Data.Sqlite;
 
@@ -12,10 +13,14 @@ internal enum BreakdownKey
     Prompt,
 }
 
-/// <summary>Sums over a set of LLM calls (generation, response and embedding events).</summary>
+/// <summary>Sums over a set of LLM calls (generation, response and embedding events), and their latency histogram.</summary>
 internal sealed class CallTotals
 {
-    private readonly List<double> _latencies = [];
+    private readonly SortedDictionary<long, long> _histogram = [];
+    private double _latencySum;
+    private long _latencyCount;
+    private double _latencyMin = double.MaxValue;
+    private double _latencyMax = double.MinValue;
 
     public long Calls { get; private set; }
 
@@ -45,57 +50,74 @@ internal sealed class CallTotals
 
     public double? LatencyP95 => Percentile(0.95);
 
-    public double? LatencyAverage => _latencies.Count == 0 ? null : _latencies.Average();
+    public double? LatencyAverage => _latencyCount == 0 ? null : _latencySum / _latencyCount;
 
-    public void Add(SqliteDataReader reader, int first)
+    /// <summary>Adds one row of <see cref="StatsQueries"/>' sums, starting at column <paramref name="first"/>.</summary>
+    public void AddSums(SqliteDataReader reader, int first)
     {
-        Calls++;
-        Errors += reader.GetInt64(first);
-        var prompt = reader.GetInt64OrNull(first + 1);
-        var completion = reader.GetInt64OrNull(first + 2);
-        PromptTokens += prompt ?? 0;
-        CompletionTokens += completion ?? 0;
-        TotalTokens += reader.GetInt64OrNull(first + 3) ?? ((prompt ?? 0) + (completion ?? 0));
-        CachedTokens += reader.GetInt64OrNull(first + 4) ?? 0;
-        ReasoningTokens += reader.GetInt64OrNull(first + 5) ?? 0;
-        if (reader.GetDoubleOrNull(first + 6) is { } cost)
+        Calls += reader.GetInt64(first);
+        Errors += reader.GetInt64OrNull(first + 1) ?? 0;
+        PromptTokens += reader.GetInt64OrNull(first + 2) ?? 0;
+        CompletionTokens += reader.GetInt64OrNull(first + 3) ?? 0;
+        TotalTokens += reader.GetInt64OrNull(first + 4) ?? 0;
+        CachedTokens += reader.GetInt64OrNull(first + 5) ?? 0;
+        ReasoningTokens += reader.GetInt64OrNull(first + 6) ?? 0;
+        Cost += reader.GetDoubleOrNull(first + 7) ?? 0;
+        PricedCalls += reader.GetInt64(first + 8);
+        var latencies = reader.GetInt64(first + 9);
+        if (latencies > 0)
         {
-            Cost += cost;
-            PricedCalls++;
-        }
-
-        if (reader.GetDoubleOrNull(first + 7) is { } latency)
-        {
-            _latencies.Add(latency);
+            _latencySum += reader.GetDoubleOrNull(first + 10) ?? 0;
+            _latencyCount += latencies;
+            _latencyMin = Math.Min(_latencyMin, reader.GetDouble(first + 11));
+            _latencyMax = Math.Max(_latencyMax, reader.GetDouble(first + 12));
         }
     }
 
-    /// <summary>Nearest-rank percentile of the calls' latencies, in seconds.</summary>
+    public void AddBucket(long bucket, long count) =>
+        _histogram[bucket] = _histogram.GetValueOrDefault(bucket) + count;
+
+    /// <summary>The nearest-rank percentile from the histogram: its bucket's middle, clamped to the real minimum and maximum.</summary>
     private double? Percentile(double p)
     {
-        if (_latencies.Count == 0)
+        var count = _histogram.Values.Sum();
+        if (count == 0)
         {
             return null;
         }
 
-        _latencies.Sort();
-        var rank = (int)Math.Ceiling(p * _latencies.Count) - 1;
-        return _latencies[Math.Clamp(rank, 0, _latencies.Count - 1)];
+        var rank = (long)Math.Ceiling(p * count);
+        var seen = 0L;
+        foreach (var (bucket, n) in _histogram)
+        {
+            seen += n;
+            if (seen >= rank)
+            {
+                return Math.Clamp(LatencyBuckets.Middle(bucket), _latencyMin, _latencyMax);
+            }
+        }
+
+        return _latencyMax;
     }
 }
 
 /// <summary>
 /// The dashboard's queries over LLM calls in a time range. They read the covering partial index <c>ix_events_calls</c>
-/// (start time and every summed column of LLM-call events), never the events' JSON, and aggregate in one pass.
+/// (start time and every summed column of LLM-call events, with the latency's histogram bucket), never the events'
+/// JSON, and let SQLite do the sums: one query for the sums per group, one for the histogram counts per group.
 /// </summary>
 internal sealed class StatsQueries(Database database)
 {
-    private const string CallColumns = "has_error, prompt_tokens, completion_tokens, total_tokens, cached_tokens, reasoning_tokens, cost, latency";
+    private const string Sums = """
+        COUNT(*), SUM(has_error), SUM(prompt_tokens), SUM(completion_tokens),
+        SUM(COALESCE(total_tokens, COALESCE(prompt_tokens, 0) + COALESCE(completion_tokens, 0))), SUM(cached_tokens), SUM(reasoning_tokens),
+        SUM(cost), COUNT(cost), COUNT(latency), SUM(latency), MIN(latency), MAX(latency)
+        """;
 
     /// <summary>The first and last start time of the stored LLM calls (of <paramref name="environment"/>), or null when there is none.</summary>
     public (long From, long To)? Span(string? environment) => database.Read(connection =>
     {
-        using var command = connection.Command($"SELECT MIN(start_us), MAX(start_us) FROM events WHERE log_type IN {TraceSummaries.LlmLogTypes}"
+        using var command = connection.Command($"SELECT MIN(start_us), MAX(start_us) FROM events INDEXED BY ix_events_calls WHERE log_type IN {TraceSummaries.LlmLogTypes}"
             + (environment is null ? string.Empty : " AND environment = $env"));
         if (environment is not null)
         {
@@ -115,14 +137,28 @@ internal sealed class StatsQueries(Database database)
             buckets[i] = new CallTotals();
         }
 
-        using var command = Calls(connection, "start_us", fromUs, toUs, environment);
-        using var reader = command.ExecuteReader();
-        while (reader.Read())
+        var group = "(start_us - $from) / $width";
+        using (var sums = Command(connection, $"SELECT {group}, {Sums}", group, fromUs, toUs, environment).With("$width", bucketUs))
         {
-            var index = (int)((reader.GetInt64(0) - fromUs) / bucketUs);
-            if (index >= 0 && index < buckets.Length)
+            using var reader = sums.ExecuteReader();
+            while (reader.Read())
             {
-                buckets[index].Add(reader, 1);
+                if (reader.GetInt64(0) is var index && index >= 0 && index < buckets.Length)
+                {
+                    buckets[index].AddSums(reader, 1);
+                }
+            }
+        }
+
+        using (var histogram = Command(connection, $"SELECT {group}, latency_bucket, COUNT(*)", group + ", latency_bucket", fromUs, toUs, environment, " AND latency_bucket IS NOT NULL").With("$width", bucketUs))
+        {
+            using var reader = histogram.ExecuteReader();
+            while (reader.Read())
+            {
+                if (reader.GetInt64(0) is var index && index >= 0 && index < buckets.Length)
+                {
+                    buckets[index].AddBucket(reader.GetInt64(1), reader.GetInt64(2));
+                }
             }
         }
 
@@ -140,20 +176,38 @@ internal sealed class StatsQueries(Database database)
                 BreakdownKey.User => "customer_identifier, NULL",
                 _ => "prompt_name, prompt_version",
             };
+            var groupBy = by == BreakdownKey.Prompt ? "prompt_name, prompt_version" : key.Split(',')[0];
             var groups = new Dictionary<(string?, long?), CallTotals>();
-            var all = new CallTotals();
-            using var command = Calls(connection, key, fromUs, toUs, environment);
-            using var reader = command.ExecuteReader();
-            while (reader.Read())
+            CallTotals Group(SqliteDataReader reader)
             {
-                var group = (reader.GetStringOrNull(0), reader.GetInt64OrNull(1));
-                if (!groups.TryGetValue(group, out var totals))
+                var id = (reader.GetStringOrNull(0), reader.GetInt64OrNull(1));
+                if (!groups.TryGetValue(id, out var totals))
                 {
-                    groups[group] = totals = new CallTotals();
+                    groups[id] = totals = new CallTotals();
                 }
 
-                totals.Add(reader, 2);
-                all.Add(reader, 2);
+                return totals;
+            }
+
+            var all = new CallTotals();
+            using (var sums = Command(connection, $"SELECT {key}, {Sums}", groupBy, fromUs, toUs, environment))
+            {
+                using var reader = sums.ExecuteReader();
+                while (reader.Read())
+                {
+                    Group(reader).AddSums(reader, 2);
+                    all.AddSums(reader, 2);
+                }
+            }
+
+            using (var histogram = Command(connection, $"SELECT {key}, latency_bucket, COUNT(*)", groupBy + ", latency_bucket", fromUs, toUs, environment, " AND latency_bucket IS NOT NULL"))
+            {
+                using var reader = histogram.ExecuteReader();
+                while (reader.Read())
+                {
+                    Group(reader).AddBucket(reader.GetInt64(2), reader.GetInt64(3));
+                    all.AddBucket(reader.GetInt64(2), reader.GetInt64(3));
+                }
             }
 
             var rows = groups.Select(static g => (g.Key.Item1, g.Key.Item2, g.Value))
@@ -162,14 +216,17 @@ internal sealed class StatsQueries(Database database)
             return ((IReadOnlyList<(string?, long?, CallTotals)>)rows, all);
         });
 
-    private static SqliteCommand Calls(SqliteConnection connection, string leading, long fromUs, long toUs, string? environment)
+    private static SqliteCommand Command(SqliteConnection connection, string select, string groupBy, long fromUs, long toUs, string? environment, string extra = "")
     {
-        var sql = new StringBuilder($"SELECT {leading}, {CallColumns} FROM events INDEXED BY ix_events_calls WHERE log_type IN {TraceSummaries.LlmLogTypes} AND start_us >= $from AND start_us < $to");
+        var sql = new StringBuilder(select)
+            .Append(CultureInfo.InvariantCulture, $" FROM events INDEXED BY ix_events_calls WHERE log_type IN {TraceSummaries.LlmLogTypes} AND start_us >= $from AND start_us < $to")
+            .Append(extra);
         if (environment is not null)
         {
             sql.Append(" AND environment = $env");
         }
 
+        sql.Append(" GROUP BY ").Append(groupBy);
         var command = connection.Command(sql.ToString()).With("$from", fromUs).With("$to", toUs);
         return environment is null ? command : command.With("$env", environment);
     }

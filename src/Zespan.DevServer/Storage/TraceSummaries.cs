@@ -50,6 +50,44 @@ internal static class TraceSummaries
         }
     }
 
+    /// <summary>
+    /// Appends the prompt and completion text of newly stored spans to their traces' search documents
+    /// (<c>traces_fts</c>, one FTS5 row per trace, rowid = the trace's rowid), so a search reads one row per matching trace.
+    /// </summary>
+    public static void AddSearchText(SqliteConnection connection, SqliteTransaction transaction, IReadOnlyDictionary<string, System.Text.StringBuilder> texts)
+    {
+        if (texts.Count == 0)
+        {
+            return;
+        }
+
+        using var rowid = connection.Command("SELECT rowid FROM traces WHERE trace_id = $trace", transaction);
+        var trace = rowid.Parameters.Add(new SqliteParameter { ParameterName = "$trace" });
+        using var update = connection.Command("UPDATE traces_fts SET body = body || char(10) || $body WHERE rowid = $rowid", transaction);
+        var updateBody = update.Parameters.Add(new SqliteParameter { ParameterName = "$body" });
+        var updateRow = update.Parameters.Add(new SqliteParameter { ParameterName = "$rowid" });
+        using var insert = connection.Command("INSERT INTO traces_fts (rowid, body) VALUES ($rowid, $body)", transaction);
+        var insertBody = insert.Parameters.Add(new SqliteParameter { ParameterName = "$body" });
+        var insertRow = insert.Parameters.Add(new SqliteParameter { ParameterName = "$rowid" });
+        foreach (var (traceId, text) in texts)
+        {
+            trace.Value = traceId;
+            if (rowid.ExecuteScalar() is not long id)
+            {
+                continue;
+            }
+
+            updateBody.Value = text.ToString();
+            updateRow.Value = id;
+            if (update.ExecuteNonQuery() == 0)
+            {
+                insertBody.Value = updateBody.Value;
+                insertRow.Value = id;
+                insert.ExecuteNonQuery();
+            }
+        }
+    }
+
     /// <summary>A command that records one facet (<c>kind</c>, <c>value</c>) of a trace; bind <c>$kind</c>, <c>$value</c>, <c>$trace</c>.</summary>
     public static SqliteCommand FacetCommand(SqliteConnection connection, SqliteTransaction transaction)
     {
