@@ -335,17 +335,19 @@ internal sealed class EventStore
         }
 
         var result = new List<TraceSummary>(query.Limit);
-        using var select = connection.Command($"SELECT {SummaryColumns} FROM traces t{where} ORDER BY t.start_us DESC, t.trace_id LIMIT $limit OFFSET $offset");
-        foreach (var (name, value) in parameters)
+        using (var select = connection.Command($"SELECT {SummaryColumns} FROM traces t{where} ORDER BY t.start_us DESC, t.trace_id LIMIT $limit OFFSET $offset"))
         {
-            select.With(name, value);
-        }
+            foreach (var (name, value) in parameters)
+            {
+                select.With(name, value);
+            }
 
-        select.With("$limit", query.Limit).With("$offset", (long)(query.Page - 1) * query.Limit);
-        using var reader = select.ExecuteReader();
-        while (reader.Read())
-        {
-            result.Add(ReadSummary(reader));
+            select.With("$limit", query.Limit).With("$offset", (long)(query.Page - 1) * query.Limit);
+            using var reader = select.ExecuteReader();
+            while (reader.Read())
+            {
+                result.Add(ReadSummary(reader));
+            }
         }
 
         return ((IReadOnlyList<TraceSummary>)result, total);

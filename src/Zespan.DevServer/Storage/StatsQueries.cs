@@ -53,7 +53,7 @@ internal sealed class CallTotals
     public double? LatencyAverage => _latencyCount == 0 ? null : _latencySum / _latencyCount;
 
     /// <summary>Adds one row of <see cref="StatsQueries"/>' sums, starting at column <paramref name="first"/>.</summary>
-    public void AddSums(SqliteDataReader reader, int first)
+    private void AddSums(SqliteDataReader reader, int first)
     {
         Calls += reader.GetInt64(first);
         Errors += reader.GetInt64OrNull(first + 1) ?? 0;
@@ -74,8 +74,15 @@ internal sealed class CallTotals
         }
     }
 
-    public void AddBucket(long bucket, long count) =>
-        _histogram[bucket] = _histogram.GetValueOrDefault(bucket) + count;
+    /// <summary>Adds one row of sums for one latency bucket: the bucket at <paramref name="first"/>, the sums after it.</summary>
+    public void Add(SqliteDataReader reader, int first)
+    {
+        AddSums(reader, first + 1);
+        if (reader.GetInt64OrNull(first) is { } bucket)
+        {
+            _histogram[bucket] = _histogram.GetValueOrDefault(bucket) + reader.GetInt64(first + 10);
+        }
+    }
 
     /// <summary>The nearest-rank percentile from the histogram: its bucket's middle, clamped to the real minimum and maximum.</summary>
     private double? Percentile(double p)
@@ -104,7 +111,7 @@ internal sealed class CallTotals
 /// <summary>
 /// The dashboard's queries over LLM calls in a time range. They read the covering partial index <c>ix_events_calls</c>
 /// (start time and every summed column of LLM-call events, with the latency's histogram bucket), never the events'
-/// JSON, and let SQLite do the sums: one query for the sums per group, one for the histogram counts per group.
+/// JSON, and let SQLite do the sums in one pass: one row per group and latency bucket.
 /// </summary>
 internal sealed class StatsQueries(Database database)
 {
@@ -138,27 +145,13 @@ internal sealed class StatsQueries(Database database)
         }
 
         var group = "(start_us - $from) / $width";
-        using (var sums = Command(connection, $"SELECT {group}, {Sums}", group, fromUs, toUs, environment).With("$width", bucketUs))
+        using var command = Command(connection, $"SELECT {group}, latency_bucket, {Sums}", group + ", latency_bucket", fromUs, toUs, environment).With("$width", bucketUs);
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
         {
-            using var reader = sums.ExecuteReader();
-            while (reader.Read())
+            if (reader.GetInt64(0) is var index && index >= 0 && index < buckets.Length)
             {
-                if (reader.GetInt64(0) is var index && index >= 0 && index < buckets.Length)
-                {
-                    buckets[index].AddSums(reader, 1);
-                }
-            }
-        }
-
-        using (var histogram = Command(connection, $"SELECT {group}, latency_bucket, COUNT(*)", group + ", latency_bucket", fromUs, toUs, environment, " AND latency_bucket IS NOT NULL").With("$width", bucketUs))
-        {
-            using var reader = histogram.ExecuteReader();
-            while (reader.Read())
-            {
-                if (reader.GetInt64(0) is var index && index >= 0 && index < buckets.Length)
-                {
-                    buckets[index].AddBucket(reader.GetInt64(1), reader.GetInt64(2));
-                }
+                buckets[index].Add(reader, 1);
             }
         }
 
@@ -190,23 +183,13 @@ internal sealed class StatsQueries(Database database)
             }
 
             var all = new CallTotals();
-            using (var sums = Command(connection, $"SELECT {key}, {Sums}", groupBy, fromUs, toUs, environment))
+            using (var command = Command(connection, $"SELECT {key}, latency_bucket, {Sums}", groupBy + ", latency_bucket", fromUs, toUs, environment))
             {
-                using var reader = sums.ExecuteReader();
+                using var reader = command.ExecuteReader();
                 while (reader.Read())
                 {
-                    Group(reader).AddSums(reader, 2);
-                    all.AddSums(reader, 2);
-                }
-            }
-
-            using (var histogram = Command(connection, $"SELECT {key}, latency_bucket, COUNT(*)", groupBy + ", latency_bucket", fromUs, toUs, environment, " AND latency_bucket IS NOT NULL"))
-            {
-                using var reader = histogram.ExecuteReader();
-                while (reader.Read())
-                {
-                    Group(reader).AddBucket(reader.GetInt64(2), reader.GetInt64(3));
-                    all.AddBucket(reader.GetInt64(2), reader.GetInt64(3));
+                    Group(reader).Add(reader, 2);
+                    all.Add(reader, 2);
                 }
             }
 
