@@ -414,7 +414,14 @@
       const t = (value) => (value == null ? "–" : formatTokens(value));
       fact("Tokens", t(e.prompt_tokens) + " in · " + t(e.completion_tokens) + " out · " + t(e.total_tokens) + " total");
     }
-    fact("Cost", formatCost(e.cost));
+    const cached = e.prompt_tokens_details && e.prompt_tokens_details.cached_tokens;
+    const reasoning = e.completion_tokens_details && e.completion_tokens_details.reasoning_tokens;
+    if (typeof cached === "number" || typeof reasoning === "number") {
+      fact("Token details", [typeof cached === "number" ? formatTokens(cached) + " cached input" : null, typeof reasoning === "number" ? formatTokens(reasoning) + " reasoning" : null].filter(Boolean).join(" · "));
+    }
+    fact("Cost", e.cost == null && (e.cost_status === "unpriced" || e.prompt_tokens != null) ? "unpriced (no price known)" : formatCost(e.cost));
+    if (e.cost_status) fact("Cost status", e.cost_status);
+    if (e.price_table_version) fact("Price table", e.price_table_version);
     fact("User", e.customer_identifier);
     fact("User email", e.customer_email);
     fact("User name", e.customer_name);

@@ -255,6 +255,8 @@ public class ViewerPagesTests(ViewerPagesFixture fixture, ITestOutputHelper outp
         await page.Locator("#span-tree .span-node[data-log-type=generation]").ClickAsync();
         await Expect(page.Locator("#span-detail .completion-message .message-content")).ToHaveTextAsync("OTLP says " + SdkSeed.Hostile);
         await Expect(page.Locator("#span-detail")).ToContainTextAsync("1,200 in · 300 out");
+        await Expect(page.Locator("#span-detail")).ToContainTextAsync("400 cached input");
+        await Expect(page.Locator("#span-detail")).ToContainTextAsync("estimated");
         await SaveScreenshotAsync(page, "viewer-otlp-trace.png");
     }
 
