@@ -190,6 +190,7 @@ internal sealed class EventStore
             insert.Prepare();
             var searchText = new Dictionary<string, StringBuilder>(StringComparer.Ordinal);
             using var facets = TraceSummaries.FacetCommand(connection, transaction);
+            using var rollup = CallRollups.Command(connection, transaction);
             var touched = new HashSet<string>(StringComparer.Ordinal);
             foreach (var e in batch.Events)
             {
@@ -222,6 +223,11 @@ internal sealed class EventStore
                     }
 
                     text.Append(d.SearchText).Append('\n');
+                }
+
+                if (e.LogType is "generation" or "response" or "embedding")
+                {
+                    CallRollups.Add(rollup, e);
                 }
 
                 TraceSummaries.AddFacet(facets, "user", e.CustomerIdentifier, e.TraceId);

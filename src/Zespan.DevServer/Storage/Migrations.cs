@@ -180,6 +180,31 @@ internal static class Migrations
                 ON x.trace_id = t.trace_id
                 GROUP BY t.rowid;
             """),
+        new(5, "hourly rollups of LLM calls for the dashboard", $"""
+            CREATE TABLE call_rollup (
+                dim               TEXT NOT NULL,
+                hour_us           INTEGER NOT NULL,
+                environment       TEXT NOT NULL,
+                key               TEXT NOT NULL,
+                version           INTEGER NOT NULL,
+                latency_bucket    INTEGER NOT NULL,
+                calls             INTEGER NOT NULL,
+                errors            INTEGER NOT NULL,
+                prompt_tokens     INTEGER NOT NULL,
+                completion_tokens INTEGER NOT NULL,
+                total_tokens      INTEGER NOT NULL,
+                cached_tokens     INTEGER NOT NULL,
+                reasoning_tokens  INTEGER NOT NULL,
+                cost              REAL NOT NULL,
+                priced_calls      INTEGER NOT NULL,
+                latency_count     INTEGER NOT NULL,
+                latency_sum       REAL NOT NULL,
+                latency_min       REAL,
+                latency_max       REAL,
+                PRIMARY KEY (dim, hour_us, environment, key, version, latency_bucket)
+            ) WITHOUT ROWID;
+            {CallRollups.RebuildSql(ranged: false)}
+            """),
     ];
 
     /// <summary>The newest schema version this build knows.</summary>

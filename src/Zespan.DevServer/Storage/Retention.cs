@@ -65,6 +65,22 @@ internal sealed class Retention(DevServerOptions options, Database database, Tim
             return (0, 0);
         }
 
+        // the hours whose rollups lose calls: rebuilt from the events that remain, after the delete
+        var hours = new HashSet<long>();
+        using (var calls = connection.Command($"SELECT DISTINCT (start_us / {CallRollups.HourUs}) * {CallRollups.HourUs} FROM events WHERE trace_id = $trace AND log_type IN {TraceSummaries.LlmLogTypes}", transaction))
+        {
+            var parameter = calls.Parameters.Add(new SqliteParameter { ParameterName = "$trace" });
+            foreach (var traceId in doomed)
+            {
+                parameter.Value = traceId;
+                using var reader = calls.ExecuteReader();
+                while (reader.Read())
+                {
+                    hours.Add(reader.GetInt64(0));
+                }
+            }
+        }
+
         string[] statements =
         [
             "DELETE FROM traces_fts WHERE rowid = (SELECT rowid FROM traces WHERE trace_id = $trace)",
@@ -88,6 +104,8 @@ internal sealed class Retention(DevServerOptions options, Database database, Tim
                 }
             }
         }
+
+        CallRollups.Rebuild(connection, transaction, hours);
 
         // batches whose every event is gone (the batch ids of recent retries stay with their events)
         using (var batches = connection.Command("DELETE FROM batches WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.batch_id = batches.batch_id)", transaction))

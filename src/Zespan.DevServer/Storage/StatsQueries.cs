@@ -74,6 +74,36 @@ internal sealed class CallTotals
         }
     }
 
+    /// <summary>
+    /// Adds one <c>call_rollup</c> row from column <paramref name="first"/>: latency_bucket, calls, errors, prompt, completion,
+    /// total, cached and reasoning tokens, cost, priced_calls, latency_count, latency_sum, latency_min, latency_max.
+    /// </summary>
+    public void AddRollup(SqliteDataReader reader, int first)
+    {
+        Calls += reader.GetInt64(first + 1);
+        Errors += reader.GetInt64(first + 2);
+        PromptTokens += reader.GetInt64(first + 3);
+        CompletionTokens += reader.GetInt64(first + 4);
+        TotalTokens += reader.GetInt64(first + 5);
+        CachedTokens += reader.GetInt64(first + 6);
+        ReasoningTokens += reader.GetInt64(first + 7);
+        Cost += reader.GetDouble(first + 8);
+        PricedCalls += reader.GetInt64(first + 9);
+        var latencies = reader.GetInt64(first + 10);
+        if (latencies > 0)
+        {
+            _latencySum += reader.GetDouble(first + 11);
+            _latencyCount += latencies;
+            _latencyMin = Math.Min(_latencyMin, reader.GetDouble(first + 12));
+            _latencyMax = Math.Max(_latencyMax, reader.GetDouble(first + 13));
+            var bucket = reader.GetInt64(first);
+            if (bucket >= 0)
+            {
+                _histogram[bucket] = _histogram.GetValueOrDefault(bucket) + latencies;
+            }
+        }
+    }
+
     /// <summary>Adds one row of sums for one latency bucket: the bucket at <paramref name="first"/>, the sums after it.</summary>
     public void Add(SqliteDataReader reader, int first)
     {
@@ -109,9 +139,10 @@ internal sealed class CallTotals
 }
 
 /// <summary>
-/// The dashboard's queries over LLM calls in a time range. They read the covering partial index <c>ix_events_calls</c>
-/// (start time and every summed column of LLM-call events, with the latency's histogram bucket), never the events'
-/// JSON, and let SQLite do the sums in one pass: one row per group and latency bucket.
+/// The dashboard's queries over LLM calls in a time range. Whole hours come from the hourly rollups
+/// (<see cref="CallRollups"/>); the partial hours at the ends (and sub-hour buckets) from the covering partial index
+/// <c>ix_events_calls</c> (start time and every summed column of LLM-call events, with the latency's histogram
+/// bucket), never the events' JSON, summed by SQLite in one pass: one row per group and latency bucket.
 /// </summary>
 internal sealed class StatsQueries(Database database)
 {
@@ -144,14 +175,35 @@ internal sealed class StatsQueries(Database database)
             buckets[i] = new CallTotals();
         }
 
-        var group = "(start_us - $from) / $width";
-        using var command = Command(connection, $"SELECT {group}, latency_bucket, {Sums}", group + ", latency_bucket", fromUs, toUs, environment).With("$width", bucketUs);
-        using var reader = command.ExecuteReader();
-        while (reader.Read())
+        // whole hours from the rollups when the buckets are whole hours; the rest (or everything) from the calls
+        var rawFrom = fromUs;
+        if (bucketUs % CallRollups.HourUs == 0 && fromUs % CallRollups.HourUs == 0)
         {
-            if (reader.GetInt64(0) is var index && index >= 0 && index < buckets.Length)
+            rawFrom = Math.Max(fromUs, toUs - (toUs % CallRollups.HourUs));
+            using var rolled = RollupCommand(connection, "all", "hour_us, ", fromUs, rawFrom, environment);
+            using var reader = rolled.ExecuteReader();
+            while (reader.Read())
             {
-                buckets[index].Add(reader, 1);
+                var index = (reader.GetInt64(0) - fromUs) / bucketUs;
+                if (index >= 0 && index < buckets.Length)
+                {
+                    buckets[index].AddRollup(reader, 1);
+                }
+            }
+        }
+
+        if (rawFrom < toUs)
+        {
+            var group = "(start_us - $origin) / $width";
+            using var command = Command(connection, $"SELECT {group}, latency_bucket, {Sums}", group + ", latency_bucket", rawFrom, toUs, environment)
+                .With("$width", bucketUs).With("$origin", fromUs);
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                if (reader.GetInt64(0) is var index && index >= 0 && index < buckets.Length)
+                {
+                    buckets[index].Add(reader, 1);
+                }
             }
         }
 
@@ -183,8 +235,44 @@ internal sealed class StatsQueries(Database database)
             }
 
             var all = new CallTotals();
-            using (var command = Command(connection, $"SELECT {key}, latency_bucket, {Sums}", groupBy + ", latency_bucket", fromUs, toUs, environment))
+            var firstHour = fromUs % CallRollups.HourUs == 0 ? fromUs : fromUs - (fromUs % CallRollups.HourUs) + CallRollups.HourUs;
+            var lastHour = toUs - (toUs % CallRollups.HourUs);
+            var ranges = new List<(long From, long To)>();
+            if (firstHour < lastHour)
             {
+                var dim = by.ToString().ToLowerInvariant();
+                using (var rolled = RollupCommand(connection, dim, "key, version, ", firstHour, lastHour, environment))
+                {
+                    using var reader = rolled.ExecuteReader();
+                    while (reader.Read())
+                    {
+                        var id = (reader.GetString(0) is { Length: > 0 } k ? k : null, reader.GetInt64(1) is var v && v >= 0 ? v : (long?)null);
+                        if (!groups.TryGetValue(id, out var totals))
+                        {
+                            groups[id] = totals = new CallTotals();
+                        }
+
+                        totals.AddRollup(reader, 2);
+                        all.AddRollup(reader, 2);
+                    }
+                }
+
+                ranges.Add((fromUs, firstHour));
+                ranges.Add((lastHour, toUs));
+            }
+            else
+            {
+                ranges.Add((fromUs, toUs));
+            }
+
+            foreach (var (start, end) in ranges)
+            {
+                if (start >= end)
+                {
+                    continue;
+                }
+
+                using var command = Command(connection, $"SELECT {key}, latency_bucket, {Sums}", groupBy + ", latency_bucket", start, end, environment);
                 using var reader = command.ExecuteReader();
                 while (reader.Read())
                 {
@@ -198,6 +286,18 @@ internal sealed class StatsQueries(Database database)
                 .ToList();
             return ((IReadOnlyList<(string?, long?, CallTotals)>)rows, all);
         });
+
+    /// <summary>The <c>call_rollup</c> rows of one dimension for the whole hours in <c>[fromUs, toUs)</c>: <paramref name="leading"/> columns, then the sums.</summary>
+    private static SqliteCommand RollupCommand(SqliteConnection connection, string dim, string leading, long fromUs, long toUs, string? environment)
+    {
+        var sql = $"""
+            SELECT {leading}latency_bucket, calls, errors, prompt_tokens, completion_tokens, total_tokens, cached_tokens, reasoning_tokens,
+                   cost, priced_calls, latency_count, latency_sum, latency_min, latency_max
+            FROM call_rollup WHERE dim = $dim AND hour_us >= $from AND hour_us < $to
+            """ + (environment is null ? string.Empty : " AND environment = $env");
+        var command = connection.Command(sql).With("$dim", dim).With("$from", fromUs).With("$to", toUs);
+        return environment is null ? command : command.With("$env", environment);
+    }
 
     private static SqliteCommand Command(SqliteConnection connection, string select, string groupBy, long fromUs, long toUs, string? environment, string extra = "")
     {

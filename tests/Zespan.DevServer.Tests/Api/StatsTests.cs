@@ -82,6 +82,62 @@ public class StatsTests
         Assert.Equal(2, v1["calls"]!.GetValue<long>());
     }
 
+    [Fact]
+    public async Task Breakdown_AcrossHours_WholeHoursFromTheRollupsAndTheEndsFromTheCalls_AddUp_AndFollowRetention()
+    {
+        await using var server = await DevServerHost.StartAsync(o => o.MaxEvents = 20);
+        var t = new DateTimeOffset(2026, 11, 21, 20, 30, 0, TimeSpan.Zero);
+        var events = new List<JsonObject>();
+        for (var i = 0; i < 10; i++)
+        {
+            // every 25 minutes from 20:30: four hours, partial at both ends
+            var e = TestEvents.Generation(TestEvents.TraceId(), TestEvents.SpanId(), null, t.AddMinutes(25 * i), model: i % 2 == 0 ? "gpt-4o" : "gpt-4o-mini",
+                promptTokens: 10 * (i + 1), completionTokens: 1, cost: 0.001);
+            e["latency"] = 0.1 * (i + 1);
+            e["end_time"] = TestEvents.Time(t.AddMinutes(25 * i).AddSeconds(0.1 * (i + 1)));
+            if (i == 3)
+            {
+                e["cost"] = null;
+            }
+
+            events.Add(e);
+        }
+
+        await server.IngestAsync(TestEvents.Batch([.. events]));
+
+        foreach (var query in new[] { string.Empty, "&from=2026-11-21T20:40:00Z&to=2026-11-22T00:20:00Z", "&from=2026-11-21T21:00:00Z&to=2026-11-22T00:00:00Z" })
+        {
+            var breakdown = await server.GetJsonAsync("api/stats/breakdown?by=model" + query);
+            var inRange = events.Where(e => query.Length == 0 || InRange(e, query)).ToList();
+            Assert.Equal(inRange.Count, breakdown["totals"]!["calls"]!.GetValue<long>());
+            Assert.Equal(inRange.Sum(static e => e["prompt_tokens"]!.GetValue<int>()), breakdown["totals"]!["prompt_tokens"]!.GetValue<long>());
+            Assert.Equal(inRange.Count(static e => e["cost"] is null), breakdown["totals"]!["unpriced_calls"]!.GetValue<long>());
+            var gpt4o = inRange.Where(static e => (string?)e["model"] == "gpt-4o").ToList();
+            var row = breakdown["rows"]!.AsArray().Single(static r => (string?)r!["key"] == "gpt-4o")!;
+            Assert.Equal(gpt4o.Count, row["calls"]!.GetValue<long>());
+            Assert.Equal(gpt4o.Sum(static e => e["prompt_tokens"]!.GetValue<int>()), row["prompt_tokens"]!.GetValue<long>());
+            Assert.Equal(gpt4o.Average(static e => e["latency"]!.GetValue<double>()), row["latency_avg"]!.GetValue<double>(), 6);
+            var series = await server.GetJsonAsync("api/stats/timeseries?interval=1h" + query);
+            Assert.Equal(inRange.Count, series["buckets"]!.AsArray().Sum(static b => b!["calls"]!.GetValue<long>()));
+        }
+
+        // retention removes the oldest calls; the rollups of their hours are rebuilt from what remains
+        var more = Enumerable.Range(0, 12).Select(i => TestEvents.Generation(TestEvents.TraceId(), TestEvents.SpanId(), null, t.AddHours(5).AddMinutes(i), model: "gpt-4o")).ToArray();
+        await server.IngestAsync(TestEvents.Batch(more));
+        var after = await server.GetJsonAsync("api/stats/breakdown?by=model");
+        Assert.Equal(20, after["totals"]!["calls"]!.GetValue<long>());
+        Assert.Equal(20, (await server.GetJsonAsync("api/stats"))["events"]!.GetValue<int>());
+        Assert.Equal(20, (await server.GetJsonAsync("api/stats/timeseries?interval=1h"))["buckets"]!.AsArray().Sum(static b => b!["calls"]!.GetValue<long>()));
+    }
+
+    private static bool InRange(JsonObject e, string query)
+    {
+        var parts = System.Web.HttpUtility.ParseQueryString(query);
+        var start = DateTimeOffset.Parse(e["start_time"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture);
+        return start >= DateTimeOffset.Parse(parts["from"]!, System.Globalization.CultureInfo.InvariantCulture)
+            && start < DateTimeOffset.Parse(parts["to"]!, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     [Theory]
     [InlineData("api/stats/breakdown?by=color")]
     [InlineData("api/stats/timeseries?interval=soon")]
