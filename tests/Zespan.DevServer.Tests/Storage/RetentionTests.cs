@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Zespan.DevServer.Tests.Storage;
@@ -45,6 +46,56 @@ public class RetentionTests
         Assert.Equal([recent], ids);
         Assert.DoesNotContain(old, ids);
         Assert.Equal(2, (await server.GetJsonAsync("api/stats"))["events"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task RetentionService_AgesTracesOutWhileNothingIsIngested()
+    {
+        var clock = new FakeTimeProvider(TestEvents.BaseTime.AddMinutes(10));
+        var removed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var server = await DevServerHost.StartAsync(o =>
+        {
+            o.Retention = TimeSpan.FromMinutes(30);
+            o.TimeProvider = clock;
+            o.ConfigureLogging = logging =>
+            {
+                logging.ClearProviders();
+                logging.AddProvider(new SignalOnEvent(DevServerLogEvents.RetentionDeleted, removed));
+            };
+        });
+        var (traceId, batch) = TestEvents.SimpleTrace(TestEvents.BaseTime);
+        await server.IngestAsync(batch);
+        Assert.Equal(1, (await server.GetJsonAsync("api/stats"))["traces"]!.GetValue<int>()); // still young
+
+        clock.Advance(TimeSpan.FromMinutes(30)); // the trace is now 40 minutes old; the minute timer fires
+
+        await removed.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(0, (await server.GetJsonAsync("api/stats"))["traces"]!.GetValue<int>());
+        using var gone = await server.Client.GetAsync($"api/traces/{traceId}");
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, gone.StatusCode);
+    }
+
+    /// <summary>Completes <paramref name="signal"/> when an entry with <paramref name="eventId"/> is logged.</summary>
+    private sealed class SignalOnEvent(int eventId, TaskCompletionSource signal) : Microsoft.Extensions.Logging.ILoggerProvider, Microsoft.Extensions.Logging.ILogger
+    {
+        public Microsoft.Extensions.Logging.ILogger CreateLogger(string categoryName) => this;
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId id, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (id.Id == eventId)
+            {
+                signal.TrySetResult();
+            }
+        }
+
+        public void Dispose()
+        {
+        }
     }
 
     [Theory]
