@@ -44,9 +44,6 @@ public sealed record QuickstartResult(int ExitCode, IReadOnlyList<QuickstartRow>
 /// </summary>
 public static class QuickstartRunner
 {
-    /// <summary>The key the quickstart uses; the dev server accepts any <c>zsp_</c> key when started without <c>--api-key</c>.</summary>
-    public const string ApiKey = "zsp_dev";
-
     /// <summary>The text of the <c>support-reply</c> prompt the quickstart seeds.</summary>
     public const string SeededPromptText = "You are the support assistant of {{product}}. Greet {{user}} by name and answer in two sentences at most.";
 
@@ -74,8 +71,9 @@ public static class QuickstartRunner
             // 1. The dev server: the Zespan API, the SQLite file, the trace viewer and the mock LLMs.
             (devServer, var devUrl) = await StartDevServerAsync(options, output);
             viewer = devUrl;
+            var apiKey = DevServerApp.GetApiKey(devServer); // made up by the dev server for this run
             using var server = new HttpClient { BaseAddress = devUrl, Timeout = TimeSpan.FromSeconds(30) };
-            server.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ApiKey);
+            server.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
             output.WriteLine($"1. Dev server      {devUrl}  (database {Path.GetFullPath(options.DatabasePath)})");
 
             // 2. Seed guardrail policies and a clean remote configuration through the admin API.
@@ -91,7 +89,7 @@ public static class QuickstartRunner
             output.WriteLine("2. Guardrails      no-forbidden (blocklist 'forbidden' -> block), pii-email (email -> redact); remote config cleared");
 
             // 3. The WebApi sample, built with configuration that points it at this dev server.
-            webApi = BuildWebApi(devUrl, options.HostLogLevel);
+            webApi = BuildWebApi(devUrl, apiKey, options.HostLogLevel);
             var (prompt, created) = await SeedPromptAsync(webApi.Services.GetRequiredService<IPromptClient>(), cancellationToken);
             output.WriteLine(created
                 ? $"3. Prompt          {prompt.Name} v{prompt.Version} (label production), created through IPromptClient.CreateAsync"
@@ -171,8 +169,9 @@ public static class QuickstartRunner
 
             await VerifyAsync(server, flows, runStart, output, cancellationToken);
             output.WriteLine();
-            output.WriteLine($"Trace viewer: {devUrl}");
-            output.WriteLine($"  the agent run: {devUrl}#/trace/{agent.TraceId}");
+            var viewerUrl = DevServerApp.GetViewerUrl(devServer);
+            output.WriteLine($"Trace viewer: {viewerUrl}");
+            output.WriteLine($"  the agent run: {viewerUrl}#/trace/{agent.TraceId}");
 
             if (options.KeepRunning)
             {
@@ -286,7 +285,7 @@ public static class QuickstartRunner
         }
     }
 
-    private static WebApplication BuildWebApi(Uri devUrl, LogLevel level)
+    private static WebApplication BuildWebApi(Uri devUrl, string apiKey, LogLevel level)
     {
         var levelName = level.ToString();
         return SampleApp.Build(
@@ -294,7 +293,7 @@ public static class QuickstartRunner
             configuration => configuration.AddInMemoryCollection(new Dictionary<string, string?>
             {
                 ["Zespan:BaseUrl"] = devUrl.ToString().TrimEnd('/'),
-                ["Zespan:ApiKey"] = ApiKey,
+                ["Zespan:ApiKey"] = apiKey,
                 ["OpenAI:Endpoint"] = new Uri(devUrl, "mock/openai/v1").ToString(),
                 ["Logging:LogLevel:Default"] = levelName,
                 ["Logging:LogLevel:Microsoft.AspNetCore"] = levelName,
@@ -504,15 +503,10 @@ public static class QuickstartRunner
 
     private static IEnumerable<JsonNode> Events(JsonNode trace)
     {
-        var pending = new Stack<JsonNode>(trace["spans"]!.AsArray().Select(static s => s!));
-        while (pending.Count > 0)
+        // the server answers the spans flat, depth first
+        foreach (var span in trace["spans"]!.AsArray())
         {
-            var span = pending.Pop();
-            yield return span["event"]!;
-            foreach (var child in span["children"]!.AsArray())
-            {
-                pending.Push(child!);
-            }
+            yield return span!["event"]!;
         }
     }
 

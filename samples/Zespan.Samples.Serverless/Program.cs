@@ -3,7 +3,7 @@ using Microsoft.Extensions.Hosting;
 using Zespan.Samples.Serverless;
 
 // A short-lived process handling one invocation, as a serverless platform would run it:
-//   dotnet run --project src/Zespan.DevServer                 (in another terminal)
+//   dotnet run --project src/Zespan.DevServer -- --api-key zsp_dev   (in another terminal)
 //   dotnet run --project samples/Zespan.Samples.Serverless -- "Where is my parcel?"
 var message = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "Summarize my last order in one sentence.";
 using var host = FunctionHost.Build(args.Where(static a => a.StartsWith("--", StringComparison.Ordinal)).ToArray());

@@ -1,6 +1,6 @@
 using Zespan.Samples.WebApi;
 
-// dotnet run --project samples/Zespan.Samples.WebApi   (start the dev server first: dotnet run --project src/Zespan.DevServer)
+// dotnet run --project samples/Zespan.Samples.WebApi   (start the dev server first: dotnet run --project src/Zespan.DevServer -- --api-key zsp_dev)
 var app = SampleApp.Build(args);
 await app.RunAsync();
 

@@ -2,11 +2,16 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Zespan.DevServer.Api;
+using Zespan.DevServer.Api.Contracts;
 using Zespan.DevServer.Guardrails;
 using Zespan.DevServer.Hosting;
 using Zespan.DevServer.Mocks;
@@ -36,18 +41,52 @@ public static class DevServerApp
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            kestrel.Limits.MaxRequestBodySize = null; // the handlers enforce MaxBodyBytes themselves, with the protocol's 413 body
+            kestrel.Limits.MaxRequestBodySize = options.MaxBodyBytes; // as received; the decompression middleware applies it after decompression too
         });
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
+        // a failed start (a port in use) is thrown to the caller, which reports it in one line: no "Hosting failed to start" stack trace
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
         options.ConfigureLogging?.Invoke(builder.Logging);
 
         var database = new Database(options.DatabasePath);
-        builder.Services.AddSingleton(database);
-        builder.Services.AddSingleton(options);
+        var services = builder.Services;
+        services.AddSingleton(database);
+        services.AddSingleton(options);
+        services.AddSingleton(options.TimeProvider);
+        services.AddSingleton<DevServerLogger>();
+        services.AddSingleton(new ApiKeys(options.ApiKeys));
+        services.AddSingleton(new HostAllowList(urls));
+        services.AddRateLimiter(limiter =>
+        {
+            limiter.AddConcurrencyLimiter(RateLimits.Ingest, o => (o.PermitLimit, o.QueueLimit) = (options.MaxConcurrentIngest, options.RequestQueueLimit));
+            limiter.AddConcurrencyLimiter(RateLimits.Requests, o => (o.PermitLimit, o.QueueLimit) = (options.MaxConcurrentRequests, options.RequestQueueLimit));
+            limiter.OnRejected = RateLimits.OnRejectedAsync;
+        });
+        services.AddSingleton<Retention>();
+        services.AddSingleton<EventStore>();
+        if (options.Retention is not null)
+        {
+            services.AddHostedService<RetentionService>();
+        }
+
+        services.AddSingleton<StatsQueries>();
+        services.AddSingleton<SessionQueries>();
+        services.AddSingleton<ConfigStore>();
+        services.AddSingleton<PromptStore>();
+        services.AddSingleton(sp => new GuardrailStore(database, options.TimeProvider, options.RegexTimeout));
+        services.ConfigureHttpJsonOptions(json =>
+        {
+            json.SerializerOptions.TypeInfoResolverChain.Insert(0, DevServerJsonContext.Default);
+            json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower; // the protocol's names; the context's own setting applies only to its own options
+            json.SerializerOptions.Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping; // answers are application/json, never HTML
+        });
+        services.Configure<RouteHandlerOptions>(routing => routing.ThrowOnBadRequest = true); // binding failures become the protocol's 400 body
+        services.AddRequestDecompression();
+        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
         var app = builder.Build();
 
-        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(Log.Category);
+        var logger = app.Services.GetRequiredService<DevServerLogger>();
         try
         {
             foreach (var migration in Migrations.Apply(database, options.TimeProvider))
@@ -60,23 +99,25 @@ public static class DevServerApp
             throw new DevServerStartupException($"Cannot open the database '{database.FullPath}': {e.Message}", e);
         }
 
-        var keys = new ApiKeys(options.ApiKeys);
-        if (keys.AnyZspKey)
+        var keys = app.Services.GetRequiredService<ApiKeys>();
+        if (keys.Generated)
         {
-            logger.AnyKeyAccepted();
+            logger.GeneratedApiKey();
         }
 
+        var hosts = app.Services.GetRequiredService<HostAllowList>();
+        app.Use(ServerTiming.InvokeAsync);
         app.Use((context, next) => ErrorHandling.InvokeAsync(context, next, logger));
+        app.Use((context, next) => hosts.InvokeAsync(context, next, logger));
         app.Use((context, next) => keys.InvokeAsync(context, next, logger));
+        app.UseRateLimiter();
+        app.UseRequestDecompression();
 
-        var events = new EventStore(database, options.TimeProvider);
-        var config = new ConfigStore(database, options.TimeProvider);
-        var prompts = new PromptStore(database, options.TimeProvider);
-        var guardrails = new GuardrailStore(database, options.TimeProvider, options.RegexTimeout);
-        new ZespanApi(events, config, prompts, guardrails, options, logger).Map(app);
+        app.MapZespanApi();
         new MockOpenAi(options).Map(app);
         new MockAnthropic(options).Map(app);
-        ViewerEndpoints.Map(app);
+        app.MapViewer();
+        app.MapDevServerHealth();
 
         var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
         lifetime.ApplicationStarted.Register(() =>
@@ -90,6 +131,21 @@ public static class DevServerApp
         return app;
     }
 
+    /// <summary>The API key clients of this server send: the first of <see cref="DevServerOptions.ApiKeys"/>, or the key generated for this run when none was given.</summary>
+    /// <param name="app">An application from <see cref="Build"/>.</param>
+    /// <returns>The key.</returns>
+    public static string GetApiKey(WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        return app.Services.GetRequiredService<ApiKeys>().Primary;
+    }
+
+    /// <summary>The trace viewer's address with the key (<c>http://127.0.0.1:5087/?key=...</c>): open it in a browser.</summary>
+    /// <param name="app">A started application from <see cref="Build"/>.</param>
+    /// <returns>The viewer URL of the first listening address.</returns>
+    public static Uri GetViewerUrl(WebApplication app) =>
+        new(GetListeningUrls(app)[0], "?key=" + Uri.EscapeDataString(GetApiKey(app)));
+
     /// <summary>The addresses the started application listens on, each ending with <c>/</c> (the real port when 0 was asked for).</summary>
     /// <param name="app">A started application from <see cref="Build"/>.</param>
     /// <returns>The base URLs.</returns>
@@ -102,6 +158,16 @@ public static class DevServerApp
 
     private static void Validate(DevServerOptions options, string[] urls)
     {
+        if (options.MaxEvents is < 1)
+        {
+            throw new DevServerStartupException("--max-events must be at least 1.");
+        }
+
+        if (options.Retention is { } age && age <= TimeSpan.Zero)
+        {
+            throw new DevServerStartupException("--retention must be a positive duration (30m, 12h, 7d).");
+        }
+
         if (string.IsNullOrWhiteSpace(options.DatabasePath))
         {
             throw new DevServerStartupException("--db needs a file path.");
@@ -127,7 +193,7 @@ public static class DevServerApp
                 if (!ListenAddresses.IsLoopback(url))
                 {
                     throw new DevServerStartupException(
-                        $"Refusing to listen on '{url}' without an API key: without --api-key the server accepts any zsp_ key, which is only safe on loopback. " +
+                        $"Refusing to listen on '{url}' without an API key: without --api-key the server makes up a key per run and trusts loopback clients, which is only safe on loopback. " +
                         "Pass --api-key <key> (repeatable), or listen on 127.0.0.1 / localhost.");
                 }
             }

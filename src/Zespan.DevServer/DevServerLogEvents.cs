@@ -10,7 +10,7 @@ namespace Zespan.DevServer;
 /// Ids 1-12 predate the ranges and keep their numbers. A new id takes the next free number of its
 /// feature's range:
 /// <list type="table">
-/// <item><term>1-99</term><description>hosting: start, schema, API keys, request handling (1, 2, 5, 6, 7, 12; new ones from 13)</description></item>
+/// <item><term>1-99</term><description>hosting: start, schema, API keys, request handling (1, 2, 5, 6, 7; 12 retired; new ones from 13)</description></item>
 /// <item><term>100-199</term><description>ingest (3, 4 before the ranges)</description></item>
 /// <item><term>200-299</term><description>remote configuration and guardrail policies (8, 9 before the ranges)</description></item>
 /// <item><term>300-399</term><description>prompts (10, 11 before the ranges)</description></item>
@@ -35,8 +35,22 @@ internal static class DevServerLogEvents
     /// <summary>Error: a request failed with an unhandled exception (answered 500).</summary>
     public const int UnhandledError = 7;
 
-    /// <summary>Warning: no <c>--api-key</c> was given, so any <c>zsp_</c> key is accepted.</summary>
-    public const int AnyKeyAccepted = 12;
+    // 12 (AnyKeyAccepted: any zsp_ key accepted without --api-key) is retired: the server now generates a key per run.
+
+    /// <summary>Information: no <c>--api-key</c> was given, so a key was generated for this run.</summary>
+    public const int GeneratedApiKey = 13;
+
+    /// <summary>Warning: a request's <c>Host</c> did not name this machine (DNS rebinding protection).</summary>
+    public const int HostRejected = 14;
+
+    /// <summary>Warning: a request got 429 because a concurrency limit and its queue were full.</summary>
+    public const int RequestLimited = 15;
+
+    /// <summary>Information: retention removed the oldest traces.</summary>
+    public const int RetentionDeleted = 16;
+
+    /// <summary>Error: a periodic retention run failed (it runs again a minute later).</summary>
+    public const int RetentionFailed = 17;
 
     // ingest
 
@@ -45,6 +59,9 @@ internal static class DevServerLogEvents
 
     /// <summary>Debug: an ingest batch was a duplicate (same <c>batch_id</c>); answered 202, nothing stored.</summary>
     public const int BatchDuplicate = 4;
+
+    /// <summary>Debug: an OTLP trace export (<c>POST /v1/traces</c>) was accepted.</summary>
+    public const int OtlpAccepted = 100;
 
     // remote configuration and guardrail policies
 

@@ -9,8 +9,6 @@ namespace Zespan.DevServer.Tests;
 /// <summary>A dev server started in-process on 127.0.0.1:0 with its own SQLite file, and a client for it.</summary>
 internal sealed class DevServerHost : IAsyncDisposable
 {
-    public const string Key = "zsp_test_key";
-
     private readonly TempDirectory? _ownedDirectory;
 
     private DevServerHost(WebApplication app, Uri baseUrl, string databasePath, TempDirectory? ownedDirectory)
@@ -19,12 +17,19 @@ internal sealed class DevServerHost : IAsyncDisposable
         BaseUrl = baseUrl;
         DatabasePath = databasePath;
         _ownedDirectory = ownedDirectory;
+        Key = DevServerApp.GetApiKey(app);
         Client = CreateClient(Key);
     }
 
     public WebApplication App { get; }
 
     public Uri BaseUrl { get; }
+
+    /// <summary>Gets the key the server accepts: the first configured one, or the one it generated for this run.</summary>
+    public string Key { get; }
+
+    /// <summary>Gets the viewer's address with the key, as the command line prints it.</summary>
+    public Uri ViewerUrl => DevServerApp.GetViewerUrl(App);
 
     public string DatabasePath { get; }
 

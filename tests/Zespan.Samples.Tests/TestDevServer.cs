@@ -45,6 +45,7 @@ internal sealed class TestDevServer : IAsyncDisposable
             ConfigureLogging = static logging => logging.ClearProviders(),
         };
         options.Urls.Add("http://127.0.0.1:0");
+        options.ApiKeys.Add(Key); // the samples are configured with this key (without one the server makes up a key per run)
         var app = DevServerApp.Build(options);
         await app.StartAsync();
         return new TestDevServer(app, DevServerApp.GetListeningUrls(app)[0], directory);
@@ -73,26 +74,13 @@ internal sealed class TestDevServer : IAsyncDisposable
         ["action"] = "block",
     });
 
-    /// <summary>Every event of a trace, depth first, with the depth of its span.</summary>
-    public static List<(JsonNode Event, int Depth, string? Parent)> Flatten(JsonNode trace)
-    {
-        var result = new List<(JsonNode, int, string?)>();
-        void Walk(JsonNode span, int depth)
-        {
-            result.Add((span["event"]!, depth, (string?)span["parent_span_id"]));
-            foreach (var child in span["children"]!.AsArray())
-            {
-                Walk(child!, depth + 1);
-            }
-        }
+    /// <summary>Every event of a trace, depth first, with the depth of its span (the server answers them in that order).</summary>
+    public static List<(JsonNode Event, int Depth, string? Parent)> Flatten(JsonNode trace) =>
+        trace["spans"]!.AsArray().Select(static s => (s!["event"]!, s["depth"]!.GetValue<int>(), (string?)s["parent_span_id"])).ToList();
 
-        foreach (var root in trace["spans"]!.AsArray())
-        {
-            Walk(root!, 0);
-        }
-
-        return result;
-    }
+    /// <summary>The root spans of a trace (depth 0).</summary>
+    public static List<JsonNode> Roots(JsonNode trace) =>
+        trace["spans"]!.AsArray().Where(static s => s!["depth"]!.GetValue<int>() == 0).Select(static s => s!).ToList();
 
     public async ValueTask DisposeAsync()
     {

@@ -9,6 +9,7 @@ internal static class ApiErrors
     public const string MethodNotAllowed = "method_not_allowed";
     public const string PayloadTooLarge = "payload_too_large";
     public const string UnsupportedMediaType = "unsupported_media_type";
+    public const string RateLimited = "rate_limited";
     public const string InternalError = "internal_error";
 
     public static string TypeForStatus(int status) => status switch
@@ -19,6 +20,7 @@ internal static class ApiErrors
         405 => MethodNotAllowed,
         413 => PayloadTooLarge,
         415 => UnsupportedMediaType,
+        429 => RateLimited,
         >= 500 => InternalError,
         _ => InvalidRequest,
     };
@@ -29,6 +31,7 @@ internal static class ApiErrors
         405 => "method not allowed on this endpoint",
         413 => "request body too large",
         415 => "unsupported media type",
+        429 => "too many requests",
         >= 500 => "the server failed",
         _ => "bad request",
     };

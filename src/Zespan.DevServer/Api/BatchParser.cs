@@ -11,6 +11,16 @@ namespace Zespan.DevServer.Api;
 internal static class BatchParser
 {
     public const int MaxBatchIdLength = 200;
+
+    /// <summary>The longest duration a span may report (a year), in seconds.</summary>
+    public const double MaxSeconds = 366 * 24 * 3600.0;
+
+    /// <summary>The largest token count of one event: sums over millions of events stay within 64 bits.</summary>
+    public const long MaxTokens = 1_000_000_000_000;
+
+    /// <summary>The largest cost of one event, in USD.</summary>
+    public const double MaxCost = 1_000_000;
+
     private const int MaxShortText = 1000;
 
     public static BatchRow Parse(JsonNode node, string? idempotencyKey)
@@ -110,11 +120,8 @@ internal static class BatchParser
             throw ApiException.BadRequest($"{path}start_time is required: an RFC 3339 time");
         }
 
-        var latency = HttpJson.OptionalNumber(e, "latency", path);
-        if (latency is < 0 || (latency is { } l && (double.IsNaN(l) || double.IsInfinity(l))))
-        {
-            throw ApiException.BadRequest($"{path}latency must be a non-negative number of seconds");
-        }
+        var latency = Seconds(e, "latency", path);
+        Seconds(e, "time_to_first_token", path);
 
         DateTimeOffset end;
         var endText = HttpJson.OptionalString(e, "end_time", path);
@@ -130,25 +137,33 @@ internal static class BatchParser
                 throw ApiException.BadRequest($"{path}end_time is before start_time");
             }
         }
+        else if ((DateTimeOffset.MaxValue - start).TotalSeconds <= (latency ?? 0))
+        {
+            throw ApiException.BadRequest($"{path}latency takes the span past the year 9999: give end_time or a smaller latency");
+        }
         else
         {
             end = start.AddTicks((long)((latency ?? 0) * TimeSpan.TicksPerSecond));
         }
 
         var statusCode = HttpJson.OptionalInteger(e, "status_code", path);
+        if (statusCode is < 0 or > 999)
+        {
+            throw ApiException.BadRequest($"{path}status_code must be an HTTP status from 0 to 999");
+        }
         var error = e["error"];
         if (error is not null and not JsonObject)
         {
             throw ApiException.BadRequest($"{path}error must be null or an object");
         }
 
-        var promptTokens = NonNegative(HttpJson.OptionalInteger(e, "prompt_tokens", path), path + "prompt_tokens");
-        var completionTokens = NonNegative(HttpJson.OptionalInteger(e, "completion_tokens", path), path + "completion_tokens");
-        var totalTokens = NonNegative(HttpJson.OptionalInteger(e, "total_tokens", path), path + "total_tokens");
+        var promptTokens = Tokens(e, "prompt_tokens", path);
+        var completionTokens = Tokens(e, "completion_tokens", path);
+        var totalTokens = Tokens(e, "total_tokens", path);
         var cost = HttpJson.OptionalNumber(e, "cost", path);
-        if (cost is { } c && (double.IsNaN(c) || double.IsInfinity(c)))
+        if (cost is { } c && !(c >= 0 && c <= MaxCost))
         {
-            throw ApiException.BadRequest($"{path}cost must be a finite number");
+            throw ApiException.BadRequest(FormattableString.Invariant($"{path}cost must be a number of USD from 0 to {MaxCost}"));
         }
 
         return new EventRow(
@@ -171,7 +186,104 @@ internal static class BatchParser
             totalTokens,
             cost,
             latency ?? (end - start).TotalSeconds,
-            HttpJson.ToJson(e));
+            HttpJson.ToJson(e))
+        {
+            Details = ParseDetails(e, path),
+        };
+    }
+
+    /// <summary>Session, prompt version, token details, cost status, tags, metadata keys and the searchable text of an event.</summary>
+    private static EventDetails ParseDetails(JsonObject e, string path)
+    {
+        long? cached = null, reasoning = null;
+        if (Details(e, "prompt_tokens_details", path) is { } promptDetails)
+        {
+            cached = Tokens(promptDetails, "cached_tokens", path + "prompt_tokens_details.");
+        }
+
+        if (Details(e, "completion_tokens_details", path) is { } completionDetails)
+        {
+            reasoning = Tokens(completionDetails, "reasoning_tokens", path + "completion_tokens_details.");
+        }
+
+        var costStatus = Short(HttpJson.OptionalString(e, "cost_status", path), path + "cost_status");
+        var tags = new List<string>();
+        if (e["tags"] is JsonObject tagObject)
+        {
+            foreach (var (key, value) in tagObject)
+            {
+                if (value is JsonValue v && v.TryGetValue<string>(out var text) && key.Length + text.Length < MaxShortText)
+                {
+                    tags.Add(key + "=" + text);
+                }
+            }
+        }
+
+        string? promptName = null;
+        long? promptVersion = null;
+        var metadataKeys = new List<string>();
+        if (e["metadata"] is JsonObject metadata)
+        {
+            foreach (var (key, value) in metadata)
+            {
+                if (key.Length <= MaxShortText)
+                {
+                    metadataKeys.Add(key);
+                }
+
+                if (key == "prompt.name" && value is JsonValue n && n.TryGetValue<string>(out var name) && name.Length <= MaxShortText)
+                {
+                    promptName = name;
+                }
+                else if (key == "prompt.version" && value is JsonValue v)
+                {
+                    promptVersion = v.TryGetValue<long>(out var number) ? number
+                        : v.TryGetValue<string>(out var versionText) && long.TryParse(versionText, System.Globalization.CultureInfo.InvariantCulture, out number) ? number : null;
+                }
+            }
+        }
+
+        return new EventDetails(
+            Short(HttpJson.OptionalString(e, "thread_identifier", path), path + "thread_identifier"),
+            promptName,
+            promptName is null ? null : promptVersion,
+            cached,
+            reasoning,
+            costStatus,
+            HttpJson.OptionalNumber(e, "time_to_first_token", path),
+            tags,
+            metadataKeys,
+            SearchText(e));
+    }
+
+    private static JsonObject? Details(JsonObject e, string name, string path) => e[name] switch
+    {
+        null => null,
+        JsonObject details => details,
+        _ => throw ApiException.BadRequest($"{path}{name} must be null or an object"),
+    };
+
+    /// <summary>The text a full-text search finds an event by: every prompt message and the completion.</summary>
+    private static string SearchText(JsonObject e)
+    {
+        var text = new System.Text.StringBuilder();
+        if (e["prompt_messages"] is JsonArray messages)
+        {
+            foreach (var message in messages)
+            {
+                if (message is JsonObject m && HttpJson.ContentText(m["content"]) is { Length: > 0 } content)
+                {
+                    text.Append(content).Append('\n');
+                }
+            }
+        }
+
+        if (e["completion_message"] is JsonObject completion && HttpJson.ContentText(completion["content"]) is { Length: > 0 } answer)
+        {
+            text.Append(answer);
+        }
+
+        return text.ToString();
     }
 
     private static bool IsHex(string? text, int length)
@@ -195,8 +307,23 @@ internal static class BatchParser
         return !allZero;
     }
 
-    private static long? NonNegative(long? value, string path) =>
-        value is < 0 ? throw ApiException.BadRequest($"{path} must not be negative") : value;
+    /// <summary>A duration in seconds: null, or a number from 0 to <see cref="MaxSeconds"/>; anything else is a 400 naming the field.</summary>
+    private static double? Seconds(JsonObject e, string name, string path)
+    {
+        var value = HttpJson.OptionalNumber(e, name, path);
+        return value is { } v && !(v >= 0 && v <= MaxSeconds)
+            ? throw ApiException.BadRequest(FormattableString.Invariant($"{path}{name} must be a number of seconds from 0 to {MaxSeconds}"))
+            : value;
+    }
+
+    /// <summary>A token count: null, or a whole number from 0 to <see cref="MaxTokens"/>.</summary>
+    private static long? Tokens(JsonObject e, string name, string path)
+    {
+        var value = HttpJson.OptionalInteger(e, name, path);
+        return value is < 0 or > MaxTokens
+            ? throw ApiException.BadRequest(FormattableString.Invariant($"{path}{name} must be a whole number from 0 to {MaxTokens}"))
+            : value;
+    }
 
     private static string? Short(string? value, string path) =>
         value is { Length: > MaxShortText } ? throw ApiException.BadRequest($"{path} is longer than {MaxShortText} characters") : value;

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.IO.Compression;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
@@ -8,7 +7,7 @@ using Microsoft.AspNetCore.Http;
 
 namespace Zespan.DevServer.Api;
 
-/// <summary>Reads JSON request bodies (plain or gzip, size-limited) and writes JSON answers, without reflection.</summary>
+/// <summary>Reads JSON request bodies (size-limited) and writes JSON answers, without reflection.</summary>
 internal static class HttpJson
 {
     private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 64 };
@@ -40,42 +39,47 @@ internal static class HttpJson
     public static JsonObject Error(string type, string message) =>
         new() { ["error"] = new JsonObject { ["type"] = type, ["message"] = message } };
 
-    /// <summary>Reads the body (gunzipping it when <c>Content-Encoding: gzip</c>), at most <paramref name="maxBytes"/> either way.</summary>
-    /// <exception cref="ApiException">413 past the limit, 415 for another encoding or a non-JSON content type, 400 for bad gzip.</exception>
+    /// <summary>
+    /// Reads the body, at most <paramref name="maxBytes"/>. A compressed body (<c>gzip</c>, <c>br</c>, <c>deflate</c>) arrives
+    /// decompressed: ASP.NET Core's request decompression middleware removes <c>Content-Encoding</c> and limits the
+    /// decompressed size to the same request body limit.
+    /// </summary>
+    /// <exception cref="ApiException">413 past the limit, 415 for another encoding or a non-JSON content type, 400 for a body that does not decompress.</exception>
     public static async Task<byte[]> ReadBodyAsync(HttpContext context, long maxBytes)
     {
-        var request = context.Request;
-        var contentType = request.ContentType;
+        var contentType = context.Request.ContentType;
         if (!string.IsNullOrEmpty(contentType) && !IsJson(contentType))
         {
             throw new ApiException(415, ApiErrors.UnsupportedMediaType, "Content-Type must be application/json");
         }
+
+        return await ReadRawAsync(context, maxBytes).ConfigureAwait(false);
+    }
+
+    /// <summary>Reads the body whatever its type, with the limits and decompression of <see cref="ReadBodyAsync"/>.</summary>
+    public static async Task<byte[]> ReadRawAsync(HttpContext context, long maxBytes)
+    {
+        var request = context.Request;
 
         if (request.ContentLength is { } declared && declared > maxBytes)
         {
             throw TooLarge(maxBytes);
         }
 
-        var raw = await ReadLimitedAsync(request.Body, maxBytes, context.RequestAborted).ConfigureAwait(false);
+        // the decompression middleware removes the header of an encoding it decoded; one left here is one it does not know
         var encoding = request.Headers.ContentEncoding.ToString().Trim();
-        if (encoding.Length == 0 || encoding.Equals("identity", StringComparison.OrdinalIgnoreCase))
+        if (encoding.Length > 0 && !encoding.Equals("identity", StringComparison.OrdinalIgnoreCase))
         {
-            return raw;
-        }
-
-        if (!encoding.Equals("gzip", StringComparison.OrdinalIgnoreCase))
-        {
-            throw new ApiException(415, ApiErrors.UnsupportedMediaType, "Content-Encoding must be gzip or absent");
+            throw new ApiException(415, ApiErrors.UnsupportedMediaType, "Content-Encoding must be gzip, br, deflate or absent");
         }
 
         try
         {
-            using var gzip = new GZipStream(new MemoryStream(raw, writable: false), CompressionMode.Decompress);
-            return await ReadLimitedAsync(gzip, maxBytes, context.RequestAborted).ConfigureAwait(false);
+            return await ReadLimitedAsync(request.Body, maxBytes, context.RequestAborted).ConfigureAwait(false);
         }
         catch (InvalidDataException)
         {
-            throw ApiException.BadRequest("the body is not valid gzip");
+            throw ApiException.BadRequest("the body does not decompress: it is not valid gzip, br or deflate");
         }
     }
 
@@ -212,7 +216,7 @@ internal static class HttpJson
     /// <summary>Compact JSON text with relaxed escaping (see <see cref="ToJson"/>).</summary>
     public static string ToJsonText(this JsonNode node) => node.ToJsonString(RelaxedOptions);
 
-    private static bool IsJson(string contentType)
+    public static bool IsJson(string contentType)
     {
         var semicolon = contentType.IndexOf(';', StringComparison.Ordinal);
         var media = (semicolon >= 0 ? contentType[..semicolon] : contentType).Trim();

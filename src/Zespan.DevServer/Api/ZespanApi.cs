@@ -1,75 +1,55 @@
-using System.Globalization;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
-using Zespan.DevServer.Guardrails;
-using Zespan.DevServer.Storage;
+using Microsoft.AspNetCore.Routing;
+using Zespan.DevServer.Hosting;
 
 namespace Zespan.DevServer.Api;
 
-/// <summary>The Zespan API (<c>/v1</c>), the admin API (<c>/admin</c>) and the read API (<c>/api</c>).</summary>
-internal sealed partial class ZespanApi(
-    EventStore events,
-    ConfigStore config,
-    PromptStore prompts,
-    GuardrailStore guardrails,
-    DevServerOptions options,
-    ILogger logger)
+/// <summary>
+/// Maps the Zespan API (<c>/v1</c>), the admin API (<c>/admin</c>) and the read API (<c>/api</c>) as route groups;
+/// the handlers take their stores from DI and answer typed results serialized by <see cref="Contracts.DevServerJsonContext"/>.
+/// </summary>
+internal static class ZespanApi
 {
-    private const int MaxPageLimit = 100;
-    private const int MaxTraceLimit = 200;
-    private const int MaxLabelLength = 100;
-    private const int MaxNameLength = 200;
+    public const int MaxPromptPageLimit = 100;
+    public const int MaxTraceLimit = 200;
+    public const int MaxNameLength = 200;
 
-    public void Map(WebApplication app)
+    /// <summary>Spans per trace response when <c>span_limit</c> is not given.</summary>
+    public const int DefaultSpanLimit = 500;
+
+    /// <summary>The most spans one trace response carries; page on with <c>span_offset</c>.</summary>
+    public const int MaxSpanLimit = 2000;
+
+    public static IEndpointRouteBuilder MapZespanApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/v1/ingest", IngestAsync);
-        app.MapGet("/v1/config", GetConfigAsync);
-        app.MapGet("/v1/prompts", ListPromptsAsync);
-        app.MapPost("/v1/prompts", CreatePromptAsync);
-        app.MapGet("/v1/prompts/{name}", GetPromptAsync);
-        app.MapPatch("/v1/prompts/{name}/versions/{version}", UpdateLabelsAsync);
-        app.MapPost("/v1/guardrails/check", CheckGuardrailsAsync);
+        var ingest = app.MapGroup("/v1").RequireRateLimiting(RateLimits.Ingest);
+        var v1 = app.MapGroup("/v1").RequireRateLimiting(RateLimits.Requests);
+        var admin = app.MapGroup("/admin").RequireRateLimiting(RateLimits.Requests);
+        var read = app.MapGroup("/api").RequireRateLimiting(RateLimits.Requests);
 
-        app.MapPut("/admin/config", PutConfigAsync);
-        app.MapGet("/admin/guardrails/policies", ListPoliciesAsync);
-        app.MapPut("/admin/guardrails/policies", ReplacePoliciesAsync);
-        app.MapDelete("/admin/guardrails/policies", DeleteAllPoliciesAsync);
-        app.MapGet("/admin/guardrails/policies/{name}", GetPolicyAsync);
-        app.MapPut("/admin/guardrails/policies/{name}", PutPolicyAsync);
-        app.MapDelete("/admin/guardrails/policies/{name}", DeletePolicyAsync);
-
-        app.MapGet("/api/traces", ListTracesAsync);
-        app.MapGet("/api/traces/{traceId}", GetTraceAsync);
-        app.MapGet("/api/stats", GetStatsAsync);
+        IngestEndpoints.Map(ingest);
+        Otlp.OtlpEndpoints.Map(ingest);
+        ConfigEndpoints.Map(v1, admin);
+        PromptEndpoints.Map(v1);
+        GuardrailEndpoints.Map(v1, admin);
+        ReadEndpoints.Map(read);
+        StatsEndpoints.Map(read);
+        SessionEndpoints.Map(read);
+        return app;
     }
 
-    private static int QueryInt(HttpContext context, string name, int fallback, int min, int max)
+    /// <summary>A page or limit from the query: <paramref name="fallback"/> when absent, 400 outside <paramref name="min"/>..<paramref name="max"/>.</summary>
+    public static int InRange(int? value, string name, int fallback, int min, int max) => value switch
     {
-        var text = context.Request.Query[name].ToString();
-        if (text.Length == 0)
-        {
-            return fallback;
-        }
+        null => fallback,
+        { } v when v >= min && v <= max => v,
+        _ => throw ApiException.BadRequest(FormattableString.Invariant($"{name} must be a whole number from {min} to {max}")),
+    };
 
-        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) || value < min || value > max)
-        {
-            throw ApiException.BadRequest($"{name} must be a whole number from {min} to {max}");
-        }
+    /// <summary>An optional query string, null when empty.</summary>
+    public static string? Optional(string? text) => string.IsNullOrEmpty(text) ? null : text;
 
-        return value;
-    }
-
-    private static string? QueryString(HttpContext context, string name)
-    {
-        var text = context.Request.Query[name].ToString();
-        return text.Length == 0 ? null : text;
-    }
-
-    private static string RouteString(HttpContext context, string name) =>
-        context.Request.RouteValues[name] as string ?? string.Empty;
-
-    private static void CheckName(string name, string what)
+    public static void CheckName(string name, string what)
     {
         if (name.Length == 0 || name.Length > MaxNameLength || name.Any(char.IsControl) || name.Contains('/', StringComparison.Ordinal))
         {

@@ -1,15 +1,15 @@
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 using Zespan.DevServer.Api;
 
 namespace Zespan.DevServer.Hosting;
 
 /// <summary>
-/// <c>Authorization: Bearer &lt;key&gt;</c> on <c>/v1</c>, <c>/admin</c> and <c>/api</c>: one of the configured keys
-/// (compared in constant time), or any key starting with <c>zsp_</c> when none is configured. A wrong or missing
-/// key gets 401 with the protocol's error body. The key is never logged or echoed.
+/// <c>Authorization: Bearer &lt;key&gt;</c> on <c>/v1</c>, <c>/admin</c> and <c>/api</c>: one of the configured keys, or, when none
+/// is configured, the random key generated for this run (<see cref="Generated"/>), compared in constant time. The key is
+/// read from that header only: never from a cookie or the query string, so a page on another site cannot make a
+/// browser send it. A wrong or missing key gets 401 with the protocol's error body. The key is never logged or echoed.
 /// </summary>
 internal sealed class ApiKeys
 {
@@ -19,10 +19,22 @@ internal sealed class ApiKeys
 
     public ApiKeys(IEnumerable<string> keys)
     {
-        _keys = keys.Select(k => Encoding.UTF8.GetBytes(k)).ToArray();
+        var configured = keys.ToList();
+        Generated = configured.Count == 0;
+        if (Generated)
+        {
+            configured.Add(Prefix + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)));
+        }
+
+        Primary = configured[0];
+        _keys = configured.Select(static k => Encoding.UTF8.GetBytes(k)).ToArray();
     }
 
-    public bool AnyZspKey => _keys.Length == 0;
+    /// <summary>Gets a value indicating whether the key was generated for this run (no <c>--api-key</c> was given).</summary>
+    public bool Generated { get; }
+
+    /// <summary>Gets the key clients and the viewer use: the first configured one, or the generated one.</summary>
+    public string Primary { get; }
 
     public static bool IsProtected(PathString path)
     {
@@ -51,23 +63,19 @@ internal sealed class ApiKeys
             return "the Authorization header must use the Bearer scheme";
         }
 
-        var key = authorization[Scheme.Length..].Trim();
-        if (_keys.Length == 0)
-        {
-            return key.Length > Prefix.Length && key.StartsWith(Prefix, StringComparison.Ordinal) ? null : "invalid API key: keys start with zsp_";
-        }
-
-        var given = Encoding.UTF8.GetBytes(key);
+        var given = Encoding.UTF8.GetBytes(authorization[Scheme.Length..].Trim());
         var match = false;
         foreach (var accepted in _keys)
         {
             match |= CryptographicOperations.FixedTimeEquals(given, accepted);
         }
 
-        return match ? null : "invalid API key";
+        return match ? null : Generated
+            ? "invalid API key: without --api-key the server accepts only the key it printed at start (open the viewer from that line)"
+            : "invalid API key";
     }
 
-    public async Task InvokeAsync(HttpContext context, RequestDelegate next, ILogger logger)
+    public async Task InvokeAsync(HttpContext context, RequestDelegate next, DevServerLogger logger)
     {
         if (IsProtected(context.Request.Path))
         {

@@ -1,128 +1,195 @@
+using System.CommandLine;
 using System.Globalization;
+using System.CommandLine.Parsing;
 
 namespace Zespan.DevServer.Hosting;
 
-/// <summary>Parses the dev server's command line into <see cref="DevServerOptions"/>.</summary>
+/// <summary>The dev server's command line (System.CommandLine): its options, their validation and the generated <c>--help</c>.</summary>
 internal static class CommandLine
 {
-    public const string Usage = """
-        zespan-dev: the local Zespan server (ingest, config, prompts, guardrails, trace viewer, mock LLMs).
+    public const string Hint = "Run with --help to see the options.";
 
-        Usage: zespan-dev [options]
-               dotnet run --project src/Zespan.DevServer -- [options]
+    private static readonly Option<string> Db = new("--db")
+    {
+        Description = "SQLite file; created with its schema when missing",
+        HelpName = "path",
+        DefaultValueFactory = static _ => DevServerOptions.DefaultDatabasePath,
+    };
 
-        Options:
-          --db <path>              SQLite file (default: ./zespan-dev.db); created with its schema when missing
-          --api-key <key>          an API key to accept (repeatable). Without one, any key starting with
-                                   zsp_ is accepted, and only loopback addresses may be bound
-          --urls <urls>            where to listen, ';'-separated (default: http://127.0.0.1:5087)
-          --max-body-bytes <n>     largest request body, compressed or decompressed (default: 10485760)
-          -h, --help               show this help
-        """;
+    private static readonly Option<string[]> ApiKey = new("--api-key")
+    {
+        Description = "an API key to accept (repeatable). Without one, a key is generated for this run and printed with the viewer URL, and only loopback addresses may be bound",
+        HelpName = "key",
+        Arity = ArgumentArity.OneOrMore,
+        AllowMultipleArgumentsPerToken = false,
+    };
 
-    /// <summary>Parses <paramref name="args"/>; returns false with a message when they are wrong or help was asked for.</summary>
+    private static readonly Option<string> Urls = new("--urls")
+    {
+        Description = "where to listen, ';'-separated (http://127.0.0.1:0 takes a free port)",
+        HelpName = "urls",
+        DefaultValueFactory = static _ => DevServerOptions.DefaultUrl,
+    };
+
+    private static readonly Option<long> MaxBodyBytes = new("--max-body-bytes")
+    {
+        Description = "largest request body, as received and after decompression (at least 1024)",
+        HelpName = "n",
+        DefaultValueFactory = static _ => DevServerOptions.DefaultMaxBodyBytes,
+        CustomParser = static result =>
+        {
+            if (result.Tokens.Count == 1 && long.TryParse(result.Tokens[0].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var bytes) && bytes >= 1024)
+            {
+                return bytes;
+            }
+
+            result.AddError("--max-body-bytes needs a whole number of bytes, at least 1024.");
+            return 0;
+        },
+    };
+
+    private static readonly Option<long> MaxEvents = new("--max-events")
+    {
+        Description = "the most events kept; past it the oldest traces are removed, whole",
+        HelpName = "n",
+        DefaultValueFactory = static _ => DevServerOptions.DefaultMaxEvents,
+        CustomParser = static result =>
+        {
+            if (result.Tokens.Count == 1 && long.TryParse(result.Tokens[0].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= 1)
+            {
+                return n;
+            }
+
+            result.AddError("--max-events needs a whole number, at least 1.");
+            return 0;
+        },
+    };
+
+    private static readonly Option<TimeSpan?> RetentionAge = new("--retention")
+    {
+        Description = "remove traces that ended longer ago than this (30m, 12h, 7d); default: no age limit",
+        HelpName = "age",
+        CustomParser = static result =>
+        {
+            if (result.Tokens.Count == 1 && TryParseAge(result.Tokens[0].Value, out var age))
+            {
+                return age;
+            }
+
+            result.AddError("--retention needs a duration such as 30m, 12h or 7d.");
+            return null;
+        },
+    };
+
+    static CommandLine()
+    {
+        ApiKey.Validators.Add(static result =>
+        {
+            if (result.Tokens.Any(static t => string.IsNullOrWhiteSpace(t.Value)))
+            {
+                result.AddError("--api-key needs a non-empty key.");
+            }
+            else if (result.Tokens.Any(static t => t.Value.StartsWith("--", StringComparison.Ordinal)))
+            {
+                result.AddError("--api-key needs a value.");
+            }
+        });
+        Root = new RootCommand("zespan-dev: the local Zespan server (ingest, config, prompts, guardrails, trace viewer, mock LLMs).")
+        {
+            Db,
+            ApiKey,
+            Urls,
+            MaxBodyBytes,
+            MaxEvents,
+            RetentionAge,
+        };
+    }
+
+    /// <summary>The root command (its help is generated from the options above).</summary>
+    public static RootCommand Root { get; }
+
+    /// <summary>The generated help text.</summary>
+    public static string Usage
+    {
+        get
+        {
+            using var writer = new StringWriter();
+            Root.Parse(["--help"]).Invoke(new InvocationConfiguration { Output = writer, Error = writer });
+            return writer.ToString();
+        }
+    }
+
+    /// <summary>Parses <paramref name="args"/>; false with the first problem as <paramref name="message"/>, or with <paramref name="helpRequested"/> for <c>--help</c>.</summary>
     public static bool TryParse(IReadOnlyList<string> args, out DevServerOptions options, out string? message, out bool helpRequested)
     {
         options = new DevServerOptions();
-        message = null;
-        helpRequested = false;
-        for (var i = 0; i < args.Count; i++)
+        var result = Root.Parse(args);
+        helpRequested = result.Action is System.CommandLine.Help.HelpAction;
+        if (helpRequested)
         {
-            var arg = args[i];
-            string name;
-            string? inlineValue = null;
-            var eq = arg.IndexOf('=', StringComparison.Ordinal);
-            if (arg.StartsWith("--", StringComparison.Ordinal) && eq > 0)
-            {
-                name = arg[..eq];
-                inlineValue = arg[(eq + 1)..];
-            }
-            else
-            {
-                name = arg;
-            }
-
-            switch (name)
-            {
-                case "-h":
-                case "--help":
-                case "-?":
-                    helpRequested = true;
-                    return false;
-                case "--db":
-                    if (!TakeValue(args, ref i, name, inlineValue, out var db, out message))
-                    {
-                        return false;
-                    }
-
-                    options.DatabasePath = db;
-                    break;
-                case "--api-key":
-                    if (!TakeValue(args, ref i, name, inlineValue, out var key, out message))
-                    {
-                        return false;
-                    }
-
-                    if (string.IsNullOrWhiteSpace(key))
-                    {
-                        message = "--api-key needs a non-empty key.";
-                        return false;
-                    }
-
-                    options.ApiKeys.Add(key.Trim());
-                    break;
-                case "--urls":
-                    if (!TakeValue(args, ref i, name, inlineValue, out var urls, out message))
-                    {
-                        return false;
-                    }
-
-                    foreach (var url in urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-                    {
-                        options.Urls.Add(url);
-                    }
-
-                    break;
-                case "--max-body-bytes":
-                    if (!TakeValue(args, ref i, name, inlineValue, out var size, out message))
-                    {
-                        return false;
-                    }
-
-                    if (!long.TryParse(size, NumberStyles.None, CultureInfo.InvariantCulture, out var bytes) || bytes < 1024)
-                    {
-                        message = "--max-body-bytes needs a whole number of bytes, at least 1024.";
-                        return false;
-                    }
-
-                    options.MaxBodyBytes = bytes;
-                    break;
-                default:
-                    message = $"Unknown option '{arg}'. Run with --help to see the options.";
-                    return false;
-            }
-        }
-
-        return true;
-    }
-
-    private static bool TakeValue(IReadOnlyList<string> args, ref int i, string name, string? inlineValue, out string value, out string? message)
-    {
-        message = null;
-        if (inlineValue is not null)
-        {
-            value = inlineValue;
-            return true;
-        }
-
-        if (i + 1 >= args.Count || args[i + 1].StartsWith("--", StringComparison.Ordinal))
-        {
-            value = string.Empty;
-            message = $"{name} needs a value.";
+            message = null;
             return false;
         }
 
-        value = args[++i];
+        if (result.Errors.Count > 0)
+        {
+            message = result.Errors[0].Message;
+            return false;
+        }
+
+        message = null;
+        options = ToOptions(result);
         return true;
+    }
+
+    private static DevServerOptions ToOptions(ParseResult result)
+    {
+        var options = new DevServerOptions
+        {
+            DatabasePath = result.GetValue(Db) ?? DevServerOptions.DefaultDatabasePath,
+            MaxBodyBytes = result.GetValue(MaxBodyBytes),
+            MaxEvents = result.GetValue(MaxEvents),
+            Retention = result.GetValue(RetentionAge),
+        };
+        foreach (var key in result.GetValue(ApiKey) ?? [])
+        {
+            options.ApiKeys.Add(key.Trim());
+        }
+
+        // only an explicit --urls fills the list: the default address is DevServerOptions.DefaultUrl
+        if (result.GetResult(Urls) is { Implicit: false })
+        {
+            foreach (var url in (result.GetValue(Urls) ?? string.Empty).Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                options.Urls.Add(url);
+            }
+        }
+
+        return options;
+    }
+
+    /// <summary>A positive duration: a number with <c>s</c>, <c>m</c>, <c>h</c> or <c>d</c> (<c>90s</c>, <c>30m</c>, <c>12h</c>, <c>7d</c>), or a <see cref="TimeSpan"/> (<c>1.12:00:00</c>).</summary>
+    public static bool TryParseAge(string text, out TimeSpan age)
+    {
+        age = default;
+        text = text.Trim();
+        if (text.Length >= 2 && double.TryParse(text.AsSpan(0, text.Length - 1), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var number) && number > 0)
+        {
+            double? seconds = char.ToLowerInvariant(text[^1]) switch
+            {
+                's' => number,
+                'm' => number * 60,
+                'h' => number * 3600,
+                'd' => number * 86_400,
+                _ => null,
+            };
+            if (seconds is { } s && s < TimeSpan.MaxValue.TotalSeconds / 2)
+            {
+                age = TimeSpan.FromSeconds(s);
+                return true;
+            }
+        }
+
+        return TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out age) && age > TimeSpan.Zero;
     }
 }

@@ -40,6 +40,21 @@ internal static partial class Log
     [LoggerMessage(EventId = DevServerLogEvents.PromptLabelsUpdated, EventName = nameof(DevServerLogEvents.PromptLabelsUpdated), Level = LogLevel.Information, Message = "Prompt {Name} version {Version} now has labels {Labels}")]
     public static partial void PromptLabelsUpdated(this ILogger logger, string name, long version, string labels);
 
-    [LoggerMessage(EventId = DevServerLogEvents.AnyKeyAccepted, EventName = nameof(DevServerLogEvents.AnyKeyAccepted), Level = LogLevel.Warning, Message = "No --api-key given: any key starting with zsp_ is accepted (fine on loopback, for local use only)")]
-    public static partial void AnyKeyAccepted(this ILogger logger);
+    [LoggerMessage(EventId = DevServerLogEvents.GeneratedApiKey, EventName = nameof(DevServerLogEvents.GeneratedApiKey), Level = LogLevel.Information, Message = "No --api-key given: an API key was generated for this run (printed with the viewer URL, never logged)")]
+    public static partial void GeneratedApiKey(this ILogger logger);
+
+    [LoggerMessage(EventId = DevServerLogEvents.HostRejected, EventName = nameof(DevServerLogEvents.HostRejected), Level = LogLevel.Warning, Message = "Rejected a request to {Path}: its Host header does not name this machine (DNS rebinding protection)")]
+    public static partial void HostRejected(this ILogger logger, string path);
+
+    [LoggerMessage(EventId = DevServerLogEvents.RequestLimited, EventName = nameof(DevServerLogEvents.RequestLimited), Level = LogLevel.Warning, Message = "Answered 429 to {Method} {Path}: the {Policy} concurrency limit and its queue are full")]
+    public static partial void RequestLimited(this ILogger logger, string method, string path, string policy);
+
+    [LoggerMessage(EventId = DevServerLogEvents.RetentionDeleted, EventName = nameof(DevServerLogEvents.RetentionDeleted), Level = LogLevel.Information, Message = "Retention removed {Traces} traces ({Events} events)")]
+    public static partial void RetentionDeleted(this ILogger logger, int traces, long events);
+
+    [LoggerMessage(EventId = DevServerLogEvents.RetentionFailed, EventName = nameof(DevServerLogEvents.RetentionFailed), Level = LogLevel.Error, Message = "Retention failed; it runs again in a minute")]
+    public static partial void RetentionFailed(this ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = DevServerLogEvents.OtlpAccepted, EventName = nameof(DevServerLogEvents.OtlpAccepted), Level = LogLevel.Debug, Message = "Accepted an OTLP export with {Count} spans ({Encoding})")]
+    public static partial void OtlpAccepted(this ILogger logger, int count, string encoding);
 }

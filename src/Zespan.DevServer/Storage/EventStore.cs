@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.Data.Sqlite;
+using Zespan.DevServer.Api.Contracts;
 
 namespace Zespan.DevServer.Storage;
 
@@ -26,13 +27,54 @@ internal sealed record EventRow(
     long? TotalTokens,
     double? Cost,
     double? Latency,
-    string Json);
+    string Json)
+{
+    /// <summary>Gets the columns added with migration 4 (sessions, prompts, token details, search text, facets).</summary>
+    public EventDetails Details { get; init; } = EventDetails.Empty;
+}
+
+/// <summary>What the dashboard, sessions, prompts, search and the list's filters read from an event beyond the first columns.</summary>
+internal sealed record EventDetails(
+    string? ThreadIdentifier,
+    string? PromptName,
+    long? PromptVersion,
+    long? CachedTokens,
+    long? ReasoningTokens,
+    string? CostStatus,
+    double? TimeToFirstToken,
+    IReadOnlyList<string> Tags,
+    IReadOnlyList<string> MetadataKeys,
+    string SearchText)
+{
+    public static readonly EventDetails Empty = new(null, null, null, null, null, null, null, [], [], string.Empty);
+}
 
 /// <summary>One validated ingest batch.</summary>
 internal sealed record BatchRow(string BatchId, string? SdkName, string? SdkVersion, string? Environment, string? SentAt, long DroppedSinceLast, IReadOnlyList<EventRow> Events);
 
 /// <summary>The filters of <c>GET /api/traces</c>.</summary>
-internal sealed record TraceQuery(string? User, string? Model, bool? Error, long? FromUs, long? ToUs, int Page, int Limit);
+internal sealed record TraceQuery(string? User, string? Model, bool? Error, long? FromUs, long? ToUs, int Page, int Limit)
+{
+    /// <summary>Gets words every trace must have in a prompt or completion (FTS5; each word matches as a prefix).</summary>
+    public string? Search { get; init; }
+
+    /// <summary>Gets a tag, <c>key=value</c>, a span of the trace carries.</summary>
+    public string? Tag { get; init; }
+
+    /// <summary>Gets a metadata key a span of the trace carries.</summary>
+    public string? MetadataKey { get; init; }
+
+    public string? LogType { get; init; }
+
+    public string? Provider { get; init; }
+
+    public string? Session { get; init; }
+
+    public string? Environment { get; init; }
+
+    /// <summary>Gets a prompt version, <c>name#version</c>, a generation of the trace was made with.</summary>
+    public string? Prompt { get; init; }
+}
 
 /// <summary>One row of the trace list.</summary>
 internal sealed record TraceSummary(
@@ -47,7 +89,13 @@ internal sealed record TraceSummary(
     bool HasError,
     long StartUs,
     long SpanCount,
-    string? Environment);
+    string? Environment)
+{
+    /// <summary>The row as the read API answers it.</summary>
+    public TraceSummaryResponse ToResponse() => new(
+        TraceId, Name, RootLogType, User, Models.Count > 0 ? Models[0] : null, Models, TotalTokens, TotalCost, Latency,
+        HasError ? "error" : "ok", Rfc3339.FromMicroseconds(StartUs), SpanCount, Environment);
+}
 
 /// <summary>One stored span of a trace.</summary>
 internal sealed record SpanRow(
@@ -70,15 +118,36 @@ internal sealed record SpanRow(
     public bool IsLlmCall => LogType is "generation" or "response" or "embedding";
 }
 
+/// <summary>A span placed in its trace: its depth in the tree and how many children it has.</summary>
+internal sealed record PlacedSpan(SpanRow Row, int Depth, int ChildCount);
+
+/// <summary>One trace and one page of its spans, in depth-first order.</summary>
+internal sealed record TracePage(TraceSummary Summary, IReadOnlyList<PlacedSpan> Spans, int SpanOffset, int SpanLimit, int SpanTotal);
+
 /// <summary>Batches, events, and the read API's queries over them.</summary>
-internal sealed class EventStore(Database database, TimeProvider timeProvider)
+internal sealed class EventStore
 {
-    /// <summary>The log types whose tokens, cost and model count toward a trace's totals (LLM calls).</summary>
-    private const string LlmLogTypes = "('generation', 'response', 'embedding')";
+    private readonly Database database;
+    private readonly TimeProvider timeProvider;
+    private readonly Retention retention;
+    private long _events;
+
+    public EventStore(Database database, TimeProvider timeProvider, Retention retention)
+    {
+        this.database = database;
+        this.timeProvider = timeProvider;
+        this.retention = retention;
+        _events = Counts().Events;
+    }
+
+    /// <summary>Gets the number of stored events (kept in memory: read at start, updated by ingest and retention).</summary>
+    public long EventCount => Interlocked.Read(ref _events);
 
     /// <summary>Stores a batch and its events in one transaction; false when its <c>batch_id</c> was stored before (then nothing is written).</summary>
-    public Task<bool> IngestAsync(BatchRow batch, CancellationToken cancellationToken) =>
-        database.WriteAsync((connection, transaction) =>
+    public async Task<bool> IngestAsync(BatchRow batch, CancellationToken cancellationToken)
+    {
+        var inserted = 0;
+        var stored = await database.WriteAsync((connection, transaction) =>
         {
             using (var insertBatch = connection.Command("""
                 INSERT OR IGNORE INTO batches (batch_id, received_at, sdk_name, sdk_version, environment, sent_at, dropped_since_last, event_count)
@@ -102,47 +171,103 @@ internal sealed class EventStore(Database database, TimeProvider timeProvider)
             using var insert = connection.Command("""
                 INSERT OR IGNORE INTO events (batch_id, trace_id, span_id, parent_span_id, log_type, name, model, provider,
                     customer_identifier, environment, status_code, has_error, start_time, start_us, end_us,
-                    prompt_tokens, completion_tokens, total_tokens, cost, latency, json)
+                    prompt_tokens, completion_tokens, total_tokens, cost, latency, json,
+                    thread_identifier, prompt_name, prompt_version, cached_tokens, reasoning_tokens, cost_status, time_to_first_token, latency_bucket)
                 VALUES ($batch, $trace, $span, $parent, $type, $name, $model, $provider, $customer, $env, $status, $error,
-                    $start, $startUs, $endUs, $prompt, $completion, $total, $cost, $latency, $json);
+                    $start, $startUs, $endUs, $prompt, $completion, $total, $cost, $latency, $json,
+                    $thread, $promptName, $promptVersion, $cached, $reasoning, $costStatus, $ttft, $latencyBucket)
+                RETURNING id;
                 """, transaction);
             var p = insert.Parameters;
             string[] names = ["$batch", "$trace", "$span", "$parent", "$type", "$name", "$model", "$provider", "$customer", "$env", "$status", "$error",
-                "$start", "$startUs", "$endUs", "$prompt", "$completion", "$total", "$cost", "$latency", "$json"];
+                "$start", "$startUs", "$endUs", "$prompt", "$completion", "$total", "$cost", "$latency", "$json",
+                "$thread", "$promptName", "$promptVersion", "$cached", "$reasoning", "$costStatus", "$ttft", "$latencyBucket"];
             foreach (var name in names)
             {
                 p.Add(new SqliteParameter { ParameterName = name });
             }
 
             insert.Prepare();
+            var searchText = new Dictionary<string, StringBuilder>(StringComparer.Ordinal);
+            using var facets = TraceSummaries.FacetCommand(connection, transaction);
+            using var rollup = CallRollups.Command(connection, transaction);
+            var touched = new HashSet<string>(StringComparer.Ordinal);
             foreach (var e in batch.Events)
             {
-                p[0].Value = batch.BatchId;
-                p[1].Value = e.TraceId;
-                p[2].Value = e.SpanId;
-                p[3].Value = (object?)e.ParentSpanId ?? DBNull.Value;
-                p[4].Value = e.LogType;
-                p[5].Value = e.Name;
-                p[6].Value = (object?)e.Model ?? DBNull.Value;
-                p[7].Value = (object?)e.Provider ?? DBNull.Value;
-                p[8].Value = (object?)e.CustomerIdentifier ?? DBNull.Value;
-                p[9].Value = (object?)e.Environment ?? DBNull.Value;
-                p[10].Value = (object?)e.StatusCode ?? DBNull.Value;
-                p[11].Value = e.HasError ? 1 : 0;
-                p[12].Value = e.StartTime;
-                p[13].Value = e.StartUs;
-                p[14].Value = e.EndUs;
-                p[15].Value = (object?)e.PromptTokens ?? DBNull.Value;
-                p[16].Value = (object?)e.CompletionTokens ?? DBNull.Value;
-                p[17].Value = (object?)e.TotalTokens ?? DBNull.Value;
-                p[18].Value = (object?)e.Cost ?? DBNull.Value;
-                p[19].Value = (object?)e.Latency ?? DBNull.Value;
-                p[20].Value = e.Json;
-                insert.ExecuteNonQuery();
+                var d = e.Details;
+                object[] values =
+                [
+                    batch.BatchId, e.TraceId, e.SpanId, Db(e.ParentSpanId), e.LogType, e.Name, Db(e.Model), Db(e.Provider), Db(e.CustomerIdentifier),
+                    Db(e.Environment), Db(e.StatusCode), e.HasError ? 1 : 0, e.StartTime, e.StartUs, e.EndUs, Db(e.PromptTokens), Db(e.CompletionTokens),
+                    Db(e.TotalTokens), Db(e.Cost), Db(e.Latency), e.Json,
+                    Db(d.ThreadIdentifier), Db(d.PromptName), Db(d.PromptVersion), Db(d.CachedTokens), Db(d.ReasoningTokens), Db(d.CostStatus), Db(d.TimeToFirstToken),
+                    Db(LatencyBuckets.Of(e.Latency)),
+                ];
+                for (var i = 0; i < values.Length; i++)
+                {
+                    p[i].Value = values[i];
+                }
+
+                if (insert.ExecuteScalar() is not long)
+                {
+                    continue; // this span of this trace is stored already
+                }
+
+                inserted++;
+                touched.Add(e.TraceId);
+                if (d.SearchText.Length > 0)
+                {
+                    if (!searchText.TryGetValue(e.TraceId, out var text))
+                    {
+                        searchText[e.TraceId] = text = new StringBuilder();
+                    }
+
+                    text.Append(d.SearchText).Append('\n');
+                }
+
+                if (e.LogType is "generation" or "response" or "embedding")
+                {
+                    CallRollups.Add(rollup, e);
+                }
+
+                TraceSummaries.AddFacet(facets, "user", e.CustomerIdentifier, e.TraceId);
+                TraceSummaries.AddFacet(facets, "model", e.Model, e.TraceId);
+                TraceSummaries.AddFacet(facets, "provider", e.Provider, e.TraceId);
+                TraceSummaries.AddFacet(facets, "log_type", e.LogType, e.TraceId);
+                TraceSummaries.AddFacet(facets, "session", d.ThreadIdentifier, e.TraceId);
+                TraceSummaries.AddFacet(facets, "prompt", d.PromptName is null ? null : PromptFacet(d.PromptName, d.PromptVersion), e.TraceId);
+                foreach (var tag in d.Tags)
+                {
+                    TraceSummaries.AddFacet(facets, "tag", tag, e.TraceId);
+                }
+
+                foreach (var key in d.MetadataKeys)
+                {
+                    TraceSummaries.AddFacet(facets, "meta", key, e.TraceId);
+                }
             }
 
+            TraceSummaries.RefreshAll(connection, transaction, touched);
+            TraceSummaries.AddSearchText(connection, transaction, searchText);
             return true;
-        }, cancellationToken);
+        }, cancellationToken).ConfigureAwait(false);
+        if (inserted > 0)
+        {
+            Interlocked.Add(ref _events, inserted);
+            await retention.EnforceAsync(this, cancellationToken).ConfigureAwait(false);
+        }
+
+        return stored;
+    }
+
+    /// <summary>The facet value of a prompt version: <c>name#version</c> (the version follows the last <c>#</c>).</summary>
+    public static string PromptFacet(string name, long? version) =>
+        name + "#" + (version?.ToString(CultureInfo.InvariantCulture) ?? string.Empty);
+
+    private static object Db(object? value) => value ?? DBNull.Value;
+
+    /// <summary>Takes <paramref name="events"/> deleted rows off <see cref="EventCount"/> (retention).</summary>
+    public void Forget(long events) => Interlocked.Add(ref _events, -events);
 
     /// <summary>Counts stored rows (tests and the quickstart's summary).</summary>
     public (long Batches, long Events) Counts() => database.Read(connection =>
@@ -153,23 +278,40 @@ internal sealed class EventStore(Database database, TimeProvider timeProvider)
         return (reader.GetInt64(0), reader.GetInt64(1));
     });
 
-    /// <summary>One page of traces, newest first, and the number of traces matching the filters.</summary>
+    /// <summary>One page of traces, newest first, and the number of traces matching the filters (from the per-trace summaries).</summary>
     public (IReadOnlyList<TraceSummary> Traces, long Total) ListTraces(TraceQuery query) => database.Read(connection =>
     {
         var where = new StringBuilder(" WHERE 1 = 1");
         var parameters = new List<(string, object)>();
-        if (query.User is not null)
+        void Facet(string kind, string? value, string name)
         {
-            where.Append(" AND t.trace_id IN (SELECT trace_id FROM events WHERE customer_identifier = $user)");
-            parameters.Add(("$user", query.User));
+            if (value is not null)
+            {
+                // driven from the facet's index: a rare value reads its few traces, not every summary row
+                where.Append(CultureInfo.InvariantCulture, $" AND t.trace_id IN (SELECT f.trace_id FROM trace_facets f WHERE f.kind = '{kind}' AND f.value = {name})");
+                parameters.Add((name, value));
+            }
         }
 
-        if (query.Model is not null)
+        Facet("user", query.User, "$user");
+        Facet("model", query.Model, "$model");
+        Facet("tag", query.Tag, "$tag");
+        Facet("meta", query.MetadataKey, "$meta");
+        Facet("log_type", query.LogType, "$logType");
+        Facet("provider", query.Provider, "$provider");
+        Facet("session", query.Session, "$session");
+        Facet("prompt", query.Prompt, "$prompt");
+        if (query.Environment is not null)
         {
-            where.Append(" AND t.trace_id IN (SELECT trace_id FROM events WHERE model = $model)");
-            parameters.Add(("$model", query.Model));
+            where.Append(" AND t.environment = $environment");
+            parameters.Add(("$environment", query.Environment));
         }
 
+        if (query.Search is not null && FullText.Query(query.Search) is { } match)
+        {
+            where.Append(" AND t.rowid IN (SELECT rowid FROM traces_fts WHERE traces_fts MATCH $search)");
+            parameters.Add(("$search", match));
+        }
         if (query.Error is { } error)
         {
             where.Append(error ? " AND t.has_error = 1" : " AND t.has_error = 0");
@@ -187,22 +329,8 @@ internal sealed class EventStore(Database database, TimeProvider timeProvider)
             parameters.Add(("$to", to));
         }
 
-        const string Aggregate = $"""
-            WITH t AS (
-                SELECT trace_id,
-                       MIN(start_us) AS start_us,
-                       MAX(end_us) AS end_us,
-                       COUNT(*) AS span_count,
-                       SUM(CASE WHEN log_type IN {LlmLogTypes} THEN COALESCE(total_tokens, prompt_tokens + completion_tokens) END) AS tokens,
-                       SUM(CASE WHEN log_type IN {LlmLogTypes} THEN cost END) AS cost,
-                       MAX(has_error) AS has_error,
-                       MIN(customer_identifier) AS user,
-                       MIN(environment) AS environment
-                FROM events GROUP BY trace_id)
-            """;
-
         long total;
-        using (var count = connection.Command(Aggregate + " SELECT COUNT(*) FROM t" + where))
+        using (var count = connection.Command("SELECT COUNT(*) FROM traces t" + where))
         {
             foreach (var (name, value) in parameters)
             {
@@ -212,10 +340,8 @@ internal sealed class EventStore(Database database, TimeProvider timeProvider)
             total = (long)count.ExecuteScalar()!;
         }
 
-        var rows = new List<(string TraceId, long StartUs, long EndUs, long SpanCount, long? Tokens, double? Cost, bool Error, string? User, string? Env)>();
-        using (var select = connection.Command(Aggregate + """
-             SELECT t.trace_id, t.start_us, t.end_us, t.span_count, t.tokens, t.cost, t.has_error, t.user, t.environment FROM t
-            """ + where + " ORDER BY t.start_us DESC, t.trace_id LIMIT $limit OFFSET $offset"))
+        var result = new List<TraceSummary>(query.Limit);
+        using (var select = connection.Command($"SELECT {SummaryColumns} FROM traces t{where} ORDER BY t.start_us DESC, t.trace_id LIMIT $limit OFFSET $offset"))
         {
             foreach (var (name, value) in parameters)
             {
@@ -226,171 +352,106 @@ internal sealed class EventStore(Database database, TimeProvider timeProvider)
             using var reader = select.ExecuteReader();
             while (reader.Read())
             {
-                rows.Add((reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64OrNull(4),
-                    reader.GetDoubleOrNull(5), reader.GetInt64(6) != 0, reader.GetStringOrNull(7), reader.GetStringOrNull(8)));
+                result.Add(ReadSummary(reader));
             }
-        }
-
-        if (rows.Count == 0)
-        {
-            return ((IReadOnlyList<TraceSummary>)[], total);
-        }
-
-        var ids = new StringBuilder();
-        for (var i = 0; i < rows.Count; i++)
-        {
-            ids.Append(i == 0 ? "$t0" : string.Create(CultureInfo.InvariantCulture, $", $t{i}"));
-        }
-
-        var roots = new Dictionary<string, (string Name, string LogType)>(StringComparer.Ordinal);
-        using (var rootQuery = connection.Command($"""
-            SELECT e.trace_id, e.name, e.log_type FROM events e
-            WHERE e.trace_id IN ({ids})
-              AND (e.parent_span_id IS NULL
-                   OR NOT EXISTS (SELECT 1 FROM events p WHERE p.trace_id = e.trace_id AND p.span_id = e.parent_span_id))
-            ORDER BY e.start_us, e.id
-            """))
-        {
-            AddIds(rootQuery, rows);
-            using var reader = rootQuery.ExecuteReader();
-            while (reader.Read())
-            {
-                roots.TryAdd(reader.GetString(0), (reader.GetString(1), reader.GetString(2)));
-            }
-        }
-
-        var models = new Dictionary<string, List<string>>(StringComparer.Ordinal);
-        using (var modelQuery = connection.Command($"""
-            SELECT trace_id, model FROM events
-            WHERE trace_id IN ({ids}) AND model IS NOT NULL
-            GROUP BY trace_id, model ORDER BY trace_id, MIN(start_us)
-            """))
-        {
-            AddIds(modelQuery, rows);
-            using var reader = modelQuery.ExecuteReader();
-            while (reader.Read())
-            {
-                var traceId = reader.GetString(0);
-                if (!models.TryGetValue(traceId, out var list))
-                {
-                    models[traceId] = list = [];
-                }
-
-                list.Add(reader.GetString(1));
-            }
-        }
-
-        var result = new List<TraceSummary>(rows.Count);
-        foreach (var row in rows)
-        {
-            roots.TryGetValue(row.TraceId, out var root);
-            result.Add(new TraceSummary(
-                row.TraceId,
-                root.Name,
-                root.LogType,
-                row.User,
-                models.TryGetValue(row.TraceId, out var m) ? m : [],
-                row.Tokens,
-                row.Cost,
-                Math.Max(0, row.EndUs - row.StartUs) / 1_000_000.0,
-                row.Error,
-                row.StartUs,
-                row.SpanCount,
-                row.Env));
         }
 
         return ((IReadOnlyList<TraceSummary>)result, total);
     });
 
-    /// <summary>Every span of a trace, oldest first; empty when the trace is unknown.</summary>
-    public IReadOnlyList<SpanRow> GetTraceSpans(string traceId) => database.Read(connection =>
+    /// <summary>The number of stored traces.</summary>
+    public long CountTraces() => database.Read(static connection =>
     {
-        using var command = connection.Command("""
-            SELECT span_id, parent_span_id, log_type, name, start_us, end_us, status_code, has_error,
-                   model, customer_identifier, environment, COALESCE(total_tokens, prompt_tokens + completion_tokens), cost, json
-            FROM events WHERE trace_id = $trace ORDER BY start_us, id
-            """).With("$trace", traceId);
-        using var reader = command.ExecuteReader();
-        var spans = new List<SpanRow>();
-        while (reader.Read())
-        {
-            spans.Add(new SpanRow(reader.GetString(0), reader.GetStringOrNull(1), reader.GetString(2), reader.GetString(3),
-                reader.GetInt64(4), reader.GetInt64(5), reader.GetInt64OrNull(6), reader.GetInt64(7) != 0,
-                reader.GetStringOrNull(8), reader.GetStringOrNull(9), reader.GetStringOrNull(10), reader.GetInt64OrNull(11),
-                reader.GetDoubleOrNull(12), reader.GetString(13)));
-        }
-
-        return (IReadOnlyList<SpanRow>)spans;
+        using var command = connection.Command("SELECT COUNT(*) FROM traces;");
+        return (long)command.ExecuteScalar()!;
     });
 
-    /// <summary>Builds the span tree: children nested under <c>parent_span_id</c>; spans whose parent is not stored are roots.</summary>
-    public static JsonArray BuildTree(IReadOnlyList<SpanRow> spans)
+    /// <summary>
+    /// One trace: its summary and one page of its spans in depth-first order (children by start time), each with its
+    /// depth; null when no span of the trace is stored. The walk is iterative, so any depth of nesting is served.
+    /// </summary>
+    public TracePage? GetTrace(string traceId, int spanOffset, int spanLimit) => database.Read(connection =>
     {
-        var nodes = new Dictionary<string, (SpanRow Row, JsonObject Node, JsonArray Children)>(StringComparer.Ordinal);
-        foreach (var span in spans)
+        TraceSummary summary;
+        using (var head = connection.Command($"SELECT {SummaryColumns} FROM traces t WHERE t.trace_id = $trace").With("$trace", traceId))
         {
-            var children = new JsonArray();
-            var node = new JsonObject
+            using var reader = head.ExecuteReader();
+            if (!reader.Read())
             {
-                ["span_id"] = span.SpanId,
-                ["parent_span_id"] = span.ParentSpanId,
-                ["log_type"] = span.LogType,
-                ["name"] = span.Name,
-                ["start_time"] = Rfc3339.FromMicroseconds(span.StartUs),
-                ["end_time"] = Rfc3339.FromMicroseconds(span.EndUs),
-                ["latency"] = Math.Max(0, span.EndUs - span.StartUs) / 1_000_000.0,
-                ["status_code"] = span.StatusCode,
-                ["status"] = span.HasError ? "error" : "ok",
-                ["event"] = JsonNode.Parse(span.Json),
-                ["children"] = children,
-            };
-            nodes.TryAdd(span.SpanId, (span, node, children));
+                return null;
+            }
+
+            summary = ReadSummary(reader);
         }
 
-        var roots = new JsonArray();
-        foreach (var span in spans)
+        var skeleton = new List<(long Id, string SpanId, string? ParentSpanId)>((int)Math.Min(summary.SpanCount, 100_000));
+        using (var shape = connection.Command("SELECT id, span_id, parent_span_id FROM events WHERE trace_id = $trace ORDER BY start_us, id").With("$trace", traceId))
         {
-            var (_, node, _) = nodes[span.SpanId];
-            if (node.Parent is not null)
+            using var reader = shape.ExecuteReader();
+            while (reader.Read())
             {
-                continue; // a duplicate span id (cannot happen: unique per trace), already placed
-            }
-
-            if (span.ParentSpanId is { } parentId && parentId != span.SpanId && nodes.TryGetValue(parentId, out var parent) && !IsAncestor(nodes, span.SpanId, parentId))
-            {
-                parent.Children.Add((JsonNode)node);
-            }
-            else
-            {
-                roots.Add((JsonNode)node);
+                skeleton.Add((reader.GetInt64(0), reader.GetString(1), reader.GetStringOrNull(2)));
             }
         }
 
-        return roots;
-    }
+        var order = SpanOrder.DepthFirst(skeleton.ConvertAll(static s => (s.SpanId, s.ParentSpanId)));
+        var page = order.Skip(spanOffset).Take(spanLimit).ToList();
+        var rows = new Dictionary<long, SpanRow>(page.Count);
+        if (page.Count > 0)
+        {
+            var ids = new StringBuilder("[");
+            foreach (var entry in page)
+            {
+                ids.Append(ids.Length > 1 ? "," : string.Empty).Append(skeleton[entry.Index].Id.ToString(CultureInfo.InvariantCulture));
+            }
 
-    private static bool IsAncestor(Dictionary<string, (SpanRow Row, JsonObject Node, JsonArray Children)> nodes, string spanId, string candidateDescendant)
+            using var select = connection.Command("""
+                SELECT id, span_id, parent_span_id, log_type, name, start_us, end_us, status_code, has_error,
+                       model, customer_identifier, environment, COALESCE(total_tokens, prompt_tokens + completion_tokens), cost, json
+                FROM events WHERE id IN (SELECT value FROM json_each($ids))
+                """).With("$ids", ids.Append(']').ToString());
+            using var reader = select.ExecuteReader();
+            while (reader.Read())
+            {
+                rows[reader.GetInt64(0)] = new SpanRow(reader.GetString(1), reader.GetStringOrNull(2), reader.GetString(3), reader.GetString(4),
+                    reader.GetInt64(5), reader.GetInt64(6), reader.GetInt64OrNull(7), reader.GetInt64(8) != 0,
+                    reader.GetStringOrNull(9), reader.GetStringOrNull(10), reader.GetStringOrNull(11), reader.GetInt64OrNull(12),
+                    reader.GetDoubleOrNull(13), reader.GetString(14));
+            }
+        }
+
+        var spans = new List<PlacedSpan>(page.Count);
+        foreach (var entry in page)
+        {
+            if (rows.TryGetValue(skeleton[entry.Index].Id, out var row))
+            {
+                spans.Add(new PlacedSpan(row, entry.Depth, entry.ChildCount));
+            }
+        }
+
+        return new TracePage(summary, spans, spanOffset, spanLimit, order.Count);
+    });
+
+    public const string SummaryColumns =
+        "t.trace_id, t.root_name, t.root_log_type, t.user, t.models, t.tokens, t.cost, t.start_us, t.end_us, t.has_error, t.span_count, t.environment";
+
+    public static TraceSummary ReadSummary(SqliteDataReader reader)
     {
-        // guards against parent cycles in hostile input: walk up from the candidate parent; meeting spanId means a cycle
-        var current = candidateDescendant;
-        for (var depth = 0; depth < nodes.Count && current is not null; depth++)
+        var models = new List<string>();
+        if (JsonNode.Parse(reader.GetString(4)) is JsonArray array)
         {
-            if (current == spanId)
+            foreach (var item in array)
             {
-                return true;
+                if (item is JsonValue value && value.TryGetValue<string>(out var model))
+                {
+                    models.Add(model);
+                }
             }
-
-            current = nodes.TryGetValue(current, out var n) ? n.Row.ParentSpanId : null;
         }
 
-        return false;
-    }
-
-    private static void AddIds(SqliteCommand command, List<(string TraceId, long StartUs, long EndUs, long SpanCount, long? Tokens, double? Cost, bool Error, string? User, string? Env)> rows)
-    {
-        for (var i = 0; i < rows.Count; i++)
-        {
-            command.With(string.Create(CultureInfo.InvariantCulture, $"$t{i}"), rows[i].TraceId);
-        }
+        var start = reader.GetInt64(7);
+        return new TraceSummary(reader.GetString(0), reader.GetStringOrNull(1), reader.GetStringOrNull(2), reader.GetStringOrNull(3), models,
+            reader.GetInt64OrNull(5), reader.GetDoubleOrNull(6), Math.Max(0, reader.GetInt64(8) - start) / 1_000_000.0, reader.GetInt64(9) != 0,
+            start, reader.GetInt64(10), reader.GetStringOrNull(11));
     }
 }

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.Data.Sqlite;
 using Zespan.DevServer.Api;
+using Zespan.DevServer.Api.Contracts;
 
 namespace Zespan.DevServer.Storage;
 
@@ -9,26 +10,8 @@ namespace Zespan.DevServer.Storage;
 internal sealed record PromptRow(string Name, long Version, string Type, string BodyJson, IReadOnlyList<string> Labels, string ConfigJson, string? CommitMessage, string CreatedAt)
 {
     /// <summary>The prompt object of the protocol (spec section 3).</summary>
-    public JsonObject ToJson()
-    {
-        var labels = new JsonArray();
-        foreach (var label in Labels)
-        {
-            labels.Add((JsonNode)label);
-        }
-
-        return new JsonObject
-        {
-            ["name"] = Name,
-            ["version"] = Version,
-            ["type"] = Type,
-            ["prompt"] = JsonNode.Parse(BodyJson),
-            ["labels"] = labels,
-            ["config"] = JsonNode.Parse(ConfigJson),
-            ["commit_message"] = CommitMessage,
-            ["created_at"] = CreatedAt,
-        };
-    }
+    public PromptResponse ToResponse() =>
+        new(Name, Version, Type, JsonNode.Parse(BodyJson), Labels, JsonNode.Parse(ConfigJson), CommitMessage, CreatedAt);
 }
 
 /// <summary>What <c>POST /v1/prompts</c> asks to create (validated).</summary>

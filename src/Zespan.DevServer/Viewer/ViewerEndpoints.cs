@@ -2,6 +2,8 @@ using System.Collections.Frozen;
 using System.Reflection;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
 
 namespace Zespan.DevServer.Viewer;
 
@@ -18,39 +20,28 @@ internal static class ViewerEndpoints
 
     private static readonly FrozenDictionary<string, (byte[] Content, string ContentType)> Files = Load();
 
-    public static void Map(WebApplication app)
+    public static IEndpointRouteBuilder MapViewer(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/", ServeIndexAsync);
-        app.MapGet("/index.html", ServeIndexAsync);
-        app.MapGet("/viewer/{file}", ServeFileAsync);
-        app.MapGet("/healthz", static context =>
-        {
-            context.Response.ContentType = "application/json";
-            return context.Response.WriteAsync("""{"status":"ok"}""");
-        });
+        app.MapGet("/", static (HttpResponse response) => Serve(response, "index.html"));
+        app.MapGet("/index.html", static (HttpResponse response) => Serve(response, "index.html"));
+        app.MapGet("/favicon.ico", static (HttpResponse response) => Serve(response, "favicon.svg"));
+        app.MapGet("/viewer/{file}", static (string file, HttpResponse response) => Serve(response, file));
+        return app;
     }
 
-    private static Task ServeIndexAsync(HttpContext context) => ServeAsync(context, "index.html");
-
-    private static Task ServeFileAsync(HttpContext context) =>
-        ServeAsync(context, context.Request.RouteValues["file"] as string ?? string.Empty);
-
-    private static async Task ServeAsync(HttpContext context, string file)
+    private static Results<FileContentHttpResult, NotFound> Serve(HttpResponse response, string file)
     {
         if (!Files.TryGetValue(file, out var entry))
         {
-            context.Response.StatusCode = StatusCodes.Status404NotFound;
-            return;
+            return TypedResults.NotFound();
         }
 
-        var headers = context.Response.Headers;
+        var headers = response.Headers;
         headers.ContentSecurityPolicy = ContentSecurityPolicy;
         headers.XContentTypeOptions = "nosniff";
         headers["Referrer-Policy"] = "no-referrer";
         headers.CacheControl = "no-cache";
-        context.Response.ContentType = entry.ContentType;
-        context.Response.ContentLength = entry.Content.Length;
-        await context.Response.Body.WriteAsync(entry.Content, context.RequestAborted).ConfigureAwait(false);
+        return TypedResults.Bytes(entry.Content, entry.ContentType);
     }
 
     private static FrozenDictionary<string, (byte[], string)> Load()

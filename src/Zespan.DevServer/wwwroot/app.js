@@ -8,10 +8,12 @@
   const PAGE_SIZE = 50;
   const LOG_TYPES = ["workflow", "agent", "plan", "tool", "handoff", "generation", "response", "embedding", "guardrail", "custom"];
 
-  // The API key: ?key=... in the page URL, else zsp_dev (accepted when the server runs without --api-key).
-  const apiKey = new URLSearchParams(window.location.search).get("key") || "zsp_dev";
+  // The API key: ?key=... in the page URL (the server prints the whole URL when it starts). It is sent in the
+  // Authorization header only, never as a cookie.
+  const apiKey = new URLSearchParams(window.location.search).get("key") || "";
 
-  const state = { page: 1, total: 0, timer: null, traceId: null, selectedSpanId: null, spans: new Map(), loading: false };
+  const state = { page: 1, total: 0, timer: null, view: "traces", traceId: null, selectedSpanId: null, spans: new Map(), loading: false, promptName: null, compare: [] };
+  const LIST_FILTERS = ["q", "user", "model", "provider", "log_type", "status", "tag", "meta", "session", "prompt"];
 
   const $ = (id) => document.getElementById(id);
 
@@ -24,6 +26,13 @@
         if (name === "className") node.className = value;
         else if (name === "dataset") Object.assign(node.dataset, value);
         else if (name === "onClick") node.addEventListener("click", value);
+        else if (name === "style") {
+          // through the CSSOM: the page's Content-Security-Policy forbids inline style attributes
+          for (const rule of String(value).split(";")) {
+            const colon = rule.indexOf(":");
+            if (colon > 0) node.style.setProperty(rule.slice(0, colon).trim(), rule.slice(colon + 1).trim());
+          }
+        }
         else node.setAttribute(name, String(value));
       }
     }
@@ -51,13 +60,15 @@
   }
 
   async function api(path) {
-    const response = await fetch(path, { headers: { Authorization: "Bearer " + apiKey, Accept: "application/json" }, cache: "no-store" });
+    const headers = { Accept: "application/json" };
+    if (apiKey) headers.Authorization = "Bearer " + apiKey;
+    const response = await fetch(path, { headers: headers, cache: "no-store", credentials: "omit" });
     let body = null;
     try { body = await response.json(); } catch { body = null; }
     if (!response.ok) {
       const message = body && body.error && body.error.message ? body.error.message : "HTTP " + response.status;
       const error = new Error(response.status === 401
-        ? "The server wants an API key: open this page as /?key=<your key> (" + message + ")"
+        ? "The server wants its API key: open the viewer URL it printed at start (/?key=<key>) (" + message + ")"
         : message);
       error.status = response.status;
       throw error;
@@ -80,6 +91,14 @@
 
   function formatTokens(tokens) {
     return typeof tokens === "number" ? tokens.toLocaleString() : "";
+  }
+
+  function formatCount(value) {
+    return typeof value === "number" ? value.toLocaleString() : "";
+  }
+
+  function formatPercent(value) {
+    return typeof value === "number" ? (value * 100).toFixed(value < 0.1 ? 1 : 0) + "%" : "";
   }
 
   function formatCost(cost) {
@@ -112,12 +131,27 @@
     return value === undefined || value === null || (typeof value === "object" && Object.keys(value).length === 0);
   }
 
+
+  // ---- views ---------------------------------------------------------------------------------------------------
+
+  function show(view) {
+    state.view = view;
+    const id = view === "traces" ? "list-view" : view + "-view";
+    for (const section of document.querySelectorAll("main > .view")) section.hidden = section.id !== id;
+    const nav = { traces: "traces", trace: "traces", dashboard: "dashboard", sessions: "sessions", session: "sessions", users: "users", prompts: "prompts" }[view];
+    for (const link of document.querySelectorAll(".topnav a")) link.classList.toggle("active", link.dataset.nav === nav);
+  }
+
+  function table(rows, columns) {
+    return rows.map((row) => el("tr", row.attrs || null, columns.map((c) => el("td", c.num ? { className: "num" } : null, c.value(row)))));
+  }
+
   // ---- trace list ---------------------------------------------------------------------------------------------
 
   function filterQuery() {
     const form = $("filters");
     const params = new URLSearchParams();
-    for (const name of ["user", "model", "status"]) {
+    for (const name of LIST_FILTERS) {
       const value = form.elements[name].value.trim();
       if (value) params.set(name, value);
     }
@@ -131,6 +165,20 @@
     params.set("page", String(state.page));
     params.set("limit", String(PAGE_SIZE));
     return params.toString();
+  }
+
+  // "#/?user=bob&prompt=support-reply%233": filters given in the address (links from the other pages)
+  function applyHashFilters(query) {
+    const params = new URLSearchParams(query || "");
+    const form = $("filters");
+    let changed = false;
+    for (const name of LIST_FILTERS) {
+      if (params.has(name)) {
+        form.elements[name].value = params.get(name);
+        changed = true;
+      }
+    }
+    if (changed) state.page = 1;
   }
 
   async function loadList() {
@@ -175,11 +223,11 @@
     $("older").disabled = result.page >= pages;
   }
 
-  // ---- one trace ------------------------------------------------------------------------------------------------
+  // ---- one trace: tree and timeline ---------------------------------------------------------------------------
 
   async function loadTrace(traceId, quiet) {
     try {
-      const trace = await api("/api/traces/" + encodeURIComponent(traceId));
+      const trace = await loadAllSpans(traceId);
       if (state.traceId !== traceId) return; // navigated away meanwhile
       renderTrace(trace);
       setStatus("Updated " + new Date().toLocaleTimeString());
@@ -187,10 +235,40 @@
       if (!quiet || error.status === 404) {
         clear($("span-tree"));
         clear($("span-detail"));
+        clear($("timeline"));
         $("trace-title").textContent = error.status === 404 ? "Trace not found" : "Could not load the trace";
       }
       setStatus(error.message, true);
     }
+  }
+
+  // The server answers the spans flat, depth first, a page at a time: fetch every page, then nest them by depth.
+  async function loadAllSpans(traceId) {
+    const base = "/api/traces/" + encodeURIComponent(traceId);
+    const trace = await api(base + "?span_limit=2000");
+    let spans = trace.spans;
+    for (let pages = 1; trace.next_span_offset != null && pages < 50; pages++) {
+      const next = await api(base + "?span_limit=2000&span_offset=" + trace.next_span_offset);
+      spans = spans.concat(next.spans);
+      trace.next_span_offset = next.next_span_offset;
+    }
+    trace.flat = spans;
+    trace.spans = nest(spans);
+    return trace;
+  }
+
+  function nest(flat) {
+    const roots = [];
+    const path = [];
+    for (const span of flat) {
+      span.children = [];
+      const depth = Math.min(span.depth || 0, path.length);
+      if (depth === 0) roots.push(span);
+      else path[depth - 1].children.push(span);
+      path.length = depth;
+      path.push(span);
+    }
+    return roots;
   }
 
   function renderTrace(trace) {
@@ -220,41 +298,89 @@
     state.spans.clear();
     const tree = $("span-tree");
     clear(tree);
-    for (const root of trace.spans) tree.appendChild(renderNode(root));
-    if (!state.selectedSpanId || !state.spans.has(state.selectedSpanId)) {
-      state.selectedSpanId = trace.spans.length > 0 ? trace.spans[0].span_id : null;
+    // nested lists, built without recursion (a trace may be a chain hundreds of spans deep)
+    const lists = [tree];
+    for (const span of trace.flat) {
+      state.spans.set(span.span_id, span);
+      const depth = Math.min(span.depth || 0, lists.length - 1);
+      lists.length = depth + 1;
+      const item = el("li", null, treeButton(span));
+      lists[depth].appendChild(item);
+      if (span.child_count > 0) {
+        const list = el("ul");
+        item.appendChild(list);
+        lists.push(list);
+      }
     }
-    selectSpan(state.selectedSpanId);
+    renderTimeline(trace);
+    if (!state.selectedSpanId || !state.spans.has(state.selectedSpanId)) {
+      state.selectedSpanId = trace.flat.length > 0 ? trace.flat[0].span_id : null;
+    }
+    selectSpan(state.selectedSpanId, false);
   }
 
-  function renderNode(span) {
-    state.spans.set(span.span_id, span);
+  function treeButton(span) {
     const event = span.event || {};
     const meta = [event.model, formatLatency(span.latency)].filter(Boolean).join(" · ");
-    const button = el("button", {
+    return el("button", {
       type: "button",
       className: "span-node" + (span.status === "error" ? " error" : ""),
       dataset: { spanId: span.span_id, logType: logTypeClass(span.log_type) },
-      onClick: () => selectSpan(span.span_id),
+      onClick: () => selectSpan(span.span_id, true),
     }, badge(span.log_type), el("span", { className: "span-name" }, span.name || "(unnamed)"), el("span", { className: "span-meta" }, meta));
-    const item = el("li", null, button);
-    if (span.children && span.children.length > 0) {
-      const list = el("ul");
-      for (const child of span.children) list.appendChild(renderNode(child));
-      item.appendChild(list);
-    }
-    return item;
   }
 
-  function selectSpan(spanId) {
+  // A waterfall: one row per span in tree order, its bar placed by start offset and sized by duration on the
+  // trace's time axis; time to first token marked on streamed generations; errors in red.
+  function renderTimeline(trace) {
+    const holder = $("timeline");
+    clear(holder);
+    const total = Math.max(trace.latency || 0, ...trace.flat.map((s) => (s.start_offset || 0) + (s.latency || 0)), 1e-6);
+    $("timeline-scale").textContent = "0 – " + formatLatency(total);
+    const axis = el("div", { className: "timeline-axis" }, el("span", { className: "timeline-label" }),
+      el("div", { className: "timeline-ticks" }, [0, 0.25, 0.5, 0.75, 1].map((f) => el("span", { style: "left:" + (f * 100) + "%" }, formatLatency(total * f)))));
+    holder.appendChild(axis);
+    for (const span of trace.flat) {
+      const event = span.event || {};
+      const left = Math.max(0, (span.start_offset || 0) / total) * 100;
+      const width = Math.max(0.4, ((span.latency || 0) / total) * 100);
+      const bar = el("div", {
+        className: "timeline-bar bar-" + logTypeClass(span.log_type) + (span.status === "error" ? " error" : ""),
+        style: "left:" + left.toFixed(4) + "%;width:" + Math.min(width, 100 - left).toFixed(4) + "%",
+        dataset: { left: left.toFixed(4), width: width.toFixed(4) },
+        title: (span.name || "") + " · " + formatLatency(span.latency),
+      });
+      if (typeof event.time_to_first_token === "number" && event.stream && span.latency > 0) {
+        const at = Math.min(100, (event.time_to_first_token / span.latency) * 100);
+        bar.appendChild(el("i", { className: "ttft", style: "left:" + at.toFixed(2) + "%", title: "first token after " + formatLatency(event.time_to_first_token) }));
+      }
+      const row = el("div", {
+        className: "timeline-row" + (span.status === "error" ? " error" : ""),
+        role: "listitem",
+        dataset: { spanId: span.span_id, logType: logTypeClass(span.log_type) },
+        onClick: () => selectSpan(span.span_id, true),
+      },
+        el("span", { className: "timeline-label", style: "padding-left:" + Math.min(span.depth || 0, 40) * 12 + "px" },
+          badge(span.log_type), el("span", { className: "span-name" }, span.name || "(unnamed)")),
+        el("div", { className: "timeline-track" }, bar),
+        el("span", { className: "timeline-duration" }, formatLatency(span.latency)));
+      holder.appendChild(row);
+    }
+  }
+
+  function selectSpan(spanId, updateLink) {
     state.selectedSpanId = spanId;
-    for (const node of document.querySelectorAll(".span-node")) {
+    for (const node of document.querySelectorAll("#span-tree .span-node, #timeline .timeline-row")) {
       node.classList.toggle("selected", node.dataset.spanId === spanId);
     }
     const detail = $("span-detail");
     clear(detail);
     const span = spanId ? state.spans.get(spanId) : null;
     if (span) renderSpanDetail(detail, span);
+    if (updateLink && state.traceId && spanId) {
+      const link = "#/trace/" + encodeURIComponent(state.traceId) + "/span/" + encodeURIComponent(spanId);
+      if (window.location.hash !== link) history.replaceState(null, "", link);
+    }
   }
 
   function section(title, ...content) {
@@ -288,7 +414,14 @@
       const t = (value) => (value == null ? "–" : formatTokens(value));
       fact("Tokens", t(e.prompt_tokens) + " in · " + t(e.completion_tokens) + " out · " + t(e.total_tokens) + " total");
     }
-    fact("Cost", formatCost(e.cost));
+    const cached = e.prompt_tokens_details && e.prompt_tokens_details.cached_tokens;
+    const reasoning = e.completion_tokens_details && e.completion_tokens_details.reasoning_tokens;
+    if (typeof cached === "number" || typeof reasoning === "number") {
+      fact("Token details", [typeof cached === "number" ? formatTokens(cached) + " cached input" : null, typeof reasoning === "number" ? formatTokens(reasoning) + " reasoning" : null].filter(Boolean).join(" · "));
+    }
+    fact("Cost", e.cost == null && (e.cost_status === "unpriced" || e.prompt_tokens != null) ? "unpriced (no price known)" : formatCost(e.cost));
+    if (e.cost_status) fact("Cost status", e.cost_status);
+    if (e.price_table_version) fact("Price table", e.price_table_version);
     fact("User", e.customer_identifier);
     fact("User email", e.customer_email);
     fact("User name", e.customer_name);
@@ -386,31 +519,324 @@
     return box;
   }
 
-  // ---- routing and refresh -----------------------------------------------------------------------------------
 
-  function route() {
-    const match = /^#\/trace\/([^/?#]+)$/.exec(window.location.hash);
-    const listView = $("list-view");
-    const traceView = $("trace-view");
-    if (match) {
-      const traceId = decodeURIComponent(match[1]);
-      if (state.traceId !== traceId) state.selectedSpanId = null;
-      state.traceId = traceId;
-      listView.hidden = true;
-      traceView.hidden = false;
-      loadTrace(traceId, false);
-    } else {
-      state.traceId = null;
-      traceView.hidden = true;
-      listView.hidden = false;
-      loadList();
+  // ---- dashboard --------------------------------------------------------------------------------------------------
+
+  function dashboardQuery() {
+    const form = $("dashboard-filters");
+    const params = new URLSearchParams();
+    const range = form.elements.range.value;
+    const hours = { "1h": 1, "24h": 24, "7d": 168, "30d": 720 }[range];
+    if (hours) {
+      const now = Date.now();
+      params.set("from", new Date(now - hours * 3600 * 1000).toISOString());
+      params.set("to", new Date(now + 1000).toISOString());
+    }
+    if (form.elements.environment.value.trim()) params.set("environment", form.elements.environment.value.trim());
+    return params;
+  }
+
+  async function loadDashboard() {
+    try {
+      const params = dashboardQuery();
+      const series = new URLSearchParams(params);
+      const interval = $("dashboard-filters").elements.interval.value;
+      if (interval) series.set("interval", interval);
+      const [timeseries, ...breakdowns] = await Promise.all([
+        api("/api/stats/timeseries?" + series.toString()),
+        ...["model", "provider", "user", "prompt"].map((by) => { const p = new URLSearchParams(params); p.set("by", by); return api("/api/stats/breakdown?" + p.toString()); }),
+      ]);
+      if (state.view !== "dashboard") return;
+      renderDashboard(timeseries, breakdowns);
+      setStatus("Updated " + new Date().toLocaleTimeString());
+    } catch (error) {
+      setStatus(error.message, true);
     }
   }
 
+  function bucketLabel(iso, seconds) {
+    const date = new Date(iso);
+    if (seconds >= 86400) return date.toLocaleDateString();
+    return date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  }
+
+  function renderDashboard(timeseries, breakdowns) {
+    const buckets = timeseries.buckets || [];
+    $("dashboard-range").textContent = timeseries.from
+      ? formatTime(timeseries.from) + " – " + formatTime(timeseries.to) + " · every " + timeseries.interval
+      : "no LLM calls stored yet";
+    const totals = breakdowns[0].totals;
+    const cards = $("dashboard-cards");
+    clear(cards);
+    const card = (name, label, value, note) => el("div", { className: "card", dataset: { card: name } }, el("span", { className: "card-label" }, label), el("span", { className: "card-value" }, value), note ? el("span", { className: "card-note muted" }, note) : null);
+    append(cards, [
+      card("calls", "LLM calls", formatCount(totals.calls)),
+      card("tokens", "Tokens", formatCount(totals.total_tokens), formatCount(totals.prompt_tokens) + " in · " + formatCount(totals.completion_tokens) + " out"),
+      card("cost", "Cost", totals.cost == null ? "–" : formatCost(totals.cost), formatCount(totals.priced_calls) + " priced calls"),
+      card("unpriced", "Unpriced calls", formatCount(totals.unpriced_calls), "no price known: not counted as $0"),
+      card("errors", "Error rate", totals.error_rate == null ? "–" : formatPercent(totals.error_rate), formatCount(totals.errors) + " errors"),
+      card("latency", "Latency p95", formatLatency(totals.latency_p95), "p50 " + formatLatency(totals.latency_p50)),
+    ]);
+
+    const labels = buckets.map((b) => bucketLabel(b.start, timeseries.interval_seconds));
+    const pick = (name) => buckets.map((b) => b[name]);
+    const chart = (name) => document.querySelector('.chart[data-chart="' + name + '"]');
+    window.ZespanCharts.draw(chart("calls"), { labels, format: (v) => formatCount(Math.round(v)), series: [
+      { name: "calls", values: pick("calls"), className: "s-calls" }, { name: "errors", values: pick("errors"), className: "s-errors" }] });
+    window.ZespanCharts.draw(chart("tokens"), { labels, stacked: true, format: (v) => formatCount(Math.round(v)), series: [
+      { name: "input", values: buckets.map((b) => b.prompt_tokens - b.cached_tokens), className: "s-input" },
+      { name: "cached input", values: pick("cached_tokens"), className: "s-cached" },
+      { name: "output", values: buckets.map((b) => b.completion_tokens - b.reasoning_tokens), className: "s-output" },
+      { name: "reasoning", values: pick("reasoning_tokens"), className: "s-reasoning" }] });
+    window.ZespanCharts.draw(chart("cost"), { labels, format: formatCost, series: [{ name: "cost (USD)", values: pick("cost"), className: "s-cost" }] });
+    window.ZespanCharts.draw(chart("latency"), { labels, format: formatLatency, series: [
+      { name: "p50", values: pick("latency_p50"), kind: "line", className: "s-p50" }, { name: "p95", values: pick("latency_p95"), kind: "line", className: "s-p95" }] });
+    window.ZespanCharts.draw(chart("errors"), { labels, max: 1, format: formatPercent, series: [{ name: "error rate", values: pick("error_rate"), kind: "line", className: "s-errors" }] });
+
+    const holder = $("breakdowns");
+    clear(holder);
+    const titles = { model: "By model", provider: "By provider", user: "By user", prompt: "By prompt version" };
+    for (const breakdown of breakdowns) {
+      const rows = breakdown.rows.map((r) => Object.assign({ attrs: { dataset: { key: r.key == null ? "" : r.key } } }, r));
+      const columns = [
+        { value: (r) => r.total ? "Total" : r.key == null ? "(none)" : (breakdown.by === "prompt" ? r.prompt_name + " v" + (r.prompt_version == null ? "?" : r.prompt_version) : r.key) },
+        { num: true, value: (r) => formatCount(r.calls) },
+        { num: true, value: (r) => formatCount(r.errors) },
+        { num: true, value: (r) => formatCount(r.prompt_tokens) },
+        { num: true, value: (r) => formatCount(r.completion_tokens) },
+        { num: true, value: (r) => formatCount(r.cached_tokens) },
+        { num: true, value: (r) => formatCount(r.reasoning_tokens) },
+        { num: true, value: (r) => r.cost == null ? "–" : formatCost(r.cost) },
+        { num: true, value: (r) => formatCount(r.unpriced_calls) },
+        { num: true, value: (r) => formatLatency(r.latency_p50) },
+        { num: true, value: (r) => formatLatency(r.latency_p95) },
+      ];
+      holder.appendChild(el("section", { className: "panel" }, el("h2", null, titles[breakdown.by]),
+        el("div", { className: "table-wrap" }, el("table", { className: "traces breakdown", dataset: { by: breakdown.by } },
+          el("thead", null, el("tr", null, ["", "Calls", "Errors", "Input", "Output", "Cached", "Reasoning", "Cost", "Unpriced", "p50", "p95"].map((h, i) => el("th", i ? { className: "num" } : null, h)))),
+          el("tbody", null, table(rows, columns)),
+          el("tfoot", null, table([Object.assign({ total: true }, breakdown.totals)], columns))))));
+    }
+  }
+
+  // ---- sessions and users -------------------------------------------------------------------------------------------
+
+  async function loadSessions() {
+    try {
+      const result = await api("/api/sessions?limit=200");
+      if (state.view !== "sessions") return;
+      const rows = $("session-rows");
+      clear(rows);
+      for (const s of result.data) {
+        const href = "#/session/" + encodeURIComponent(s.id);
+        rows.appendChild(el("tr", { dataset: { sessionId: s.id }, onClick: () => { window.location.hash = href; } },
+          el("td", null, el("a", { href: href, className: "trace-name" }, s.id)),
+          el("td", null, s.user || ""),
+          el("td", null, formatTime(s.first_time)),
+          el("td", null, formatTime(s.last_time)),
+          el("td", { className: "num" }, formatCount(s.traces)),
+          el("td", { className: "num" }, formatCount(s.llm_calls)),
+          el("td", { className: "num" }, formatTokens(s.total_tokens)),
+          el("td", { className: "num" }, formatCost(s.total_cost))));
+      }
+      $("session-count").textContent = result.total === 1 ? "1 session" : result.total + " sessions";
+      setStatus("Updated " + new Date().toLocaleTimeString());
+    } catch (error) {
+      setStatus(error.message, true);
+    }
+  }
+
+  async function loadSession(id) {
+    try {
+      const result = await api("/api/sessions/" + encodeURIComponent(id));
+      if (state.view !== "session") return;
+      const s = result.session;
+      $("session-title").textContent = "Session " + s.id;
+      $("session-meta").textContent = [s.user ? "user " + s.user : null, formatCount(s.traces) + " turns", formatTokens(s.total_tokens) + " tokens", formatCost(s.total_cost)].filter(Boolean).join(" · ");
+      const list = $("turns");
+      clear(list);
+      result.turns.forEach((turn, index) => {
+        const href = "#/trace/" + encodeURIComponent(turn.trace_id);
+        const steps = turn.steps.map((step) => renderStep(turn, step));
+        list.appendChild(el("li", { className: "turn", dataset: { traceId: turn.trace_id } },
+          el("div", { className: "turn-head" }, el("span", { className: "turn-number" }, "Turn " + (index + 1)),
+            el("a", { href: href, className: "trace-name" }, turn.name || "(unnamed)"), statusPill(turn.status),
+            el("span", { className: "muted" }, formatTime(turn.start_time) + (turn.total_tokens != null ? " · " + formatTokens(turn.total_tokens) + " tokens" : "") + (turn.total_cost != null ? " · " + formatCost(turn.total_cost) : ""))),
+          steps.length ? el("div", { className: "steps" }, steps) : el("p", { className: "muted" }, "No LLM call, tool or guardrail in this trace.")));
+      });
+      if (result.truncated) list.appendChild(el("li", { className: "muted" }, "Only the first turns are shown."));
+      setStatus("Updated " + new Date().toLocaleTimeString());
+    } catch (error) {
+      $("session-title").textContent = error.status === 404 ? "Session not found" : "Could not load the session";
+      setStatus(error.message, true);
+    }
+  }
+
+  function renderStep(turn, step) {
+    const link = "#/trace/" + encodeURIComponent(turn.trace_id) + "/span/" + encodeURIComponent(step.span_id);
+    const head = el("div", { className: "step-head" }, badge(step.kind), el("a", { href: link }, step.name), step.model ? el("span", { className: "muted" }, step.model) : null, step.status === "error" ? statusPill("error") : null);
+    const body = [];
+    if (step.kind === "generation") {
+      if (step.prompt != null) body.push(el("div", { className: "message role-user" }, el("div", { className: "message-role" }, "user"), el("pre", { className: "message-content step-prompt" }, step.prompt)));
+      if (step.completion != null || step.tool_calls) {
+        const answer = el("div", { className: "message role-assistant" }, el("div", { className: "message-role" }, "assistant"),
+          el("pre", { className: "message-content step-completion" + (step.completion ? "" : " empty-content") }, step.completion || "(no text)"));
+        for (const call of step.tool_calls || []) answer.appendChild(el("div", { className: "tool-call" }, "→ ", el("b", null, String(call.name || "")), el("pre", { className: "json" }, pretty(call.arguments))));
+        body.push(answer);
+      }
+    } else if (step.kind === "tool") {
+      body.push(el("div", { className: "tool-call" }, el("pre", { className: "json" }, "arguments: " + pretty(step.arguments)), el("pre", { className: "json" }, "result: " + pretty(step.result))));
+    } else if (step.kind === "guardrail") {
+      const failed = (step.results || []).filter((r) => !r.passed);
+      body.push(el("div", { className: step.passed === false ? "error-box guardrail-block" : "muted" }, step.passed === false
+        ? "Guardrail: " + failed.map((r) => String(r.policy || "") + " → " + String(r.action || "") + (r.reason ? " (" + r.reason + ")" : "")).join("; ")
+        : "Guardrail passed"));
+    } else if (step.kind === "handoff" && step.arguments) {
+      body.push(el("p", null, String(step.arguments.from || "?") + " → " + String(step.arguments.to || "?") + (step.arguments.reason ? " · " + step.arguments.reason : "")));
+    }
+    return el("div", { className: "step", dataset: { kind: step.kind, spanId: step.span_id } }, head, body);
+  }
+
+  async function loadUsers() {
+    try {
+      const result = await api("/api/users?limit=200");
+      if (state.view !== "users") return;
+      const rows = $("user-rows");
+      clear(rows);
+      for (const u of result.data) {
+        const href = "#/?user=" + encodeURIComponent(u.id);
+        rows.appendChild(el("tr", { dataset: { user: u.id }, onClick: () => { window.location.hash = href; } },
+          el("td", null, el("a", { href: href, className: "trace-name" }, u.id)),
+          el("td", { className: "num" }, formatCount(u.traces)),
+          el("td", { className: "num" }, formatCount(u.llm_calls)),
+          el("td", { className: "num" }, formatTokens(u.total_tokens)),
+          el("td", { className: "num" }, formatCost(u.total_cost)),
+          el("td", { className: "num" }, formatCount(u.unpriced_calls)),
+          el("td", null, formatTime(u.first_time)),
+          el("td", null, formatTime(u.last_time))));
+      }
+      $("user-count").textContent = result.total === 1 ? "1 user" : result.total + " users";
+      setStatus("Updated " + new Date().toLocaleTimeString());
+    } catch (error) {
+      setStatus(error.message, true);
+    }
+  }
+
+  // ---- prompts ----------------------------------------------------------------------------------------------------------
+
+  async function loadPrompts() {
+    try {
+      const versions = [];
+      for (let page = 1; page <= 20; page++) {
+        const result = await api("/v1/prompts?limit=100&page=" + page);
+        versions.push(...result.data);
+        if (versions.length >= result.total || result.data.length === 0) break;
+      }
+      const usage = await api("/api/stats/breakdown?by=prompt");
+      if (state.view !== "prompts") return;
+      renderPrompts(versions, usage.rows);
+      setStatus("Updated " + new Date().toLocaleTimeString());
+    } catch (error) {
+      setStatus(error.message, true);
+    }
+  }
+
+  function renderPrompts(versions, usage) {
+    const names = [...new Set(versions.map((v) => v.name))].sort();
+    $("prompt-count").textContent = names.length === 1 ? "1 prompt" : names.length + " prompts";
+    if (!state.promptName || !names.includes(state.promptName)) state.promptName = names[0] || null;
+    const list = $("prompt-names");
+    clear(list);
+    for (const name of names) {
+      const count = versions.filter((v) => v.name === name).length;
+      list.appendChild(el("li", null, el("button", { type: "button", className: "span-node" + (name === state.promptName ? " selected" : ""), dataset: { prompt: name },
+        onClick: () => { state.promptName = name; state.compare = []; renderPrompts(versions, usage); } }, el("span", { className: "span-name" }, name), el("span", { className: "span-meta" }, count + (count === 1 ? " version" : " versions")))));
+    }
+    const mine = versions.filter((v) => v.name === state.promptName).sort((a, b) => b.version - a.version);
+    const stats = (version) => usage.find((u) => u.prompt_name === state.promptName && u.prompt_version === version) || null;
+    if (state.compare.length === 0) state.compare = mine.slice(0, 2).map((v) => v.version);
+    const rows = $("version-rows");
+    clear(rows);
+    for (const v of mine) {
+      const s = stats(v.version);
+      const box = el("input", { type: "checkbox", dataset: { version: v.version }, "aria-label": "compare version " + v.version });
+      box.checked = state.compare.includes(v.version);
+      box.addEventListener("change", () => {
+        state.compare = box.checked ? [v.version, ...state.compare.filter((x) => x !== v.version)].slice(0, 2) : state.compare.filter((x) => x !== v.version);
+        renderPrompts(versions, usage);
+      });
+      rows.appendChild(el("tr", { dataset: { version: v.version } },
+        el("td", null, el("a", { href: "#/?prompt=" + encodeURIComponent(v.name + "#" + v.version), className: "trace-name" }, "v" + v.version)),
+        el("td", null, el("span", { className: "chips" }, (v.labels || []).map((l) => el("span", { className: "chip" }, l)))),
+        el("td", null, v.commit_message || ""),
+        el("td", null, formatTime(v.created_at)),
+        el("td", { className: "num" }, s ? formatCount(s.calls) : "0"),
+        el("td", { className: "num" }, s ? formatCount(s.total_tokens) : ""),
+        el("td", { className: "num" }, s && s.cost != null ? formatCost(s.cost) : ""),
+        el("td", { className: "num" }, s ? formatLatency(s.latency_avg) : ""),
+        el("td", { className: "num" }, s ? formatLatency(s.latency_p95) : ""),
+        el("td", null, box)));
+    }
+    const compare = $("compare");
+    clear(compare);
+    for (const version of [...state.compare].sort((a, b) => a - b)) {
+      const v = mine.find((x) => x.version === version);
+      if (!v) continue;
+      const s = stats(version);
+      const body = v.type === "chat" && Array.isArray(v.prompt)
+        ? el("div", { className: "messages" }, v.prompt.map(renderMessage))
+        : el("pre", { className: "message-content prompt-text" }, typeof v.prompt === "string" ? v.prompt : pretty(v.prompt));
+      const facts = el("dl", { className: "facts" });
+      const fact = (label, value) => { facts.appendChild(el("dt", null, label)); facts.appendChild(el("dd", null, value)); };
+      fact("Labels", (v.labels || []).join(", ") || "–");
+      fact("Commit", v.commit_message || "–");
+      fact("Generations", s ? formatCount(s.calls) : "0");
+      fact("Tokens", s ? formatCount(s.prompt_tokens) + " in · " + formatCount(s.completion_tokens) + " out" : "–");
+      fact("Cost", s && s.cost != null ? formatCost(s.cost) + (s.calls ? " (" + formatCost(s.cost / Math.max(1, s.priced_calls)) + " per call)" : "") : "–");
+      fact("Unpriced calls", s ? formatCount(s.unpriced_calls) : "0");
+      fact("Latency", s ? "avg " + formatLatency(s.latency_avg) + " · p95 " + formatLatency(s.latency_p95) : "–");
+      fact("Errors", s ? formatCount(s.errors) : "0");
+      compare.appendChild(el("article", { className: "panel compare-col", dataset: { version: version } },
+        el("h2", null, v.name + " v" + version), facts, body,
+        el("a", { href: "#/?prompt=" + encodeURIComponent(v.name + "#" + version) }, "Traces made with v" + version + " →")));
+    }
+  }
+
+
+  // ---- routing and refresh -----------------------------------------------------------------------------------
+
+  function route() {
+    const hash = window.location.hash || "#/";
+    let match;
+    if ((match = /^#\/trace\/([^/?#]+)(?:\/span\/([^/?#]+))?$/.exec(hash))) {
+      const traceId = decodeURIComponent(match[1]);
+      const spanId = match[2] ? decodeURIComponent(match[2]) : null;
+      const sameTrace = state.traceId === traceId && state.view === "trace";
+      state.traceId = traceId;
+      if (spanId) state.selectedSpanId = spanId;
+      else if (!sameTrace) state.selectedSpanId = null;
+      show("trace");
+      if (sameTrace && spanId && state.spans.has(spanId)) selectSpan(spanId, false);
+      else loadTrace(traceId, false);
+      return;
+    }
+    state.traceId = null;
+    if (hash === "#/dashboard") { show("dashboard"); loadDashboard(); return; }
+    if (hash === "#/sessions") { show("sessions"); loadSessions(); return; }
+    if ((match = /^#\/session\/([^/?#]+)$/.exec(hash))) { show("session"); loadSession(decodeURIComponent(match[1])); return; }
+    if (hash === "#/users") { show("users"); loadUsers(); return; }
+    if (hash === "#/prompts") { show("prompts"); loadPrompts(); return; }
+    const query = /^#\/\?(.*)$/.exec(hash);
+    if (query) applyHashFilters(query[1]);
+    show("traces");
+    loadList();
+  }
+
   function tick() {
-    if (!$("filters").elements.refresh.checked) return;
-    if (state.traceId) loadTrace(state.traceId, true);
-    else loadList();
+    if (!$("filters").elements.refresh.checked || document.hidden) return;
+    if (state.view === "trace" && state.traceId) loadTrace(state.traceId, true);
+    else if (state.view === "traces") loadList();
+    else if (state.view === "dashboard") loadDashboard();
   }
 
   function start() {
@@ -430,6 +856,9 @@
     form.addEventListener("reset", () => setTimeout(() => { state.page = 1; loadList(); }, 0));
     $("newer").addEventListener("click", () => { if (state.page > 1) { state.page--; loadList(); } });
     $("older").addEventListener("click", () => { state.page++; loadList(); });
+    const dashboard = $("dashboard-filters");
+    dashboard.addEventListener("submit", (event) => { event.preventDefault(); loadDashboard(); });
+    dashboard.addEventListener("change", () => loadDashboard());
     window.addEventListener("hashchange", route);
     state.timer = setInterval(tick, REFRESH_MS);
     route();

@@ -43,6 +43,41 @@ public class IngestTests
     }
 
     [Fact]
+    public async Task Ingest_BrotliBody_IsDecompressedByTheMiddleware()
+    {
+        await using var server = await DevServerHost.StartAsync();
+        var (traceId, batch) = TestEvents.SimpleTrace(TestEvents.BaseTime);
+        using var compressed = new MemoryStream();
+        using (var brotli = new BrotliStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
+        {
+            brotli.Write(Encoding.UTF8.GetBytes(batch.ToJsonString()));
+        }
+
+        using var content = new ByteArrayContent(compressed.ToArray());
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        content.Headers.ContentEncoding.Add("br");
+
+        using var response = await server.Client.PostAsync("v1/ingest", content);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.Equal(2, (await server.GetJsonAsync($"api/traces/{traceId}"))["span_count"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task Ingest_UnknownContentEncoding_Answers415()
+    {
+        await using var server = await DevServerHost.StartAsync();
+        var (_, batch) = TestEvents.SimpleTrace(TestEvents.BaseTime);
+        using var content = new StringContent(batch.ToJsonString(), Encoding.UTF8, "application/json");
+        content.Headers.ContentEncoding.Add("zstd");
+
+        using var response = await server.Client.PostAsync("v1/ingest", content);
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        Assert.Equal("unsupported_media_type", JsonNode.Parse(await response.Content.ReadAsStringAsync())!["error"]!["type"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Ingest_SameBatchIdTwice_Answers202AndStoresOnce()
     {
         await using var server = await DevServerHost.StartAsync();
@@ -97,6 +132,50 @@ public class IngestTests
         var stats = await server.GetJsonAsync("api/stats");
         Assert.Equal(0, stats["events"]!.GetValue<int>());
         Assert.Equal(0, stats["batches"]!.GetValue<int>());
+    }
+
+    [Theory]
+    [InlineData("latency", "1e300", "events[1].latency")]
+    [InlineData("latency", "-1", "events[1].latency")]
+    [InlineData("time_to_first_token", "1e300", "events[1].time_to_first_token")]
+    [InlineData("time_to_first_token", "\"fast\"", "events[1].time_to_first_token")]
+    [InlineData("cost", "1e300", "events[1].cost")]
+    [InlineData("cost", "-0.5", "events[1].cost")]
+    [InlineData("prompt_tokens", "9000000000000000000", "events[1].prompt_tokens")]
+    [InlineData("completion_tokens", "-3", "events[1].completion_tokens")]
+    [InlineData("total_tokens", "1e30", "events[1].total_tokens")]
+    [InlineData("status_code", "1000000", "events[1].status_code")]
+    public async Task Ingest_ImpossibleNumber_Answers400NamingTheField(string field, string value, string expected)
+    {
+        await using var server = await DevServerHost.StartAsync();
+        var (_, batch) = TestEvents.SimpleTrace(TestEvents.BaseTime);
+        batch["events"]![1]![field] = JsonNode.Parse(value);
+        if (field == "latency")
+        {
+            batch["events"]![1]!.AsObject().Remove("end_time"); // the end is computed from the latency
+        }
+
+        using var response = await server.PostJsonAsync("v1/ingest", batch);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var error = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["error"]!;
+        Assert.Equal("invalid_request", error["type"]!.GetValue<string>());
+        Assert.StartsWith(expected, error["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(0, (await server.GetJsonAsync("api/stats"))["events"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task Ingest_LatencyPastTheLastRepresentableTime_Answers400()
+    {
+        await using var server = await DevServerHost.StartAsync();
+        var e = TestEvents.Event(TestEvents.TraceId(), TestEvents.SpanId(), null, "custom", "late", new DateTimeOffset(9999, 12, 31, 23, 59, 0, TimeSpan.Zero), 1);
+        e.Remove("end_time");
+        e["latency"] = 3600;
+
+        using var response = await server.PostJsonAsync("v1/ingest", TestEvents.Batch(e));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.StartsWith("events[0].latency", JsonNode.Parse(await response.Content.ReadAsStringAsync())!["error"]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
     }
 
     [Theory]

@@ -116,7 +116,7 @@ public class ReadApiTests
         Assert.Equal(5, trace["span_count"]!.GetValue<int>());
         Assert.Equal(120, trace["total_tokens"]!.GetValue<int>());
         Assert.Equal(0.002, trace["total_cost"]!.GetValue<double>(), 9);
-        var roots = trace["spans"]!.AsArray();
+        var roots = TraceTree.Roots(trace);
         Assert.Equal([agent, orphan], roots.Select(r => r!["span_id"]!.GetValue<string>()));
         var children = roots[0]!["children"]!.AsArray();
         Assert.Equal([plan, tool], children.Select(c => c!["span_id"]!.GetValue<string>()));
@@ -140,8 +140,124 @@ public class ReadApiTests
 
         var trace = await server.GetJsonAsync($"api/traces/{traceId}");
 
-        var only = Assert.Single(trace["spans"]!.AsArray())!;
+        var only = Assert.Single(TraceTree.Roots(trace))!;
         Assert.Equal(child, Assert.Single(only["children"]!.AsArray())!["span_id"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task GetTrace_ChainOf600Spans_IsServedFlatWithDepths()
+    {
+        await using var server = await DevServerHost.StartAsync();
+        var traceId = TestEvents.TraceId();
+        var events = new List<JsonObject>();
+        string? parent = null;
+        for (var i = 0; i < 600; i++)
+        {
+            var span = TestEvents.SpanId();
+            events.Add(TestEvents.Event(traceId, span, parent, "custom", $"step-{i}", TestEvents.BaseTime.AddMilliseconds(i), 0.001));
+            parent = span;
+        }
+
+        await server.IngestAsync(TestEvents.Batch([.. events]));
+
+        var first = await server.GetJsonAsync($"api/traces/{traceId}");
+        Assert.Equal(600, first["span_count"]!.GetValue<int>());
+        Assert.Equal(600, first["span_total"]!.GetValue<int>());
+        var spans = first["spans"]!.AsArray();
+        Assert.Equal(500, spans.Count); // the default page
+        Assert.Equal(500, first["next_span_offset"]!.GetValue<int>());
+        Assert.Equal(Enumerable.Range(0, 500), spans.Select(static s => s!["depth"]!.GetValue<int>()));
+        Assert.Equal("step-0", first["name"]!.GetValue<string>());
+
+        var rest = await server.GetJsonAsync($"api/traces/{traceId}?span_offset=500&span_limit=2000");
+        Assert.Equal(Enumerable.Range(500, 100), rest["spans"]!.AsArray().Select(static s => s!["depth"]!.GetValue<int>()));
+        Assert.Equal("step-599", rest["spans"]![99]!["name"]!.GetValue<string>());
+        Assert.Null(rest["next_span_offset"]);
+    }
+
+    [Fact]
+    public async Task GetTrace_SpanPaging_CoversEverySpanOnceInDepthFirstOrder()
+    {
+        await using var server = await DevServerHost.StartAsync();
+        var traceId = TestEvents.TraceId();
+        var root = TestEvents.SpanId();
+        var events = new List<JsonObject> { TestEvents.Event(traceId, root, null, "workflow", "root", TestEvents.BaseTime, 10) };
+        var expected = new List<string> { root };
+        for (var i = 0; i < 7; i++)
+        {
+            var child = TestEvents.SpanId();
+            var grandchild = TestEvents.SpanId();
+            events.Add(TestEvents.Event(traceId, child, root, "agent", $"child-{i}", TestEvents.BaseTime.AddSeconds(i + 1), 0.5));
+            events.Add(TestEvents.Event(traceId, grandchild, child, "tool", $"tool-{i}", TestEvents.BaseTime.AddSeconds(i + 1.1), 0.1));
+            expected.Add(child);
+            expected.Add(grandchild);
+        }
+
+        await server.IngestAsync(TestEvents.Batch([.. events]));
+
+        var seen = new List<string>();
+        int? offset = 0;
+        while (offset is { } o)
+        {
+            var page = await server.GetJsonAsync($"api/traces/{traceId}?span_offset={o}&span_limit=4");
+            seen.AddRange(page["spans"]!.AsArray().Select(static s => s!["span_id"]!.GetValue<string>()));
+            offset = page["next_span_offset"]?.GetValue<int>();
+        }
+
+        Assert.Equal(expected, seen);
+        var all = await server.GetJsonAsync($"api/traces/{traceId}");
+        Assert.Equal(7, all["spans"]![0]!["child_count"]!.GetValue<int>());
+        Assert.Equal(1.1, all["spans"]![2]!["start_offset"]!.GetValue<double>(), 6);
+    }
+
+    [Fact]
+    public async Task GetTrace_ParentCycle_ServesEverySpan()
+    {
+        await using var server = await DevServerHost.StartAsync();
+        var traceId = TestEvents.TraceId();
+        string a = TestEvents.SpanId(), b = TestEvents.SpanId();
+        await server.IngestAsync(TestEvents.Batch(
+            TestEvents.Event(traceId, a, b, "custom", "a", TestEvents.BaseTime),
+            TestEvents.Event(traceId, b, a, "custom", "b", TestEvents.BaseTime.AddMilliseconds(1))));
+
+        var trace = await server.GetJsonAsync($"api/traces/{traceId}");
+
+        Assert.Equal([a, b], trace["spans"]!.AsArray().Select(static s => s!["span_id"]!.GetValue<string>()));
+        Assert.Equal([0, 1], trace["spans"]!.AsArray().Select(static s => s!["depth"]!.GetValue<int>()));
+    }
+
+    [Theory]
+    [InlineData("span_limit=0")]
+    [InlineData("span_limit=2001")]
+    [InlineData("span_offset=-1")]
+    public async Task GetTrace_BadSpanPaging_Answers400(string query)
+    {
+        await using var server = await DevServerHost.StartAsync();
+        var (traceId, batch) = TestEvents.SimpleTrace(TestEvents.BaseTime);
+        await server.IngestAsync(batch);
+
+        using var response = await server.Client.GetAsync($"api/traces/{traceId}?{query}");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task ListTraces_SummaryFollowsLateSpans()
+    {
+        await using var server = await DevServerHost.StartAsync();
+        var traceId = TestEvents.TraceId();
+        var root = TestEvents.SpanId();
+        await server.IngestAsync(TestEvents.Batch(TestEvents.Generation(traceId, TestEvents.SpanId(), root, TestEvents.BaseTime.AddMilliseconds(5), user: "late-user")));
+        var before = (await server.GetJsonAsync("api/traces"))["data"]![0]!;
+        await server.IngestAsync(TestEvents.Batch(TestEvents.Event(traceId, root, null, "workflow", "the-root", TestEvents.BaseTime, 2)));
+
+        var after = (await server.GetJsonAsync("api/traces?user=late-user"))["data"]![0]!;
+
+        Assert.Equal("openai.chat.completions", before["name"]!.GetValue<string>());
+        Assert.Equal("the-root", after["name"]!.GetValue<string>());
+        Assert.Equal(2, after["span_count"]!.GetValue<int>());
+        Assert.Equal(2.0, after["latency"]!.GetValue<double>(), 6);
+        Assert.Equal(15, after["total_tokens"]!.GetValue<int>());
     }
 
     [Fact]

@@ -50,14 +50,24 @@ public class AuthTests
     }
 
     [Fact]
-    public async Task NoConfiguredKeys_AnyZspKey_IsAccepted()
+    public async Task NoConfiguredKeys_OnlyTheKeyGeneratedForThisRunIsAccepted()
     {
         await using var server = await DevServerHost.StartAsync();
-        using var client = server.CreateClient("zsp_anything_at_all");
+        await using var other = await DevServerHost.StartAsync();
+        using var guess = server.CreateClient("zsp_dev");
+        using var otherRun = server.CreateClient(other.Key);
 
-        using var response = await client.GetAsync("v1/config");
+        using var generated = await server.Client.GetAsync("v1/config");
+        using var publicKey = await guess.GetAsync("v1/config");
+        using var anotherRunsKey = await otherRun.GetAsync("v1/config");
 
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, generated.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, publicKey.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, anotherRunsKey.StatusCode);
+        Assert.StartsWith("zsp_", server.Key, StringComparison.Ordinal);
+        Assert.True(server.Key.Length >= 36, "the generated key must be long enough not to be guessed");
+        Assert.NotEqual(server.Key, other.Key);
+        Assert.Equal(server.BaseUrl + "?key=" + server.Key, server.ViewerUrl.ToString());
     }
 
     [Fact]

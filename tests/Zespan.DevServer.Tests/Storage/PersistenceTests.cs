@@ -56,7 +56,7 @@ public class PersistenceTests
 
             return list;
         });
-        Assert.Equal([1L, 2L], versions);
+        Assert.Equal(Migrations.All.Select(static m => (long)m.Version), versions);
         database.ClearPool();
     }
 
@@ -75,8 +75,40 @@ public class PersistenceTests
 
         var applied = Migrations.Apply(database, TimeProvider.System);
 
-        Assert.Equal([2], applied.Select(m => m.Version));
+        Assert.Equal(Migrations.All.Skip(1).Select(static m => m.Version), applied.Select(m => m.Version));
         database.ClearPool();
+    }
+
+    [Fact]
+    public async Task Migrations_FromSchema2WithEvents_BackfillTheTraceSummaries()
+    {
+        using var dir = new TempDirectory();
+        var path = dir.File("v2.db");
+        var database = new Database(path);
+        using (var connection = database.Open())
+        {
+            // a file written by a server that knew steps 1 and 2: events, no per-trace summaries
+            using var create = connection.Command("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at TEXT NOT NULL);" +
+                Migrations.All[0].Sql + Migrations.All[1].Sql + """
+                INSERT INTO schema_version VALUES (1, 'x', '2026-01-01T00:00:00Z'), (2, 'y', '2026-01-01T00:00:00Z');
+                INSERT INTO batches (batch_id, received_at, event_count) VALUES ('b', '2026-01-01T00:00:00Z', 2);
+                INSERT INTO events (batch_id, trace_id, span_id, parent_span_id, log_type, name, model, customer_identifier, start_time, start_us, end_us, total_tokens, cost, json)
+                VALUES ('b', '0af7651916cd43dd8448eb211c80319c', '00f067aa0ba902b7', NULL, 'workflow', 'root', NULL, 'ada', 't', 1000000, 3000000, NULL, NULL, '{}'),
+                       ('b', '0af7651916cd43dd8448eb211c80319c', '10f067aa0ba902b7', '00f067aa0ba902b7', 'generation', 'llm', 'gpt-4o', NULL, 't', 1500000, 2000000, 42, 0.5, '{}');
+                """);
+            create.ExecuteNonQuery();
+        }
+
+        database.ClearPool();
+        await using var server = await DevServerHost.StartAsync(databasePath: path);
+
+        var list = await server.GetJsonAsync("api/traces?user=ada&model=gpt-4o");
+        var row = Assert.Single(list["data"]!.AsArray())!;
+        Assert.Equal("root", row["name"]!.GetValue<string>());
+        Assert.Equal(42, row["total_tokens"]!.GetValue<int>());
+        Assert.Equal(2.0, row["latency"]!.GetValue<double>(), 6);
+        Assert.Equal(["gpt-4o"], row["models"]!.AsArray().Select(static m => m!.GetValue<string>()));
+        Assert.Equal(1, (await server.GetJsonAsync("api/stats"))["traces"]!.GetValue<int>());
     }
 
     [Fact]

@@ -39,6 +39,21 @@ public class ViewerAssetTests
         Assert.True((await response.Content.ReadAsByteArrayAsync()).Length > 1000);
     }
 
+    [Theory]
+    [InlineData("favicon.ico")]
+    [InlineData("viewer/favicon.svg")]
+    public async Task Favicon_IsServed(string path)
+    {
+        await using var server = await DevServerHost.StartAsync();
+        using var client = server.CreateClient(key: null);
+
+        using var response = await client.GetAsync(path);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("image/svg+xml", response.Content.Headers.ContentType!.MediaType);
+        Assert.StartsWith("<svg", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task UnknownAsset_Answers404()
     {

@@ -30,8 +30,16 @@ public class ViewerBrowserTests(BrowserFixture browser, ITestOutputHelper output
         };
         var failedRequests = new List<string>();
         page.RequestFailed += (_, request) => failedRequests.Add(request.Url);
+        var errorResponses = new List<string>();
+        page.Response += (_, response) =>
+        {
+            if (response.Status >= 400)
+            {
+                errorResponses.Add($"{response.Status} {response.Url}");
+            }
+        };
 
-        await page.GotoAsync(server.BaseUrl.ToString());
+        await page.GotoAsync(server.ViewerUrl.ToString());
 
         // the list: newest first, one row per trace, with user, model, tokens, cost, latency and status
         var rows = page.Locator("#trace-rows tr");
@@ -101,6 +109,7 @@ public class ViewerBrowserTests(BrowserFixture browser, ITestOutputHelper output
         Assert.True(await page.EvaluateAsync<bool>("() => window.__xss === undefined"), "script from the LLM output ran");
         Assert.Empty(dialogs);
         Assert.Empty(failedRequests);
+        Assert.Empty(errorResponses); // the favicon too
         await SaveScreenshotAsync(page, "viewer-trace.png");
     }
 

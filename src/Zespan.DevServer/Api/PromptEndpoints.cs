@@ -1,73 +1,71 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Routing;
+using Zespan.DevServer.Api.Contracts;
 using Zespan.DevServer.Hosting;
 using Zespan.DevServer.Storage;
 
 namespace Zespan.DevServer.Api;
 
-internal sealed partial class ZespanApi
+/// <summary>Versioned prompts (spec section 3).</summary>
+internal static class PromptEndpoints
 {
     private const string DefaultLabel = "production";
+    private const int MaxLabelLength = 100;
+
+    public static void Map(RouteGroupBuilder v1)
+    {
+        var prompts = v1.MapGroup("/prompts");
+        prompts.MapGet("", List);
+        prompts.MapPost("", CreateAsync);
+        prompts.MapGet("/{name}", Get);
+        prompts.MapPatch("/{name}/versions/{version}", UpdateLabelsAsync);
+    }
 
     /// <summary><c>GET /v1/prompts/{name}?label=</c> or <c>?version=</c> (never both; neither means label <c>production</c>).</summary>
-    private async Task GetPromptAsync(HttpContext context)
+    public static Results<Ok<PromptResponse>, NotFound<ErrorResponse>> Get(string name, [FromQuery] string? label, [FromQuery] string? version, PromptStore prompts)
     {
-        var name = RouteString(context, "name");
-        CheckName(name, "the prompt name");
-        var label = QueryString(context, "label");
-        var versionText = QueryString(context, "version");
-        if (label is not null && versionText is not null)
+        ZespanApi.CheckName(name, "the prompt name");
+        label = ZespanApi.Optional(label);
+        version = ZespanApi.Optional(version);
+        if (label is not null && version is not null)
         {
             throw ApiException.BadRequest("give label or version, not both");
         }
 
-        PromptRow? row;
-        if (versionText is not null)
+        if (version is not null)
         {
-            var version = ParseVersion(versionText);
-            row = prompts.GetByVersion(name, version);
-            if (row is null)
-            {
-                throw ApiException.NotFound(string.Create(CultureInfo.InvariantCulture, $"prompt '{name}' has no version {version}"));
-            }
-        }
-        else
-        {
-            label ??= DefaultLabel;
-            row = prompts.GetByLabel(name, label) ?? throw ApiException.NotFound($"prompt '{name}' has no version labelled '{label}'");
+            var number = ParseVersion(version);
+            return prompts.GetByVersion(name, number) is { } row
+                ? TypedResults.Ok(row.ToResponse())
+                : NotFound(string.Create(CultureInfo.InvariantCulture, $"prompt '{name}' has no version {number}"));
         }
 
-        await HttpJson.WriteAsync(context, StatusCodes.Status200OK, row.ToJson()).ConfigureAwait(false);
+        label ??= DefaultLabel;
+        return prompts.GetByLabel(name, label) is { } labelled
+            ? TypedResults.Ok(labelled.ToResponse())
+            : NotFound($"prompt '{name}' has no version labelled '{label}'");
     }
 
-    /// <summary><c>GET /v1/prompts?name=&amp;label=&amp;page=1&amp;limit=50</c>: <c>{"data", "page", "limit", "total"}</c>.</summary>
-    private async Task ListPromptsAsync(HttpContext context)
+    /// <summary><c>GET /v1/prompts?name=&amp;label=&amp;page=1&amp;limit=50</c>.</summary>
+    public static Ok<PromptListResponse> List([FromQuery] string? name, [FromQuery] string? label, [FromQuery] int? page, [FromQuery] int? limit, PromptStore prompts)
     {
-        var page = QueryInt(context, "page", 1, 1, int.MaxValue / MaxPageLimit);
-        var limit = QueryInt(context, "limit", 50, 1, MaxPageLimit);
-        var (rows, total) = prompts.List(QueryString(context, "name"), QueryString(context, "label"), page, limit);
-        var data = new JsonArray();
-        foreach (var row in rows)
-        {
-            data.Add((JsonNode)row.ToJson());
-        }
-
-        var answer = new JsonObject { ["data"] = data, ["page"] = page, ["limit"] = limit, ["total"] = total };
-        await HttpJson.WriteAsync(context, StatusCodes.Status200OK, answer).ConfigureAwait(false);
+        var pageNumber = ZespanApi.InRange(page, "page", 1, 1, int.MaxValue / ZespanApi.MaxPromptPageLimit);
+        var size = ZespanApi.InRange(limit, "limit", 50, 1, ZespanApi.MaxPromptPageLimit);
+        var (rows, total) = prompts.List(ZespanApi.Optional(name), ZespanApi.Optional(label), pageNumber, size);
+        return TypedResults.Ok(new PromptListResponse(rows.Select(static r => r.ToResponse()).ToList(), pageNumber, size, total));
     }
 
     /// <summary><c>POST /v1/prompts</c>: 201 with the new version (the previous highest + 1).</summary>
-    private async Task CreatePromptAsync(HttpContext context)
+    public static async Task<Created<PromptResponse>> CreateAsync(JsonBody body, PromptStore prompts, DevServerLogger logger, CancellationToken cancellationToken)
     {
-        var body = await HttpJson.ReadJsonAsync(context, options.MaxBodyBytes).ConfigureAwait(false);
-        if (body is not JsonObject request)
-        {
-            throw ApiException.BadRequest("the body must be a JSON object");
-        }
-
+        var request = body.Object;
         var name = HttpJson.OptionalString(request, "name") ?? throw ApiException.BadRequest("name is required");
-        CheckName(name, "name");
+        ZespanApi.CheckName(name, "name");
         var type = HttpJson.OptionalString(request, "type") ?? "text";
         var prompt = request["prompt"];
         switch (type)
@@ -108,31 +106,36 @@ internal sealed partial class ZespanApi
             _ => throw ApiException.BadRequest("config must be an object"),
         };
         var commitMessage = HttpJson.OptionalString(request, "commit_message");
-        var row = await prompts.CreateAsync(new NewPrompt(name, type, prompt!.ToJsonText(), labels, promptConfig, commitMessage), context.RequestAborted)
+        var row = await prompts.CreateAsync(new NewPrompt(name, type, prompt!.ToJsonText(), labels, promptConfig, commitMessage), cancellationToken)
             .ConfigureAwait(false);
         logger.PromptCreated(row.Name, row.Version);
-        context.Response.Headers.Location = string.Create(CultureInfo.InvariantCulture, $"/v1/prompts/{Uri.EscapeDataString(row.Name)}?version={row.Version}");
-        await HttpJson.WriteAsync(context, StatusCodes.Status201Created, row.ToJson()).ConfigureAwait(false);
+        var location = string.Create(CultureInfo.InvariantCulture, $"/v1/prompts/{Uri.EscapeDataString(row.Name)}?version={row.Version}");
+        return TypedResults.Created(location, row.ToResponse());
     }
 
     /// <summary><c>PATCH /v1/prompts/{name}/versions/{version}</c> with <c>{"labels": [...]}</c>: the version's labels become exactly these; each moves from any other version.</summary>
-    private async Task UpdateLabelsAsync(HttpContext context)
+    public static async Task<Results<Ok<PromptResponse>, NotFound<ErrorResponse>>> UpdateLabelsAsync(
+        string name, string version, JsonBody body, PromptStore prompts, DevServerLogger logger, CancellationToken cancellationToken)
     {
-        var name = RouteString(context, "name");
-        CheckName(name, "the prompt name");
-        var version = ParseVersion(RouteString(context, "version"));
-        var body = await HttpJson.ReadJsonAsync(context, options.MaxBodyBytes).ConfigureAwait(false);
-        if (body is not JsonObject request || !request.ContainsKey("labels"))
+        ZespanApi.CheckName(name, "the prompt name");
+        var number = ParseVersion(version);
+        if (body.Node is not JsonObject request || !request.ContainsKey("labels"))
         {
             throw ApiException.BadRequest("the body must be {\"labels\": [...]}");
         }
 
         var labels = ParseLabels(request["labels"]);
-        var row = await prompts.SetLabelsAsync(name, version, labels, context.RequestAborted).ConfigureAwait(false)
-            ?? throw ApiException.NotFound(string.Create(CultureInfo.InvariantCulture, $"prompt '{name}' has no version {version}"));
-        logger.PromptLabelsUpdated(name, version, string.Join(",", labels));
-        await HttpJson.WriteAsync(context, StatusCodes.Status200OK, row.ToJson()).ConfigureAwait(false);
+        var row = await prompts.SetLabelsAsync(name, number, labels, cancellationToken).ConfigureAwait(false);
+        if (row is null)
+        {
+            return NotFound(string.Create(CultureInfo.InvariantCulture, $"prompt '{name}' has no version {number}"));
+        }
+
+        logger.PromptLabelsUpdated(name, number, string.Join(",", labels));
+        return TypedResults.Ok(row.ToResponse());
     }
+
+    private static NotFound<ErrorResponse> NotFound(string message) => TypedResults.NotFound(ErrorResponse.Of(ApiErrors.NotFound, message));
 
     private static long ParseVersion(string text)
     {
