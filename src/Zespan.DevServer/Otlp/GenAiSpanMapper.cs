@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Zespan.Extensions.Pricing.Internal;
 using Zespan.Extensions.Providers.Internal;
 
 namespace Zespan.DevServer.Otlp;
