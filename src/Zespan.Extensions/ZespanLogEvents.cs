@@ -13,6 +13,7 @@ namespace Zespan.Extensions;
 /// <list type="table">
 /// <item><term>30-39</term><description>remote configuration (<c>Configuration/Internal/RemoteConfigPoller</c>)</description></item>
 /// <item><term>40-49</term><description>options reloads (<c>Configuration/Internal/ZespanOptionsMonitor</c>)</description></item>
+/// <item><term>50-59</term><description>the backend client (<c>Backend/Internal</c>)</description></item>
 /// <item><term>60-69</term><description>the SDK's own OTLP export (<c>Diagnostics</c>)</description></item>
 /// <item><term>70-79</term><description>provider instrumentation: the HTTP handlers and their guardrails (<c>Providers</c>)</description></item>
 /// <item><term>2001-2999</term><description>the export pipeline (<c>Export</c>)</description></item>
@@ -55,6 +56,11 @@ internal static class ZespanLogEvents
 
     /// <summary>Warning: an options change listener threw.</summary>
     public const int OptionsListenerFailed = 42;
+
+    // 50-59: the backend client
+
+    /// <summary>Warning (the first time per endpoint, then Debug): a backend answer was over its size limit after decompression and was discarded.</summary>
+    public const int BackendResponseTooLarge = 50;
 
     // 60-69: the SDK's own OTLP export
 
