@@ -95,10 +95,10 @@ internal static class ZespanLogEvents
     /// <summary>Warning: the backend rejected a batch (4xx); it was dropped.</summary>
     public const int BatchRejected = 2003;
 
-    /// <summary>Warning: a batch could not be delivered after its retries; it was dropped.</summary>
+    /// <summary>Warning: a batch could not be delivered after its retries; it is kept and sent again.</summary>
     public const int BatchFailed = 2004;
 
-    /// <summary>Warning: an event larger than <c>MaxBatchBytes</c> was dropped.</summary>
+    /// <summary>Warning: an event that could not be cut below <c>MaxEventBytes</c> (or <c>MaxBatchBytes</c>) was dropped.</summary>
     public const int EventTooLarge = 2005;
 
     /// <summary>Warning: the backend answered 413 for a batch of one event; it was dropped.</summary>
@@ -126,6 +126,18 @@ internal static class ZespanLogEvents
 
     /// <summary>Warning: the export loop could not start; events wait for <c>FlushAsync</c>.</summary>
     public const int ExportStartFailed = 2014;
+
+    /// <summary>Warning (once): the offline storage directory cannot be written; events wait in memory.</summary>
+    public const int OfflineStorageUnavailable = 2015;
+
+    /// <summary>Warning: a stored batch could not be read back; it was removed and its events counted.</summary>
+    public const int OfflineBatchCorrupt = 2016;
+
+    /// <summary>Warning (the first time, then with <c>Debug</c>): offline storage reached its cap; the oldest batch was removed and counted.</summary>
+    public const int OfflineStorageFull = 2017;
+
+    /// <summary>Debug: an event over <c>MaxEventBytes</c> had its largest fields cut and was sent marked truncated.</summary>
+    public const int EventTruncated = 2018;
 
     // 3001-3099: tracing
 

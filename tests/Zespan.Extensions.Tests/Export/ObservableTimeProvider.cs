@@ -1,15 +1,15 @@
-using Zespan.Testing;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Zespan.Extensions.Tests.Export;
 
 /// <summary>
-/// A <see cref="ManualTimeProvider"/> that also tells a test when a timer was created, and with which due time,
+/// A <see cref="FakeTimeProvider"/> (Microsoft.Extensions.TimeProvider.Testing) that also tells a test when a timer was created, and with which due time,
 /// so the test can advance time exactly when the code under test waits (a retry delay, a flush timeout),
 /// without sleeping or polling.
 /// </summary>
 internal sealed class ObservableTimeProvider : TimeProvider
 {
-    private readonly ManualTimeProvider _inner = new();
+    private readonly FakeTimeProvider _inner = new(new DateTimeOffset(2026, 11, 21, 23, 0, 0, TimeSpan.Zero));
     private readonly Lock _gate = new();
     private readonly List<Created> _created = [];
     private readonly List<(Func<TimeSpan, bool> Match, TaskCompletionSource<TimeSpan> Signal)> _waiters = [];
