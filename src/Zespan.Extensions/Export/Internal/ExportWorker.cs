@@ -201,7 +201,7 @@ internal sealed class ExportWorker : IEventQueueConsumer, IDisposable, IAsyncDis
             }
 
             var failuresBefore = Failures;
-            if (_gate.IsPausedForRejectedKey)
+            if (_gate.IsPausedForRejectedKey && !(_storeConfigured && _queue.Count > 0))
             {
                 return false;
             }
@@ -491,6 +491,11 @@ internal sealed class ExportWorker : IEventQueueConsumer, IDisposable, IAsyncDis
             var tick = Interlocked.Exchange(ref _tickPending, 0) != 0;
             var resume = Interlocked.Exchange(ref _resumePending, 0) != 0;
             var recover = Interlocked.Exchange(ref _recoverPending, 0) != 0;
+            if (recover)
+            {
+                Store.Open();
+            }
+
             var pressure = Interlocked.Exchange(ref _pressurePending, 0) != 0;
             var all = tick || resume || recover || pressure;
             var trigger = resume ? ExportTrigger.KeyChanged : all ? ExportTrigger.Interval : ExportTrigger.BatchReady;
@@ -697,14 +702,8 @@ internal sealed class ExportWorker : IEventQueueConsumer, IDisposable, IAsyncDis
             // After a failed delivery no send happens before the gate's Retry-After or backoff: wait for it when the
             // caller's wait (ShutdownTimeout) may see it; otherwise this flush cannot deliver and says so.
             var wait = WholeMilliseconds(_gate.RetryDelay);
-            if (wait > TimeSpan.Zero)
+            if (wait > TimeSpan.Zero && wait < ShutdownTimeout && !_gate.IsPaused)
             {
-                if (wait >= ShutdownTimeout)
-                {
-                    Interlocked.Increment(ref _abandonedFlushes);
-                    return;
-                }
-
                 await Task.Delay(wait, _time, token).ConfigureAwait(false);
             }
 
@@ -728,7 +727,10 @@ internal sealed class ExportWorker : IEventQueueConsumer, IDisposable, IAsyncDis
                 }
                 else if (queued > 0 || !Backlog.IsEmpty)
                 {
+                    // The backend cannot take it now (paused, or a Retry-After beyond the wait): not delivered, but with
+                    // offline storage what was queued is on disk when the flush returns.
                     Interlocked.Increment(ref _abandonedFlushes);
+                    StoreCore(queued);
                 }
             }
             finally

@@ -45,6 +45,7 @@ internal sealed class OfflineBatchStore
     private const int HeaderLength = 45;
     private const byte Version = 1;
     private static readonly byte[] Magic = "ZSB1"u8.ToArray();
+    private static readonly Lazy<long> OwnStart = new(() => StartOf(Environment.ProcessId) ?? 0);
 
     private readonly IOptionsMonitor<ZespanOptions> _options;
     private readonly TimeProvider _time;
@@ -73,7 +74,7 @@ internal sealed class OfflineBatchStore
         var directory = options.CurrentValue.OfflineStorageDirectory;
         _directory = string.IsNullOrWhiteSpace(directory) ? null : directory;
         _ownPidText = Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
-        _claimSuffix = "." + _ownPidText + "." + Guid.NewGuid().ToString("N")[..12] + ClaimExtension;
+        _claimSuffix = "." + Owner(Environment.ProcessId, OwnStart.Value) + "." + Guid.NewGuid().ToString("N")[..12] + ClaimExtension;
     }
 
     /// <summary>Gets a value indicating whether <c>OfflineStorageDirectory</c> is set.</summary>
@@ -146,7 +147,7 @@ internal sealed class OfflineBatchStore
     public bool TryClaimNext(out RetainedBatch batch)
     {
         batch = null!;
-        if (_directory is null || !_hasStored || !EnsureInitialized())
+        if (_directory is null || (_initialized && !_hasStored) || !IsAvailable || !EnsureInitialized() || !_hasStored)
         {
             return false;
         }
@@ -233,6 +234,15 @@ internal sealed class OfflineBatchStore
         }
     }
 
+    /// <summary>Looks at the directory (creates it, puts back stale claims, sees what is stored): at the export's start, on its thread.</summary>
+    public void Open()
+    {
+        if (IsAvailable)
+        {
+            EnsureInitialized();
+        }
+    }
+
     /// <summary>Creates the directory and puts back claims of processes that are gone; once, on the export thread.</summary>
     private bool EnsureInitialized()
     {
@@ -270,7 +280,7 @@ internal sealed class OfflineBatchStore
 
     private void RecoverStaleClaim(string path, string name)
     {
-        // {name}.zsb.{pid}.{instance}.claim
+        // {name}.zsb.{pid}-{process start, unix ms}.{instance}.claim: stale when that process is no longer running.
         var stored = name.IndexOf(Extension + ".", StringComparison.Ordinal);
         if (stored < 0)
         {
@@ -278,14 +288,17 @@ internal sealed class OfflineBatchStore
         }
 
         var parts = name[(stored + Extension.Length + 1)..].Split('.');
-        if (parts.Length != 3 || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
+        var owner = parts.Length == 3 ? parts[0].Split('-') : [];
+        if (owner.Length != 2
+            || !int.TryParse(owner[0], NumberStyles.None, CultureInfo.InvariantCulture, out var pid)
+            || !long.TryParse(owner[1], NumberStyles.None, CultureInfo.InvariantCulture, out var start))
         {
             return;
         }
 
-        // This process is new, so a claim under its own pid but another instance is a previous holder of the pid.
-        var stale = pid == Environment.ProcessId ? !name.EndsWith(_claimSuffix, StringComparison.Ordinal) : IsGone(pid);
-        if (!stale)
+        // Another host of this process, or a live process, holds it; a process that is gone, or a new process that
+        // reused the pid (another start time), does not.
+        if (StartOf(pid) is { } running && running == start)
         {
             return;
         }
@@ -300,6 +313,35 @@ internal sealed class OfflineBatchStore
         }
     }
 
+    private static string Owner(int pid, long start) =>
+        pid.ToString(CultureInfo.InvariantCulture) + "-" + start.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>The start time (unix ms) of the running process <paramref name="pid"/>; null when none runs.</summary>
+    private static long? StartOf(int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return process.HasExited ? null : new DateTimeOffset(process.StartTime.ToUniversalTime()).ToUnixTimeMilliseconds();
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return null;
+        }
+        catch (NotSupportedException)
+        {
+            return null;
+        }
+    }
+
     private static int PidOfTemporary(string name)
     {
         // .{batch}.{pid}.tmp
@@ -307,32 +349,7 @@ internal sealed class OfflineBatchStore
         return parts.Length == 4 && int.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out var pid) ? pid : -1;
     }
 
-    private static bool IsGone(int pid)
-    {
-        if (pid <= 0)
-        {
-            return true;
-        }
-
-        if (pid == Environment.ProcessId)
-        {
-            return false;
-        }
-
-        try
-        {
-            using var process = Process.GetProcessById(pid);
-            return process.HasExited;
-        }
-        catch (ArgumentException)
-        {
-            return true;
-        }
-        catch (InvalidOperationException)
-        {
-            return true;
-        }
-    }
+    private static bool IsGone(int pid) => pid <= 0 || (pid != Environment.ProcessId && StartOf(pid) is null);
 
     private List<string> StoredFilesOldestFirst()
     {
