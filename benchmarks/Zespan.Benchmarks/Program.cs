@@ -4,6 +4,13 @@ using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
 
+// The delivery figures are a bounded load run of minutes, not a BenchmarkDotNet benchmark:
+// dotnet run -c Release --project benchmarks/Zespan.Benchmarks -- delivery [--outage-seconds 300]
+if (args.Length > 0 && args[0] == "delivery")
+{
+    return await Zespan.Benchmarks.DeliveryLoad.RunAsync(args).ConfigureAwait(false);
+}
+
 // BenchmarkDotNet 0.14.0 predates .NET 10, so benchmarks run with the in-process toolchain.
 // Run: dotnet run -c Release --project benchmarks/Zespan.Benchmarks -- --filter '*'
 var config = DefaultConfig.Instance
@@ -11,3 +18,4 @@ var config = DefaultConfig.Instance
     .AddDiagnoser(MemoryDiagnoser.Default)
     .WithOptions(ConfigOptions.DisableOptimizationsValidator);
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);
+return 0;

@@ -13,6 +13,7 @@ namespace Zespan.Extensions;
 /// <list type="table">
 /// <item><term>30-39</term><description>remote configuration (<c>Configuration/Internal/RemoteConfigPoller</c>)</description></item>
 /// <item><term>40-49</term><description>options reloads (<c>Configuration/Internal/ZespanOptionsMonitor</c>)</description></item>
+/// <item><term>50-59</term><description>the backend client (<c>Backend/Internal</c>)</description></item>
 /// <item><term>60-69</term><description>the SDK's own OTLP export (<c>Diagnostics</c>)</description></item>
 /// <item><term>70-79</term><description>provider instrumentation: the HTTP handlers and their guardrails (<c>Providers</c>)</description></item>
 /// <item><term>2001-2999</term><description>the export pipeline (<c>Export</c>)</description></item>
@@ -58,6 +59,11 @@ internal static class ZespanLogEvents
     /// <summary>Warning: an options change listener threw.</summary>
     public const int OptionsListenerFailed = 42;
 
+    // 50-59: the backend client
+
+    /// <summary>Warning (the first time per endpoint, then Debug): a backend answer was over its size limit after decompression and was discarded.</summary>
+    public const int BackendResponseTooLarge = 50;
+
     // 60-69: the SDK's own OTLP export
 
     /// <summary>Debug: spans are exported over OTLP/HTTP to the endpoint.</summary>
@@ -91,10 +97,10 @@ internal static class ZespanLogEvents
     /// <summary>Warning: the backend rejected a batch (4xx); it was dropped.</summary>
     public const int BatchRejected = 2003;
 
-    /// <summary>Warning: a batch could not be delivered after its retries; it was dropped.</summary>
+    /// <summary>Warning: a batch could not be delivered after its retries; it is kept and sent again.</summary>
     public const int BatchFailed = 2004;
 
-    /// <summary>Warning: an event larger than <c>MaxBatchBytes</c> was dropped.</summary>
+    /// <summary>Warning: an event that could not be cut below <c>MaxEventBytes</c> (or <c>MaxBatchBytes</c>) was dropped.</summary>
     public const int EventTooLarge = 2005;
 
     /// <summary>Warning: the backend answered 413 for a batch of one event; it was dropped.</summary>
@@ -122,6 +128,18 @@ internal static class ZespanLogEvents
 
     /// <summary>Warning: the export loop could not start; events wait for <c>FlushAsync</c>.</summary>
     public const int ExportStartFailed = 2014;
+
+    /// <summary>Warning (once): the offline storage directory cannot be written; events wait in memory.</summary>
+    public const int OfflineStorageUnavailable = 2015;
+
+    /// <summary>Warning: a stored batch could not be read back; it was removed and its events counted.</summary>
+    public const int OfflineBatchCorrupt = 2016;
+
+    /// <summary>Warning (the first time, then with <c>Debug</c>): offline storage reached its cap; the oldest batch was removed and counted.</summary>
+    public const int OfflineStorageFull = 2017;
+
+    /// <summary>Debug: an event over <c>MaxEventBytes</c> had its largest fields cut and was sent marked truncated.</summary>
+    public const int EventTruncated = 2018;
 
     // 3001-3099: tracing
 

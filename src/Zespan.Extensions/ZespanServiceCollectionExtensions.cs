@@ -67,7 +67,9 @@ public static class ZespanServiceCollectionExtensions
             return new ZespanBackendClient(
                 sp.GetRequiredService<IOptionsMonitor<ZespanOptions>>(),
                 sp.GetRequiredService<TimeProvider>(),
-                stats is null ? null : stats.RecordAttemptFailed);
+                handler: null,
+                onIngestRetry: stats is null ? null : stats.RecordAttemptFailed,
+                loggerFactory: sp.GetService<Microsoft.Extensions.Logging.ILoggerFactory>());
         });
 
         services.AddZespanRemoteConfig();

@@ -109,6 +109,29 @@ public sealed class ZespanOptions
     [SettingRange(1, int.MaxValue, "Set Zespan:MaxQueueSize to the number of events that may wait, for example 10000.")]
     public int MaxQueueSize { get; set; } = 10_000;
 
+    /// <summary>
+    /// Gets or sets the most bytes the events waiting to be sent may hold in memory: queued events with their raw
+    /// captured bodies, and batches kept to be sent again after a transient failure. At the budget a new event is
+    /// dropped and counted (reason <c>memory_budget</c>); with <see cref="OfflineStorageDirectory"/> set, batches
+    /// the backend cannot take now go to disk instead of memory. <see cref="MaxQueueSize"/> stays the count limit.
+    /// </summary>
+    /// <value>The default is 67108864 (64 MiB).</value>
+    [SettingRange(65_536, long.MaxValue, "Set Zespan:MaxQueueBytes to the most bytes waiting events may hold, for example 67108864 (64 MiB).")]
+    public long MaxQueueBytes { get; set; } = 67_108_864;
+
+    /// <summary>
+    /// Gets or sets a directory where batches the backend cannot take now (an outage, a 429 storm, a rejected key, the
+    /// memory budget reached, the host stopping with events left) are kept, as their exact gzip bodies, and sent
+    /// on the next start or when the backend recovers, before newer events. Processes may share it.
+    /// </summary>
+    /// <value>The default is <see langword="null"/>: events wait in memory only, and are lost when the process ends.</value>
+    public string? OfflineStorageDirectory { get; set; }
+
+    /// <summary>Gets or sets the most bytes kept in <see cref="OfflineStorageDirectory"/>; above it the oldest batches are dropped and counted.</summary>
+    /// <value>The default is 104857600 (100 MiB).</value>
+    [SettingRange(1_048_576, long.MaxValue, "Set Zespan:MaxOfflineStorageBytes to the most bytes kept on disk, for example 104857600 (100 MiB).")]
+    public long MaxOfflineStorageBytes { get; set; } = 104_857_600;
+
     /// <summary>Gets or sets the longest a drain at host stop, or a <c>FlushAsync</c> without its own token, waits.</summary>
     /// <value>The default is 5 seconds.</value>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(5);
@@ -122,7 +145,11 @@ public sealed class ZespanOptions
     [SettingRange(1024, int.MaxValue, "Set Zespan:MaxBatchBytes to the largest batch in bytes, for example 1048576.")]
     public int MaxBatchBytes { get; set; } = 1_048_576;
 
-    /// <summary>Gets or sets the most text captured from one body and kept in one event, in bytes; longer fields are cut and the event marked truncated.</summary>
+    /// <summary>
+    /// Gets or sets the most bytes of one event: the most captured from one body, and the largest event sent (its
+    /// JSON). A larger event has its largest text fields cut (UTF-8 safe, the JSON stays valid) and is marked
+    /// <c>truncated</c>; only an event that cannot be cut below the limit is dropped and counted.
+    /// </summary>
     /// <value>The default is 262144 (256 KiB).</value>
     [SettingRange(256, int.MaxValue, "Set Zespan:MaxEventBytes to the most bytes kept per captured body, for example 262144.")]
     public int MaxEventBytes { get; set; } = 262_144;

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Time.Testing;
-using Polly.Timeout;
 using Zespan.Extensions.Backend.Internal;
 using Zespan.Extensions.Tests.Configuration;
 using Zespan.Testing;
@@ -45,7 +44,8 @@ public sealed class ZespanBackendClientTests : IAsyncLifetime
         _time.Advance(TimeSpan.FromSeconds(2));
 
         // With the pipeline of the old value (10 minutes) two seconds end nothing: the wait below would time out.
-        await Assert.ThrowsAsync<TimeoutRejectedException>(() => call.WaitAsync(TimeSpan.FromSeconds(30)));
+        var failure = await Assert.ThrowsAsync<ZespanBackendException>(() => call.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(BackendFailure.Timeout, failure.Failure);
     }
 
     [Fact]

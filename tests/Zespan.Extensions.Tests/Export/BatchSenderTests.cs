@@ -63,7 +63,7 @@ public sealed class BatchSenderTests : IDisposable
     [Fact]
     public async Task SendReadyAsync_Accepted_ReportsAndAcknowledgesTheLossesItCarried()
     {
-        _drops.Rejected(2);
+        _drops.Drop(DropReason.Rejected, 2);
         _gate.RecordFailed();
 
         Assert.True(await SendAsync(TestEvents.Many(1)));
@@ -75,7 +75,7 @@ public sealed class BatchSenderTests : IDisposable
     }
 
     [Fact]
-    public async Task SendReadyAsync_DeliveryFailed_DegradesTheGateCountsTheBatchAndStopsThePass()
+    public async Task SendReadyAsync_DeliveryFailed_DegradesTheGateKeepsTheBatchAndStopsThePass()
     {
         _exporter.Then(IngestOutcome.Failed, 503);
 
@@ -83,14 +83,35 @@ public sealed class BatchSenderTests : IDisposable
 
         Assert.False(goOn);
         Assert.True(_gate.IsDegraded);
-        Assert.Equal(3, _stats.EventsDroppedFailedDelivery);
+        Assert.Equal(0, _stats.EventsDroppedFailedDelivery);
         Assert.Equal(1, _stats.ExportFailures);
         Assert.Equal(1, _sender.DeliveryFailures);
-        Assert.Equal(3, _drops.SinceLastAccepted);
+        Assert.Equal(0, _drops.SinceLastAccepted);
+        Assert.Equal(1, _sender.Backlog.MemoryCount);
+        Assert.Equal(3, _sender.Backlog.MemoryEvents);
+
+        // Sent again later: the same batch id and byte-identical body.
+        Assert.True(_sender.TryBeginPass());
+        try
+        {
+            Assert.True(await _sender.SendBacklogAsync(async: true, CancellationToken.None));
+        }
+        finally
+        {
+            _sender.EndPass();
+        }
+
+        var batches = _exporter.Batches;
+        Assert.Equal(2, batches.Count);
+        Assert.Equal(batches[0].BatchId, batches[1].BatchId);
+        Assert.Equal(batches[0].Json.ToJsonString(), batches[1].Json.ToJsonString());
+        Assert.Equal(3, _stats.EventsExported);
+        Assert.True(_sender.Backlog.IsEmpty);
+        Assert.False(_gate.IsDegraded);
     }
 
     [Fact]
-    public async Task SendReadyAsync_KeyRejectedInTheFirstHalfOfASplit_PausesAndDoesNotSendTheSecond()
+    public async Task SendReadyAsync_KeyRejectedInTheFirstHalfOfASplit_PausesKeepsBothHalvesAndDoesNotSendTheSecond()
     {
         _exporter.Then(IngestOutcome.TooLarge, 413).Then(IngestOutcome.KeyRejected, 401);
 
@@ -99,18 +120,40 @@ public sealed class BatchSenderTests : IDisposable
         Assert.False(goOn);
         Assert.Equal([4, 2], _exporter.Batches.Select(b => b.EventCount));
         Assert.True(_gate.IsPausedForRejectedKey);
-        Assert.Equal(4, _stats.EventsDroppedFailedDelivery);
+        Assert.Equal(0, _stats.EventsDroppedFailedDelivery);
+        Assert.Equal(2, _sender.Backlog.MemoryCount);
+        Assert.Equal(4, _sender.Backlog.MemoryEvents);
     }
 
     [Fact]
-    public async Task Add_EventLargerThanMaxBatchBytes_DropsItAndSendsTheRest()
+    public async Task Add_EventLargerThanMaxBatchBytes_IsCutToFitAndSentMarkedTruncated()
     {
         _options.Change(o => o.MaxBatchBytes = 4096);
 
-        Assert.True(await SendAsync([TestEvents.Create("small"), TestEvents.Create("huge", promptChars: 10_000)]));
+        Assert.True(await SendAllAsync([TestEvents.Create("small"), TestEvents.Create("huge", promptChars: 10_000)]));
 
-        Assert.Equal(["small"], Assert.Single(_exporter.Batches).Names);
-        Assert.Equal(1, _stats.EventsDroppedRejected);
+        // Cut to fit a batch alone, it goes in the next batch.
+        var batches = _exporter.Batches;
+        Assert.Equal(["small", "huge"], batches.SelectMany(b => b.Names));
+        Assert.False(batches[0].Json["events"]![0]!["truncated"]!.GetValue<bool>());
+        Assert.True(batches[^1].Json["events"]![0]!["truncated"]!.GetValue<bool>());
+        Assert.Equal(0, _stats.EventsDroppedRejected);
+        Assert.Equal(1, _stats.EventsTruncated);
+    }
+
+    [Fact]
+    public async Task Add_EventThatCannotBeCutBelowTheLimit_DropsItCountsItAndSendsTheRest()
+    {
+        _options.Change(o => o.MaxBatchBytes = 4096);
+        var unshrinkable = TestEvents.Create(new string('n', 5000));
+
+        Assert.True(await SendAsync([TestEvents.Create("small"), unshrinkable]));
+
+        var batch = Assert.Single(_exporter.Batches);
+        Assert.Equal(["small"], batch.Names);
+        Assert.Equal(1, _stats.Dropped(DropReason.TooLarge));
+        Assert.Equal(1, batch.DroppedSinceLast); // reported by the batch that followed it, once
+        Assert.Equal(0, _drops.SinceLastAccepted);
     }
 
     [Fact]
@@ -132,7 +175,7 @@ public sealed class BatchSenderTests : IDisposable
     }
 
     [Fact]
-    public void EndPass_EventHeldForTheNextBatch_IsCountedAsLost()
+    public void EndPass_EventsHeldWhenThePassEndsEarly_AreKeptAsBatchesNotLost()
     {
         _options.Change(o => o.MaxBatchBytes = 4096);
         Assert.True(_sender.TryBeginPass());
@@ -141,8 +184,10 @@ public sealed class BatchSenderTests : IDisposable
 
         _sender.EndPass();
 
-        Assert.Equal(2, _stats.EventsDroppedFailedDelivery);
+        Assert.Equal(0, _stats.EventsDroppedFailedDelivery);
         Assert.Equal(1, _sender.DeliveryFailures);
+        Assert.Equal(2, _sender.Backlog.MemoryCount);
+        Assert.Equal(2, _sender.Backlog.MemoryEvents);
     }
 
     [Fact]
@@ -151,6 +196,30 @@ public sealed class BatchSenderTests : IDisposable
         _sender.Dispose();
 
         Assert.False(_sender.TryBeginPass());
+    }
+
+    private async Task<bool> SendAllAsync(IEnumerable<Zespan.Extensions.Events.Internal.ZespanEvent> events)
+    {
+        Assert.True(_sender.TryBeginPass());
+        try
+        {
+            foreach (var e in events)
+            {
+                _sender.Add(e);
+            }
+
+            var goOn = true;
+            while (goOn && _sender.HasReady)
+            {
+                goOn = await _sender.SendReadyAsync(async: true, CancellationToken.None);
+            }
+
+            return goOn;
+        }
+        finally
+        {
+            _sender.EndPass();
+        }
     }
 
     private async Task<bool> SendAsync(IEnumerable<Zespan.Extensions.Events.Internal.ZespanEvent> events)

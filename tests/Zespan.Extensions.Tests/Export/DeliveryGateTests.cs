@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Time.Testing;
 using Zespan.Extensions.Export.Internal;
 using Zespan.Extensions.Tests.Configuration;
 
@@ -77,23 +78,58 @@ public sealed class DeliveryGateTests : IDisposable
     }
 
     [Fact]
-    public void RecordFailed_HoldsBackOnlyTheBatchSizeTriggerUntilADelivery()
+    public void RecordFailed_HoldsBackTheBatchSizeTriggerUntilADeliveryAndTheRestUntilTheBackoff()
     {
-        using var gate = new DeliveryGate(_options, _loggerFactory);
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 21, 23, 0, 0, TimeSpan.Zero));
+        using var gate = new DeliveryGate(_options, _loggerFactory, time);
 
         gate.RecordFailed();
 
         Assert.True(gate.IsDegraded);
+        Assert.InRange(gate.RetryDelay, DeliveryGate.BaseBackoff / 2, DeliveryGate.BaseBackoff);
+        Assert.All(Enum.GetValues<ExportTrigger>().Where(t => t != ExportTrigger.KeyChanged), t => Assert.False(gate.MaySend(t)));
+        Assert.True(gate.MaySend(ExportTrigger.KeyChanged));
+
+        time.Advance(gate.RetryDelay);
+
         Assert.False(gate.MaySend(ExportTrigger.BatchReady));
         Assert.True(gate.MaySend(ExportTrigger.Interval));
         Assert.True(gate.MaySend(ExportTrigger.Flush));
         Assert.True(gate.MaySend(ExportTrigger.Drain));
-        Assert.True(gate.MaySend(ExportTrigger.KeyChanged));
 
         gate.RecordDelivered();
 
         Assert.False(gate.IsDegraded);
+        Assert.Equal(TimeSpan.Zero, gate.RetryDelay);
         Assert.True(gate.MaySend(ExportTrigger.BatchReady));
+    }
+
+    [Fact]
+    public void RecordFailed_RetryAfterLongerThanTheBackoff_HoldsEverySendUntilThen()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 21, 23, 0, 0, TimeSpan.Zero));
+        using var gate = new DeliveryGate(_options, _loggerFactory, time);
+
+        gate.RecordFailed(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(TimeSpan.FromSeconds(30), gate.RetryDelay);
+        time.Advance(TimeSpan.FromSeconds(29));
+        Assert.False(gate.MaySend(ExportTrigger.Interval));
+        time.Advance(TimeSpan.FromSeconds(1));
+        Assert.True(gate.MaySend(ExportTrigger.Interval));
+    }
+
+    [Fact]
+    public void Backoff_FailuresInARow_DoublesFromOneSecondWithJitterUpToSixtySeconds()
+    {
+        for (var failures = 1; failures <= 12; failures++)
+        {
+            var ceiling = TimeSpan.FromTicks(Math.Min(TimeSpan.TicksPerSecond << (failures - 1), DeliveryGate.MaxBackoff.Ticks));
+            for (var i = 0; i < 20; i++)
+            {
+                Assert.InRange(DeliveryGate.Backoff(failures), ceiling / 2, ceiling);
+            }
+        }
     }
 
     [Fact]

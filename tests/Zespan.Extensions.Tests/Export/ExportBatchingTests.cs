@@ -63,7 +63,7 @@ public class ExportBatchingTests
     }
 
     [Fact]
-    public async Task Export_EventsLargerThanMaxBatchBytesAllows_SplitsBatchesBySizeAndDropsAnOversizedEvent()
+    public async Task Export_EventsLargerThanMaxBatchBytesAllows_SplitsBatchesBySizeAndCutsAnOversizedEvent()
     {
         const int maxBatchBytes = 8192;
         await using var h = await ExportHarness.StartAsync(new() { ["MaxBatchBytes"] = maxBatchBytes.ToString(System.Globalization.CultureInfo.InvariantCulture) });
@@ -75,11 +75,30 @@ public class ExportBatchingTests
 
         Assert.All(h.Ingests, r => Assert.True(r.Body.Length <= maxBatchBytes, $"body of {r.Body.Length} bytes"));
         Assert.True(h.Ingests.Count >= 4, $"{h.Ingests.Count} batches");
-        Assert.DoesNotContain("huge", h.AcceptedNames());
-        Assert.Equal(12, h.Backend.Events.Count);
-        Assert.Equal(1, h.Stats.EventsDroppedRejected);
+        Assert.Equal(13, h.Backend.Events.Count);
+        var huge = Assert.Single(h.Backend.Events, e => e["name"]!.GetValue<string>() == "huge");
+        Assert.True(huge["truncated"]!.GetValue<bool>());
+        Assert.All(h.Backend.Events.Where(e => e["name"]!.GetValue<string>() != "huge"), e => Assert.False(e["truncated"]!.GetValue<bool>()));
+        Assert.Equal(0, h.Stats.EventsDroppedRejected);
+        Assert.Equal(1, h.Stats.EventsTruncated);
+        Assert.Equal(0, h.Backend.Batches.Sum(b => b["dropped_since_last"]!.GetValue<long>()));
+    }
 
-        // The loss is reported to the backend in the batch after it.
+    [Fact]
+    public async Task Export_EventThatCannotBeCutBelowMaxBatchBytes_IsDroppedCountedAndReportedInTheNextBatch()
+    {
+        const int maxBatchBytes = 8192;
+        await using var h = await ExportHarness.StartAsync(new() { ["MaxBatchBytes"] = maxBatchBytes.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        h.EnqueueAll(TestEvents.Many(2, "mid", promptChars: 1800));
+        h.Queue.TryEnqueue(TestEvents.Create(new string('n', 10_000))); // a name is never cut
+        h.EnqueueAll(TestEvents.Many(2, "after", promptChars: 1800));
+
+        Assert.True(await h.Client.FlushAsync());
+
+        Assert.Equal(["mid0", "mid1", "after0", "after1"], h.AcceptedNames());
+        Assert.Equal(1, h.Stats.Dropped(DropReason.TooLarge));
+
+        // The loss is reported to the backend in a batch after it.
         Assert.Equal(1, h.Backend.Batches.Sum(b => b["dropped_since_last"]!.GetValue<long>()));
         Assert.Equal(0, h.Drops.SinceLastAccepted);
     }

@@ -141,12 +141,14 @@ public class ExportFailureTests
         Assert.False(await h.Client.FlushAsync());
         Assert.Single(h.Ingests);
         Assert.True(h.Gate.IsPausedForRejectedKey);
-        Assert.Equal(2, h.Stats.EventsDroppedFailedDelivery);
+        Assert.Equal(0, h.Stats.EventsDroppedFailedDelivery); // the rejected batch is kept, not dropped
 
-        // Paused: the queue keeps filling to its cap, then drops and counts; neither a flush nor a tick sends.
+        // Paused: the queue keeps filling to its cap, then drops and counts (the pause outlived the queue);
+        // neither a flush nor a tick sends.
         var accepted = TestEvents.Many(5, "second").Count(h.Queue.TryEnqueue);
         Assert.Equal(4, accepted);
         Assert.Equal(1, h.Stats.EventsDroppedQueueFull);
+        Assert.Equal(1, h.Stats.Dropped(DropReason.KeyRejected));
         Assert.False(await h.Client.FlushAsync());
         h.Time.Advance(ExportHarness.FlushInterval);
         await ticks.WaitForTicksAsync(1);
@@ -160,11 +162,12 @@ public class ExportFailureTests
         // A new key lifts the pause at once (IOptionsMonitor.OnChange), and what waited is sent.
         h.Backend.AcceptedKeys.Add(rotated);
         h.Reload("ApiKey", rotated);
-        await h.Backend.WaitForEventsAsync(4);
+        await h.Backend.WaitForEventsAsync(6);
 
-        Assert.Equal(["second0", "second1", "second2", "second3"], h.AcceptedNames());
-        var batch = Assert.Single(h.Backend.Batches);
-        Assert.Equal(3, batch["dropped_since_last"]!.GetValue<long>());
+        // The kept batch goes first (same batch id), then what waited; the one loss is reported once.
+        Assert.Equal(["first0", "first1", "second0", "second1", "second2", "second3"], h.AcceptedNames());
+        Assert.Equal(h.Ingests[0].Header("Idempotency-Key"), h.Backend.Batches[0]["batch_id"]!.GetValue<string>());
+        Assert.Equal(1, h.Backend.Batches.Sum(b => b["dropped_since_last"]!.GetValue<long>()));
         Assert.Equal($"Bearer {rotated}", h.Ingests[^1].Header("Authorization"));
         Assert.False(h.Gate.IsPausedForRejectedKey);
         Assert.Single(h.Logs.WithEventId(2002));
@@ -223,7 +226,7 @@ public class ExportFailureTests
     }
 
     [Fact]
-    public async Task FlushAsync_RetriesRunOut_DropsCountsAndReturnsFalse()
+    public async Task FlushAsync_RetriesRunOut_KeepsTheBatchAndSendsItAgainWithTheSameBatchIdAfterTheBackoff()
     {
         await using var h = await ExportHarness.StartAsync();
         var retryNow = new Dictionary<string, string> { ["Retry-After"] = "0" };
@@ -234,17 +237,28 @@ public class ExportFailureTests
 
         Assert.Equal(4, h.Ingests.Count);
         Assert.Equal(3, h.Stats.Retries);
-        Assert.Equal(3, h.Stats.EventsDroppedFailedDelivery);
+        Assert.Equal(0, h.Stats.EventsDroppedFailedDelivery);
         Assert.Equal(1, h.Stats.ExportFailures);
         Assert.Contains("HTTP 503", Assert.Single(h.Logs.WithEventId(2004)).Message, StringComparison.Ordinal);
+        Assert.True(h.Gate.IsDegraded);
 
+        // The next flush waits out the gate's backoff (between 0.5 and 1 s), then sends the kept batch first.
         h.Queue.TryEnqueue(TestEvents.Create("next"));
-        Assert.True(await h.Client.FlushAsync());
-        Assert.Equal(3, Assert.Single(h.Backend.Batches)["dropped_since_last"]!.GetValue<long>());
+        var flush = h.Client.FlushAsync();
+        var backoff = await h.Time.WaitForTimerAsync(d => d > TimeSpan.Zero && d <= DeliveryGate.BaseBackoff);
+        h.Time.Advance(backoff);
+        Assert.True(await flush);
+
+        Assert.Equal(["e0", "e1", "e2", "next"], h.AcceptedNames());
+        var failedKey = h.Ingests[0].Header("Idempotency-Key");
+        Assert.Equal(failedKey, h.Backend.Batches[0]["batch_id"]!.GetValue<string>());
+        Assert.Equal(h.Ingests[0].RawBody, h.Ingests[4].RawBody);
+        Assert.All(h.Backend.Batches, b => Assert.Equal(0, b["dropped_since_last"]!.GetValue<long>()));
+        Assert.False(h.Gate.IsDegraded);
     }
 
     [Fact]
-    public async Task FlushAsync_CircuitOpen_DropsWithoutSendingAndCounts()
+    public async Task FlushAsync_CircuitOpen_SendsNothingKeepsEveryBatchAndDeliversAllOnceItCloses()
     {
         await using var h = await ExportHarness.StartAsync();
         var retryNow = new Dictionary<string, string> { ["Retry-After"] = "0" };
@@ -252,16 +266,23 @@ public class ExportFailureTests
 
         h.Queue.TryEnqueue(TestEvents.Create("a"));
         Assert.False(await h.Client.FlushAsync()); // 4 failed attempts
+
         h.Queue.TryEnqueue(TestEvents.Create("b"));
-        Assert.False(await h.Client.FlushAsync()); // the 5th opens the circuit; the retry is refused
+        await FlushAfterBackoffAsync(h, expected: false); // the 5th opens the circuit; the retry is refused
         Assert.Equal(5, h.Ingests.Count);
 
         h.Queue.TryEnqueue(TestEvents.Create("c"));
-        Assert.False(await h.Client.FlushAsync());
+        await FlushAfterBackoffAsync(h, expected: false); // the circuit is open: no request at all
 
         Assert.Equal(5, h.Ingests.Count);
-        Assert.Equal(3, h.Stats.EventsDroppedFailedDelivery);
+        Assert.Equal(0, h.Stats.EventsDroppedFailedDelivery + h.Stats.EventsDroppedRejected);
         Assert.Contains(h.Logs.WithEventId(2004), l => l.Message.Contains("circuit open", StringComparison.Ordinal));
+
+        // The circuit closes after 30 s; the backend answers again: every event goes, oldest first, once.
+        h.Backend.ClearCanned();
+        h.Time.Advance(TimeSpan.FromSeconds(31));
+        Assert.True(await h.Client.FlushAsync());
+        Assert.Equal(["a", "b", "c"], h.AcceptedNames());
     }
 
     [Fact]
@@ -273,66 +294,32 @@ public class ExportFailureTests
 
         h.EnqueueAll(TestEvents.Many(2, "first"));
         await h.Backend.WaitForRequestsAsync("/v1/ingest", 4);
-        await h.Client.FlushAsync(); // returns once the loop's export has ended
+        await h.Worker.WaitForExportIdleAsync(); // the loop's export has ended
         Assert.True(h.Gate.IsDegraded);
 
-        // Degraded: whole batches waiting no longer wake the loop; the interval tries one batch, fails, stops.
+        // Degraded: whole batches waiting no longer wake the loop; the interval tries the kept batch first, fails, stops.
         h.EnqueueAll(TestEvents.Many(4, "second"));
         h.Time.Advance(ExportHarness.FlushInterval);
         await ticks.WaitForTicksAsync(1);
 
-        Assert.Equal(8, h.Ingests.Count); // one batch, four attempts (the hour moved the first failures out of the circuit's window)
-        Assert.Equal(2, h.Stats.QueueLength);
-        Assert.Equal(4, h.Stats.EventsDroppedFailedDelivery);
+        Assert.Equal(8, h.Ingests.Count); // the kept batch, four attempts (the hour moved the first failures out of the circuit's window)
+        Assert.Equal(4, h.Stats.QueueLength);
+        Assert.Equal(0, h.Stats.EventsDroppedFailedDelivery);
+        Assert.Equal(1, h.Worker.Backlog.MemoryCount);
 
-        // Once the backend answers again, the next interval sends the rest and leaves degraded mode.
+        // Once the backend answers again, the next interval sends everything, oldest first, and leaves degraded mode.
         h.Backend.ClearCanned();
         h.Time.Advance(ExportHarness.FlushInterval);
         await ticks.WaitForTicksAsync(2);
-        Assert.Equal(["second2", "second3"], h.AcceptedNames());
+        Assert.Equal(["first0", "first1", "second0", "second1", "second2", "second3"], h.AcceptedNames());
         Assert.False(h.Gate.IsDegraded);
     }
 
-    [Fact]
-    public async Task FlushAsync_Debug_False_DoesNotLogTransientFailures()
+    private static async Task FlushAfterBackoffAsync(ExportHarness h, bool expected)
     {
-        await using var h = await ExportHarness.StartAsync(new() { ["Debug"] = "false" });
-        h.Backend.Enqueue("/v1/ingest", new CannedResponse(503, null, new Dictionary<string, string> { ["Retry-After"] = "0" }), count: 4);
-        h.Queue.TryEnqueue(TestEvents.Create());
-
-        Assert.False(await h.Client.FlushAsync());
-
-        Assert.Equal(1, h.Stats.ExportFailures);
-        Assert.DoesNotContain(h.Logs.Entries, l => l.Level >= LogLevel.Warning);
-    }
-
-    [Fact]
-    public async Task FlushAsync_TokenCancelled_ReturnsFalseWithoutThrowingAndTheBatchStillLands()
-    {
-        var backend = await FakeZespanBackend.StartAsync();
-        var arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        backend.Intercept = async (_, request) =>
-        {
-            if (request.Path == "/v1/ingest")
-            {
-                arrived.TrySetResult();
-                await release.Task;
-            }
-
-            return false;
-        };
-        await using var h = await ExportHarness.StartAsync(backend: backend);
-        h.Queue.TryEnqueue(TestEvents.Create());
-        using var cts = new CancellationTokenSource();
-
-        var flush = h.Client.FlushAsync(cts.Token);
-        await arrived.Task.WaitAsync(TimeSpan.FromSeconds(30));
-        await cts.CancelAsync();
-
-        Assert.False(await flush);
-        release.SetResult();
-        await h.Backend.WaitForEventsAsync(1);
-        Assert.True(await h.Client.FlushAsync());
+        var flush = h.Client.FlushAsync();
+        var backoff = await h.Time.WaitForTimerAsync(d => d > TimeSpan.Zero && d <= DeliveryGate.MaxBackoff);
+        h.Time.Advance(backoff);
+        Assert.Equal(expected, await flush);
     }
 }

@@ -1,15 +1,15 @@
-using Zespan.Testing;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Zespan.Extensions.Tests.Export;
 
 /// <summary>
-/// A <see cref="ManualTimeProvider"/> that also tells a test when a timer was created, and with which due time,
+/// A <see cref="FakeTimeProvider"/> (Microsoft.Extensions.TimeProvider.Testing) that also tells a test when a timer was created, and with which due time,
 /// so the test can advance time exactly when the code under test waits (a retry delay, a flush timeout),
 /// without sleeping or polling.
 /// </summary>
 internal sealed class ObservableTimeProvider : TimeProvider
 {
-    private readonly ManualTimeProvider _inner = new();
+    private readonly FakeTimeProvider _inner = new(new DateTimeOffset(2026, 11, 21, 23, 0, 0, TimeSpan.Zero));
     private readonly Lock _gate = new();
     private readonly List<Created> _created = [];
     private readonly List<(Func<TimeSpan, bool> Match, TaskCompletionSource<TimeSpan> Signal)> _waiters = [];
@@ -32,9 +32,11 @@ internal sealed class ObservableTimeProvider : TimeProvider
                 if (_waiters[i].Match(dueTime))
                 {
                     var signal = _waiters[i].Signal;
-                    _waiters.RemoveAt(i);
-                    signal.TrySetResult(dueTime);
-                    return timer;
+                    _waiters.RemoveAt(i--);
+                    if (signal.TrySetResult(dueTime))
+                    {
+                        return timer;
+                    }
                 }
             }
 
@@ -45,9 +47,14 @@ internal sealed class ObservableTimeProvider : TimeProvider
     }
 
     /// <summary>Waits for a timer (created before or after this call, not yet claimed) whose due time matches.</summary>
-    public async Task<TimeSpan> WaitForTimerAsync(Func<TimeSpan, bool> match, TimeSpan? timeout = null)
+    public async Task<TimeSpan> WaitForTimerAsync(Func<TimeSpan, bool> match, TimeSpan? timeout = null) =>
+        await WaitForTimerAsync(match, CancellationToken.None, timeout);
+
+    /// <summary>Waits for a matching timer; <paramref name="cancellationToken"/> withdraws the wait, so it claims nothing later.</summary>
+    public async Task<TimeSpan> WaitForTimerAsync(Func<TimeSpan, bool> match, CancellationToken cancellationToken, TimeSpan? timeout = null)
     {
         TaskCompletionSource<TimeSpan> signal;
+        (Func<TimeSpan, bool>, TaskCompletionSource<TimeSpan>) waiter;
         lock (_gate)
         {
             var index = _created.FindIndex(c => match(c.DueTime));
@@ -59,9 +66,19 @@ internal sealed class ObservableTimeProvider : TimeProvider
             }
 
             signal = new TaskCompletionSource<TimeSpan>(TaskCreationOptions.RunContinuationsAsynchronously);
-            _waiters.Add((match, signal));
+            waiter = (match, signal);
+            _waiters.Add(waiter);
         }
 
+        using var withdraw = cancellationToken.Register(() =>
+        {
+            lock (_gate)
+            {
+                _waiters.Remove(waiter);
+            }
+
+            signal.TrySetCanceled(cancellationToken);
+        });
         return await signal.Task.WaitAsync(timeout ?? TimeSpan.FromSeconds(30));
     }
 

@@ -1,21 +1,31 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Reflection;
+using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Polly;
 using Polly.CircuitBreaker;
-using Polly.Retry;
 using Polly.Timeout;
 
 namespace Zespan.Extensions.Backend.Internal;
 
 /// <summary>
 /// Zespan's own HTTP access to its backend. The <see cref="HttpClient"/> is private (its own
-/// <see cref="SocketsHttpHandler"/>, no activity propagation), so nothing the app configures for
-/// all clients wraps, retries or traces these calls. One Polly pipeline per endpoint; when
-/// <c>RequestTimeout</c> or <c>GuardrailTimeout</c> changes, the pipelines that use it are rebuilt and the
-/// whole set swapped at once (a call in flight finishes on the pipeline it started with).
+/// <see cref="SocketsHttpHandler"/>, no activity propagation, never from the app's <c>IHttpClientFactory</c>), so
+/// nothing the app configures for all clients wraps, retries or traces these calls. Its handler chain is
+/// Microsoft.Extensions.Http.Resilience's <see cref="ResilienceHandler"/> (retry with
+/// <see cref="HttpRetryStrategyOptions"/>, circuit breaker with <see cref="HttpCircuitBreakerStrategyOptions"/>, attempt
+/// timeout with <see cref="HttpTimeoutStrategyOptions"/>), one pipeline per endpoint, over a
+/// <see cref="BoundedResponseHandler"/> that reads every answer within the endpoint's size limit. When
+/// <c>RequestTimeout</c> or <c>GuardrailTimeout</c> changes, the pipelines that use it are rebuilt and the whole set
+/// swapped at once (a call in flight finishes on the pipeline it started with).
 /// </summary>
+/// <remarks>
+/// Polly and resilience types stay in this folder: a failed call throws <see cref="ZespanBackendException"/>
+/// (the caller's own cancellation excepted).
+/// </remarks>
 internal sealed class ZespanBackendClient : IDisposable
 {
     /// <summary>The most a <c>Retry-After</c> is honoured.</summary>
@@ -30,23 +40,31 @@ internal sealed class ZespanBackendClient : IDisposable
     private volatile PipelineSet _pipelines;
 
     public ZespanBackendClient(IOptionsMonitor<ZespanOptions> options, TimeProvider timeProvider)
-        : this(options, timeProvider, CreateHandler())
+        : this(options, timeProvider, handler: null)
     {
     }
 
-    /// <summary>Creates the client; <paramref name="onIngestRetry"/> is told when an ingest attempt failed and is retried.</summary>
-    public ZespanBackendClient(IOptionsMonitor<ZespanOptions> options, TimeProvider timeProvider, Action? onIngestRetry)
-        : this(options, timeProvider, CreateHandler(), onIngestRetry)
+    /// <summary>Creates the client.</summary>
+    /// <param name="options">The options (timeouts, key, base URL).</param>
+    /// <param name="timeProvider">The time the pipelines' delays and timeouts use.</param>
+    /// <param name="handler">For tests: the innermost handler (a <see cref="SocketsHttpHandler"/> by default).</param>
+    /// <param name="onIngestRetry">Told when an ingest attempt failed and is retried.</param>
+    /// <param name="loggerFactory">Where an over-sized answer is logged.</param>
+    internal ZespanBackendClient(
+        IOptionsMonitor<ZespanOptions> options,
+        TimeProvider timeProvider,
+        HttpMessageHandler? handler,
+        Action? onIngestRetry = null,
+        ILoggerFactory? loggerFactory = null)
     {
-    }
-
-    /// <summary>For tests: a custom innermost handler.</summary>
-    internal ZespanBackendClient(IOptionsMonitor<ZespanOptions> options, TimeProvider timeProvider, HttpMessageHandler handler, Action? onIngestRetry = null)
-    {
+        ArgumentNullException.ThrowIfNull(options);
         _options = options;
-        _timeProvider = timeProvider;
+        _timeProvider = timeProvider ?? TimeProvider.System;
         _onIngestRetry = onIngestRetry;
-        _http = new HttpClient(handler, disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
+        var logger = (ILogger?)loggerFactory?.CreateLogger("Zespan") ?? NullLogger.Instance;
+        var bounded = new BoundedResponseHandler(handler ?? CreateHandler(), logger);
+        var resilience = new ResilienceHandler(SelectPipeline) { InnerHandler = bounded };
+        _http = new HttpClient(resilience, disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
         var current = options.CurrentValue;
         _pipelines = BuildPipelines(current.RequestTimeout, current.GuardrailTimeout, previous: null);
         _optionsSubscription = options.OnChange(OnOptionsChanged);
@@ -89,10 +107,11 @@ internal sealed class ZespanBackendClient : IDisposable
     }
 
     /// <summary>
-    /// Sends a request through the endpoint's pipeline (retry, circuit breaker, attempt timeout).
-    /// <paramref name="requestFactory"/> is called once per attempt, since a request message cannot be sent twice.
-    /// Throws <see cref="BrokenCircuitException"/>, <see cref="TimeoutRejectedException"/> or
-    /// <see cref="HttpRequestException"/> when every attempt failed; callers turn these into a recorded failure.
+    /// Sends a request through the endpoint's pipeline (retry, circuit breaker, attempt timeout). The request
+    /// (made once by <paramref name="requestFactory"/>, with content that can be read again) is sent again on each
+    /// retry. The answer comes back whole, read within the endpoint's size limit. Throws
+    /// <see cref="ZespanBackendException"/> when no attempt gave an answer, and
+    /// <see cref="OperationCanceledException"/> when <paramref name="cancellationToken"/> ended the call.
     /// </summary>
     public async Task<HttpResponseMessage> SendAsync<TState>(
         ZespanBackendEndpoint endpoint,
@@ -100,39 +119,20 @@ internal sealed class ZespanBackendClient : IDisposable
         TState state,
         CancellationToken cancellationToken)
     {
-        var context = ResilienceContextPool.Shared.Get(continueOnCapturedContext: false, cancellationToken);
+        using var request = Prepare(endpoint, requestFactory, state);
         try
         {
-            var outcome = await _pipelines.For(endpoint).ExecuteOutcomeAsync(
-                static async (ctx, s) =>
-                {
-                    try
-                    {
-                        using var request = s.requestFactory(s.self, s.state);
-                        var response = await s.self._http.SendAsync(request, HttpCompletionOption.ResponseContentRead, ctx.CancellationToken).ConfigureAwait(false);
-                        return Outcome.FromResult(response);
-                    }
-#pragma warning disable CA1031 // the pipeline decides what to do with any failure
-                    catch (Exception ex)
-#pragma warning restore CA1031
-                    {
-                        return Outcome.FromException<HttpResponseMessage>(ex);
-                    }
-                },
-                context,
-                (self: this, requestFactory, state)).ConfigureAwait(false);
-            outcome.ThrowIfException();
-            return outcome.Result!;
+            return await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
         }
-        finally
+        catch (Exception ex) when (Translate(ex, endpoint, cancellationToken) is { } failure)
         {
-            ResilienceContextPool.Shared.Return(context);
+            throw failure;
         }
     }
 
     /// <summary>
-    /// Sends a request synchronously (for the synchronous <c>HttpClient.Send</c> path; no sync-over-async).
-    /// Same pipeline as <see cref="SendAsync{TState}"/>.
+    /// Sends a request synchronously (the synchronous <c>HttpClient.Send</c> path; no sync-over-async). Same pipeline
+    /// and failures as <see cref="SendAsync{TState}"/>.
     /// </summary>
     public HttpResponseMessage Send<TState>(
         ZespanBackendEndpoint endpoint,
@@ -140,14 +140,15 @@ internal sealed class ZespanBackendClient : IDisposable
         TState state,
         CancellationToken cancellationToken)
     {
-        return _pipelines.For(endpoint).Execute(
-            static (s, ct) =>
-            {
-                using var request = s.requestFactory(s.self, s.state);
-                return s.self._http.Send(request, HttpCompletionOption.ResponseContentRead, ct);
-            },
-            (self: this, requestFactory, state),
-            cancellationToken);
+        using var request = Prepare(endpoint, requestFactory, state);
+        try
+        {
+            return _http.Send(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        }
+        catch (Exception ex) when (Translate(ex, endpoint, cancellationToken) is { } failure)
+        {
+            throw failure;
+        }
     }
 
     public void Dispose()
@@ -159,20 +160,14 @@ internal sealed class ZespanBackendClient : IDisposable
     /// <summary>Gets the pipeline an endpoint's calls go through now (for tests).</summary>
     internal ResiliencePipeline<HttpResponseMessage> GetPipeline(ZespanBackendEndpoint endpoint) => _pipelines.For(endpoint);
 
-    /// <summary>Whether a response or exception is worth another attempt (408, 429, 5xx, network error, timeout).</summary>
-    public static bool IsTransient(Outcome<HttpResponseMessage> outcome) => outcome switch
+    /// <summary>Whether a status is transient (408, 429, 5xx): the package's own predicate.</summary>
+    public static bool IsTransient(HttpStatusCode status)
     {
-        { Exception: HttpRequestException or TimeoutRejectedException or IOException } => true,
-        { Exception: OperationCanceledException } => false,
-        { Result: { } r } => IsTransient(r.StatusCode),
-        _ => false,
-    };
+        using var probe = new HttpResponseMessage(status);
+        return HttpClientResiliencePredicates.IsTransient(Outcome.FromResult(probe));
+    }
 
-    /// <summary>Whether a status is transient.</summary>
-    public static bool IsTransient(HttpStatusCode status) =>
-        status is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests || (int)status >= 500;
-
-    /// <summary>The delay a <c>Retry-After</c> header asks for, capped at <see cref="MaxRetryAfter"/>.</summary>
+    /// <summary>The delay a <c>Retry-After</c> header asks for (seconds or an HTTP date, read against <paramref name="now"/>), capped at <see cref="MaxRetryAfter"/>.</summary>
     public static TimeSpan? GetRetryAfter(HttpResponseMessage? response, DateTimeOffset now)
     {
         var header = response?.Headers.RetryAfter;
@@ -194,6 +189,25 @@ internal sealed class ZespanBackendClient : IDisposable
 
         return delay > MaxRetryAfter ? MaxRetryAfter : delay;
     }
+
+    private HttpRequestMessage Prepare<TState>(ZespanBackendEndpoint endpoint, Func<ZespanBackendClient, TState, HttpRequestMessage> requestFactory, TState state)
+    {
+        var request = requestFactory(this, state);
+        request.Options.Set(BoundedResponseHandler.EndpointKey, endpoint);
+        return request;
+    }
+
+    private static ZespanBackendException? Translate(Exception exception, ZespanBackendEndpoint endpoint, CancellationToken cancellationToken) => exception switch
+    {
+        OperationCanceledException when cancellationToken.IsCancellationRequested => null,
+        ZespanBackendException known => known,
+        BrokenCircuitException => new ZespanBackendException(BackendFailure.CircuitOpen, endpoint, exception),
+        TimeoutRejectedException or OperationCanceledException => new ZespanBackendException(BackendFailure.Timeout, endpoint, exception),
+        _ => new ZespanBackendException(BackendFailure.Network, endpoint, exception),
+    };
+
+    private ResiliencePipeline<HttpResponseMessage> SelectPipeline(HttpRequestMessage request) =>
+        _pipelines.For(request.Options.TryGetValue(BoundedResponseHandler.EndpointKey, out var endpoint) ? endpoint : ZespanBackendEndpoint.Ingest);
 
     /// <summary>
     /// Builds the pipelines for these timeouts, reusing those of <paramref name="previous"/> whose timeout is
@@ -247,19 +261,29 @@ internal sealed class ZespanBackendClient : IDisposable
         }
     }
 
+    /// <summary>
+    /// One endpoint's pipeline, outermost first: retry (<see cref="HttpRetryStrategyOptions"/>: the package's transient
+    /// predicate, exponential backoff from 1 s with jitter), circuit breaker (<see cref="HttpCircuitBreakerStrategyOptions"/>:
+    /// open when half of at least 5 attempts in 30 s failed, for 30 s) and attempt timeout (<see cref="HttpTimeoutStrategyOptions"/>).
+    /// </summary>
+    /// <remarks>
+    /// <c>Retry-After</c> is read by our own delay generator rather than the package's
+    /// (<see cref="HttpRetryStrategyOptions.ShouldRetryAfterHeader"/>): the package reads an HTTP-date header against the
+    /// system clock, not the injected <see cref="TimeProvider"/>, and does not cap it; the protocol caps it at 60 s.
+    /// </remarks>
     private static ResiliencePipeline<HttpResponseMessage> BuildPipeline(int retries, TimeSpan attemptTimeout, TimeProvider timeProvider, Action? onRetry = null)
     {
         var builder = new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = timeProvider };
         if (retries > 0)
         {
-            builder.AddRetry(new RetryStrategyOptions<HttpResponseMessage>
+            builder.AddRetry(new HttpRetryStrategyOptions
             {
                 MaxRetryAttempts = retries,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
                 Delay = TimeSpan.FromSeconds(1),
                 MaxDelay = MaxRetryAfter,
-                ShouldHandle = static args => ValueTask.FromResult(IsTransient(args.Outcome)),
+                ShouldRetryAfterHeader = false,
                 DelayGenerator = args => ValueTask.FromResult(GetRetryAfter(args.Outcome.Result, timeProvider.GetUtcNow())),
                 OnRetry = _ =>
                 {
@@ -269,15 +293,14 @@ internal sealed class ZespanBackendClient : IDisposable
             });
         }
 
-        builder.AddCircuitBreaker(new CircuitBreakerStrategyOptions<HttpResponseMessage>
+        builder.AddCircuitBreaker(new HttpCircuitBreakerStrategyOptions
         {
             FailureRatio = 0.5,
             MinimumThroughput = 5,
             SamplingDuration = TimeSpan.FromSeconds(30),
             BreakDuration = TimeSpan.FromSeconds(30),
-            ShouldHandle = static args => ValueTask.FromResult(IsTransient(args.Outcome)),
         });
-        builder.AddTimeout(attemptTimeout);
+        builder.AddTimeout(new HttpTimeoutStrategyOptions { Timeout = attemptTimeout });
         return builder.Build();
     }
 

@@ -20,6 +20,7 @@ internal sealed class SettingRangeAttribute(double minimum, double maximum, stri
     {
         null => true,
         int i => i >= Minimum && i <= Maximum,
+        long l => l >= Minimum && l <= Maximum,
         double d => !double.IsNaN(d) && d >= Minimum && d <= Maximum,
         _ => false,
     };

@@ -54,6 +54,11 @@ internal sealed class ZespanOptionsValidator : IValidateOptions<ZespanOptions>
 
         ValidateBaseUrl(builder, options.BaseUrl);
 
+        if (options.OfflineStorageDirectory is { } directory && (string.IsNullOrWhiteSpace(directory) || directory.AsSpan().IndexOfAny(Path.GetInvalidPathChars()) >= 0))
+        {
+            builder.AddError("Zespan:OfflineStorageDirectory is not a usable path. Set it to a directory the app may write to, such as \"/var/lib/myapp/zespan\", or remove it to keep events in memory only.");
+        }
+
         if (options.EnableOtel)
         {
             if (options.OtelEndpoint is null)

@@ -30,17 +30,28 @@ internal sealed class ZespanPipelineMetrics : IDisposable
         _meter.CreateObservableCounter("zespan.events.exported", () => stats.EventsExported, "{event}", "Events accepted by the Zespan backend.");
         _meter.CreateObservableCounter(
             "zespan.events.dropped",
-            () => new[]
-            {
-                new Measurement<long>(stats.EventsDroppedQueueFull, new KeyValuePair<string, object?>("zespan.drop.reason", "queue_full")),
-                new Measurement<long>(stats.EventsDroppedFailedDelivery, new KeyValuePair<string, object?>("zespan.drop.reason", "failed_delivery")),
-                new Measurement<long>(stats.EventsDroppedRejected, new KeyValuePair<string, object?>("zespan.drop.reason", "rejected")),
-            },
+            () => Dropped(stats),
             "{event}",
-            "Events lost: queue full, delivery failed after retries, or rejected by the backend.");
+            "Events lost, by zespan.drop.reason: queue_full, memory_budget, key_rejected, rejected, too_large, processing_failed, offline_full, offline_corrupt, shutdown. Transient failures lose nothing.");
+        _meter.CreateObservableCounter("zespan.events.truncated", () => stats.EventsTruncated, "{event}", "Events cut to fit Zespan:MaxEventBytes and sent marked truncated.");
+        _meter.CreateObservableCounter("zespan.batches.retained", () => stats.BatchesRetained, "{batch}", "Batches kept to be sent again after a transient failure or a rejected key.");
+        _meter.CreateObservableCounter("zespan.batches.stored", () => stats.BatchesStored, "{batch}", "Batches written to offline storage.");
+        _meter.CreateObservableUpDownCounter("zespan.queue.bytes", () => stats.HeldBytes, "By", "Bytes held by waiting events and batches (bounded by Zespan:MaxQueueBytes).");
         _meter.CreateObservableCounter("zespan.export.failures", () => stats.ExportFailures, "{batch}", "Batch exports that failed.");
         _meter.CreateObservableCounter("zespan.export.retries", () => stats.Retries, "{retry}", "Retries of batch exports.");
         _meter.CreateObservableUpDownCounter("zespan.queue.length", () => (long)stats.QueueLength, "{event}", "Events waiting to be exported.");
+    }
+
+    private static Measurement<long>[] Dropped(ExportStatistics stats)
+    {
+        var reasons = DropReasons.All;
+        var measurements = new Measurement<long>[reasons.Length];
+        for (var i = 0; i < reasons.Length; i++)
+        {
+            measurements[i] = new Measurement<long>(stats.Dropped(reasons[i]), new KeyValuePair<string, object?>("zespan.drop.reason", DropReasons.Name(reasons[i])));
+        }
+
+        return measurements;
     }
 
     public void Dispose()

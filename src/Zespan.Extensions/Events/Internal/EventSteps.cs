@@ -80,7 +80,7 @@ internal sealed class EventSteps : IEventPreparer
                 _statistics.RecordFiltered();
                 return false;
             default:
-                _drops.Rejected(1);
+                _drops.Drop(DropReason.ProcessingFailed);
                 return false;
         }
     }

@@ -44,6 +44,13 @@ internal sealed partial class ZespanEvent
     /// </summary>
     internal bool MirrorsExternalActivity { get; set; }
 
+    /// <summary>
+    /// Gets or sets the bytes of the export's memory budget (<c>MaxQueueBytes</c>) this event holds while it waits: its
+    /// estimated size and its raw captures, set when the queue admits it and given back when its batch is sent,
+    /// kept as a smaller batch body, or dropped.
+    /// </summary>
+    internal long ReservedBytes { get; set; }
+
     /// <summary>Leaves a capture to be parsed by the export worker.</summary>
     internal void Defer(IEventCapture capture) => _attachment = capture;
 

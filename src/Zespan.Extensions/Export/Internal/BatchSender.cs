@@ -7,16 +7,19 @@ namespace Zespan.Extensions.Export.Internal;
 
 /// <summary>
 /// Turns prepared events into ingest batches and delivers them through the <see cref="IZespanExporter"/>. A batch
-/// closes at <c>BatchSize</c> events or before <c>MaxBatchBytes</c> of JSON (<see cref="IngestBatchWriter"/>); an
-/// event too large even alone, or one the serializer throws on, is dropped and counted. A 413 splits the batch
-/// in two new batches (new <c>batch_id</c>s), down to a lone event, which is dropped. What each answer means for
-/// later sends (degraded, paused) is recorded in the <see cref="DeliveryGate"/>, which the sender asks before it
-/// goes on.
+/// closes at <c>BatchSize</c> events or before <c>MaxBatchBytes</c> of JSON (<see cref="IngestBatchWriter"/>); an event
+/// over <c>MaxEventBytes</c> is cut (<see cref="EventTruncator"/>), one that cannot be cut below the limit or that the
+/// serializer throws on is dropped and counted. A 413 splits the batch in two new batches (new <c>batch_id</c>s), down
+/// to a lone event, which is dropped. A transient failure (408, 429, 5xx, network, timeout, open circuit) or a
+/// rejected key drops nothing: the batch, its exact body and <c>batch_id</c>, goes to the <see cref="DeliveryBacklog"/>
+/// and is sent again, before newer events, once the <see cref="DeliveryGate"/> opens. What each answer means for later
+/// sends (degraded, paused) is recorded in the gate, which the sender asks before it goes on.
 /// </summary>
 /// <remarks>
-/// One pass at a time: the export worker calls <see cref="TryBeginPass"/>, then <see cref="Add"/> while
-/// <see cref="CanTakeMore"/> and <see cref="SendReadyAsync"/> in turn, then <see cref="EndPass"/>, under its export
-/// lock. With <c>async</c> false every step is synchronous and completes synchronously.
+/// One pass at a time: the export worker calls <see cref="TryBeginPass"/>, then <see cref="SendBacklogAsync"/>, then
+/// <see cref="Add"/> while <see cref="CanTakeMore"/> and <see cref="SendReadyAsync"/> (or <see cref="StoreReady"/>) in
+/// turn, then <see cref="EndPass"/>, under its export lock. With <c>async</c> false every step is synchronous and
+/// completes synchronously.
 /// </remarks>
 internal sealed class BatchSender : IDisposable
 {
@@ -33,10 +36,15 @@ internal sealed class BatchSender : IDisposable
     private readonly IOptionsMonitor<ZespanOptions> _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly DeliveryBacklog _backlog;
+    private readonly MemoryBudget _budget;
     private readonly IngestBatchWriter _writer = new();
+    private readonly IngestBody _retainedBody = new();
     private int _usage;
     private int _batchSize = 1;
     private int _maxBatchBytes = MinBatchBytes;
+    private int _maxEventBytes = int.MaxValue;
+    private bool _debug;
     private long _deliveryFailures;
     private int _rejectionLogged;
 
@@ -47,7 +55,9 @@ internal sealed class BatchSender : IDisposable
         ExportStatistics statistics,
         IOptionsMonitor<ZespanOptions> options,
         TimeProvider timeProvider,
-        ILoggerFactory loggerFactory)
+        ILoggerFactory loggerFactory,
+        DeliveryBacklog? backlog = null,
+        MemoryBudget? budget = null)
     {
         ArgumentNullException.ThrowIfNull(exporter);
         ArgumentNullException.ThrowIfNull(gate);
@@ -60,18 +70,26 @@ internal sealed class BatchSender : IDisposable
         _options = options;
         _time = timeProvider ?? TimeProvider.System;
         _logger = loggerFactory.CreateLogger("Zespan");
+        _budget = budget ?? backlog?.Budget ?? new MemoryBudget(options, statistics);
+        _backlog = backlog ?? new DeliveryBacklog(new OfflineBatchStore(options, _time, drops, statistics, loggerFactory), _budget, drops, statistics);
     }
 
     /// <summary>
-    /// Gets the number of deliveries that failed so far (a batch not delivered, or an event held for the next batch
-    /// when a pass ended early); <see cref="IZespanClient.FlushAsync"/> compares it before and after.
+    /// Gets the number of deliveries that failed so far (a batch not delivered now, or events held when a pass ended
+    /// early); <see cref="IZespanClient.FlushAsync"/> compares it before and after.
     /// </summary>
     public long DeliveryFailures => Interlocked.Read(ref _deliveryFailures);
+
+    /// <summary>Gets the batches waiting to be sent again.</summary>
+    public DeliveryBacklog Backlog => _backlog;
 
     /// <summary>Gets a value indicating whether the current batch takes another event (below <c>BatchSize</c>, nothing held over).</summary>
     public bool CanTakeMore => _writer.ReadyCount < _batchSize && !_writer.HasCarry;
 
-    /// <summary>Starts a pass with the options in force now (<c>BatchSize</c>, <c>MaxBatchBytes</c>, <c>Environment</c>).</summary>
+    /// <summary>Gets a value indicating whether a batch is ready to go.</summary>
+    public bool HasReady => _writer.ReadyCount > 0;
+
+    /// <summary>Starts a pass with the options in force now (<c>BatchSize</c>, <c>MaxBatchBytes</c>, <c>MaxEventBytes</c>, <c>Environment</c>).</summary>
     /// <returns><see langword="false"/> once disposed: nothing can be sent.</returns>
     public bool TryBeginPass()
     {
@@ -83,38 +101,77 @@ internal sealed class BatchSender : IDisposable
         var options = _options.CurrentValue;
         _batchSize = Math.Max(1, options.BatchSize);
         _maxBatchBytes = Math.Max(MinBatchBytes, options.MaxBatchBytes);
+        _maxEventBytes = Math.Max(256, options.MaxEventBytes);
+        _debug = options.Debug;
         _writer.BeginPass(options.Environment, _maxBatchBytes);
         return true;
     }
 
-    /// <summary>Serializes a prepared event into the current batch; one that cannot be sent at all is dropped and counted.</summary>
-    public void Add(ZespanEvent item)
+    /// <summary>
+    /// Sends the batches waiting to be sent again, oldest first, while the backend takes them. Returns false when one
+    /// failed (it goes back, first in line) or <paramref name="cancellationToken"/> ended.
+    /// </summary>
+    public async ValueTask<bool> SendBacklogAsync(bool async, CancellationToken cancellationToken)
     {
-        var added = _writer.TryAdd(item, _maxBatchBytes, out var eventBytes, out var error);
-        if (added == AddResult.TooLarge)
+        while (!cancellationToken.IsCancellationRequested && !_gate.IsPausedForRejectedKey && _backlog.TryTakeNext(out var batch))
         {
-            _drops.Rejected(1);
-            if (_options.CurrentValue.Debug)
+            if (!await SendRetainedAsync(batch, async, cancellationToken).ConfigureAwait(false))
             {
-                ExportLog.EventTooLarge(_logger, eventBytes, _maxBatchBytes);
+                return false;
             }
         }
-        else if (added == AddResult.Failed)
+
+        return !cancellationToken.IsCancellationRequested && !_gate.IsPausedForRejectedKey;
+    }
+
+    /// <summary>Serializes a prepared event into the current batch (cut when over <c>MaxEventBytes</c>); one that cannot be sent at all is dropped and counted.</summary>
+    public void Add(ZespanEvent item)
+    {
+        var reserved = item.ReservedBytes;
+        item.ReservedBytes = 0;
+        var added = _writer.TryAdd(item, _maxBatchBytes, _maxEventBytes, reserved, out var eventBytes, out var error, out var truncated);
+        if (truncated)
         {
-            _drops.Rejected(1);
-            _stats.RecordInternalError();
-            if (_options.CurrentValue.Debug)
+            _stats.RecordTruncated();
+            if (_debug)
             {
-                ExportLog.SerializationFailed(_logger, item.Name, error!);
+                ExportLog.EventTruncated(_logger, item.Name, eventBytes, _maxEventBytes);
             }
+        }
+
+        switch (added)
+        {
+            case AddResult.Added or AddResult.Full:
+                // The event's share of the budget is now its JSON's length at most (its raw captures were parsed and freed).
+                _budget.Release(reserved - Math.Min(reserved, eventBytes));
+                break;
+            case AddResult.TooLarge:
+                _budget.Release(reserved);
+                _drops.Drop(DropReason.TooLarge);
+                if (_debug)
+                {
+                    ExportLog.EventTooLarge(_logger, eventBytes, Math.Min(_maxEventBytes, _maxBatchBytes));
+                }
+
+                break;
+            default:
+                _budget.Release(reserved);
+                _drops.Drop(DropReason.ProcessingFailed);
+                _stats.RecordInternalError();
+                if (_debug)
+                {
+                    ExportLog.SerializationFailed(_logger, item.Name, error!);
+                }
+
+                break;
         }
     }
 
     /// <summary>Sends the current batch (splitting it on 413) and makes room for the next.</summary>
     /// <returns>
     /// <see langword="true"/> when the pass may go on; <see langword="false"/> when there was nothing to send, a
-    /// delivery failed (what is still queued then waits for the next try instead of failing batch after batch
-    /// against a backend that is down), <paramref name="cancellationToken"/> ended, or the gate paused sending.
+    /// delivery failed (the batch waits in the backlog, and what is still queued waits for the gate instead of failing
+    /// batch after batch against a backend that is down), <paramref name="cancellationToken"/> ended, or the gate paused sending.
     /// </returns>
     public async ValueTask<bool> SendReadyAsync(bool async, CancellationToken cancellationToken)
     {
@@ -123,18 +180,37 @@ internal sealed class BatchSender : IDisposable
             return false;
         }
 
-        var delivered = await SendRangeAsync(0, _writer.ReadyCount, async, cancellationToken).ConfigureAwait(false);
+        var dropped = _drops.Claim();
+        var delivered = await SendRangeAsync(0, _writer.ReadyCount, dropped, async, cancellationToken).ConfigureAwait(false);
         _writer.CompleteReady();
         return delivered && !cancellationToken.IsCancellationRequested && !_gate.IsPausedForRejectedKey;
     }
 
-    /// <summary>Ends the pass; an event held for the next batch when the pass ended early (shutdown, rejected key) is lost and counted.</summary>
+    /// <summary>Keeps the current batch for later without sending it (to offline storage while the backend cannot take it).</summary>
+    public void StoreReady()
+    {
+        if (_writer.ReadyCount == 0)
+        {
+            return;
+        }
+
+        KeepRange(0, _writer.ReadyCount, _drops.Claim());
+        _writer.CompleteReady();
+    }
+
+    /// <summary>Ends the pass; events still held (the pass ended early: shutdown, failure, rejected key) are kept as batches, not lost.</summary>
     public void EndPass()
     {
-        var held = _writer.EndPass();
-        if (held > 0)
+        var held = false;
+        while (_writer.ReadyCount > 0)
         {
-            _drops.FailedDelivery(held);
+            held = true;
+            StoreReady();
+        }
+
+        _writer.EndPass();
+        if (held)
+        {
             Interlocked.Increment(ref _deliveryFailures);
         }
 
@@ -174,13 +250,126 @@ internal sealed class BatchSender : IDisposable
         }
     }
 
+    /// <summary>Builds events <paramref name="from"/> to <paramref name="to"/> of the current batch into a new batch and keeps it in the backlog.</summary>
+    private void KeepRange(int from, int to, long dropped)
+    {
+        var body = _writer.BuildBody(from, to, Guid.NewGuid(), _time.GetUtcNow(), dropped);
+        _backlog.Keep(RetainedBatch.Copy(body, dropped), _writer.ReservedIn(from, to));
+    }
+
     /// <summary>Sends events <paramref name="from"/> to <paramref name="to"/> of the current batch as one new batch; splits it on 413.</summary>
-    /// <returns><see langword="false"/> when a delivery failed (retries ran out, circuit open, key rejected, cancelled).</returns>
-    private async ValueTask<bool> SendRangeAsync(int from, int to, bool async, CancellationToken token)
+    /// <returns><see langword="false"/> when a delivery failed (the batch is kept: transient failure, key rejected, cancelled).</returns>
+    private async ValueTask<bool> SendRangeAsync(int from, int to, long dropped, bool async, CancellationToken token)
     {
         var count = to - from;
-        var dropped = _drops.SinceLastAccepted;
         var body = _writer.BuildBody(from, to, Guid.NewGuid(), _time.GetUtcNow(), dropped);
+        var reserved = _writer.ReservedIn(from, to);
+        var result = await ExportAsync(body, async, token).ConfigureAwait(false);
+
+        switch (result.Outcome)
+        {
+            case IngestOutcome.Accepted:
+                // What this batch reported is known to the backend now; losses counted meanwhile go out with the next one.
+                _drops.Delivered(dropped);
+                _budget.Release(reserved);
+                _stats.RecordExported(count, _time.GetUtcNow());
+                _gate.RecordDelivered();
+                return true;
+
+            case IngestOutcome.TooLarge when count > 1:
+                ExportLog.BatchSplit(_logger, count);
+                var middle = from + (count / 2);
+                var first = await SendRangeAsync(from, middle, dropped, async, token).ConfigureAwait(false);
+                if (!first || token.IsCancellationRequested || _gate.IsPausedForRejectedKey)
+                {
+                    KeepRange(middle, to, 0);
+                    return false;
+                }
+
+                return await SendRangeAsync(middle, to, 0, async, token).ConfigureAwait(false);
+
+            case IngestOutcome.TooLarge:
+                _drops.Unclaim(dropped, carriedHere: true);
+                _budget.Release(reserved);
+                _drops.Drop(DropReason.TooLarge);
+                _stats.RecordExportFailure();
+                if (_debug)
+                {
+                    ExportLog.LoneEventTooLarge(_logger, body.UncompressedLength);
+                }
+
+                return true;
+
+            case IngestOutcome.Rejected:
+                _drops.Unclaim(dropped, carriedHere: true);
+                _budget.Release(reserved);
+                _drops.Drop(DropReason.Rejected, count);
+                _stats.RecordExportFailure();
+                LogRejected(count, result);
+                return true;
+
+            default:
+                // A transient failure or a rejected key: nothing is lost; the exact body waits to be sent again.
+                Fail(result, body.ApiKey);
+                _backlog.Keep(RetainedBatch.Copy(body, dropped), reserved);
+                if (_debug && result.Outcome == IngestOutcome.Failed)
+                {
+                    ExportLog.BatchFailed(_logger, count, body.Attempts, result.StatusCode, result.Reason, result.Error);
+                }
+
+                return false;
+        }
+    }
+
+    /// <summary>Sends a batch from the backlog; it goes back first in line when the backend cannot take it now.</summary>
+    private async ValueTask<bool> SendRetainedAsync(RetainedBatch batch, bool async, CancellationToken token)
+    {
+        _retainedBody.Reset(batch.BatchId, batch.Body, batch.Body.Length, batch.UncompressedLength, batch.EventCount);
+        var result = await ExportAsync(_retainedBody, async, token).ConfigureAwait(false);
+        switch (result.Outcome)
+        {
+            case IngestOutcome.Accepted:
+                if (batch.CarriedHere)
+                {
+                    _drops.Delivered(batch.DroppedReported);
+                }
+
+                _backlog.Complete(batch);
+                _stats.RecordExported(batch.EventCount, _time.GetUtcNow());
+                _gate.RecordDelivered();
+                return true;
+
+            case IngestOutcome.TooLarge when batch.EventCount > 1 && IngestBodySplitter.TrySplit(batch, _time.GetUtcNow(), out var first, out var second):
+                ExportLog.BatchSplit(_logger, batch.EventCount);
+                var reserved = batch.ReservedBytes;
+                batch.ReservedBytes = 0;
+                _backlog.Complete(batch);
+                _backlog.Keep(second, reserved - (reserved / 2), first: true);
+                _backlog.Keep(first, reserved / 2, first: true);
+                return true;
+
+            case IngestOutcome.TooLarge or IngestOutcome.Rejected:
+                _drops.Unclaim(batch.DroppedReported, batch.CarriedHere);
+                _backlog.Complete(batch);
+                _drops.Drop(result.Outcome == IngestOutcome.TooLarge ? DropReason.TooLarge : DropReason.Rejected, batch.EventCount);
+                _stats.RecordExportFailure();
+                LogRejected(batch.EventCount, result);
+                return true;
+
+            default:
+                Fail(result, _retainedBody.ApiKey);
+                _backlog.PutBack(batch);
+                if (_debug && result.Outcome == IngestOutcome.Failed)
+                {
+                    ExportLog.BatchFailed(_logger, batch.EventCount, _retainedBody.Attempts, result.StatusCode, result.Reason, result.Error);
+                }
+
+                return false;
+        }
+    }
+
+    private async ValueTask<IngestResult> ExportAsync(IngestBody body, bool async, CancellationToken token)
+    {
         var exportStarted = _time.GetTimestamp();
         var result = await _exporter.ExportAsync(body, async, token).ConfigureAwait(false);
         if (ZespanDiagnostics.ExportDuration.Enabled)
@@ -191,70 +380,38 @@ internal sealed class BatchSender : IDisposable
         }
 
         _stats.RecordRetries(body.Attempts - 1);
+        return result;
+    }
 
-        switch (result.Outcome)
+    private void Fail(IngestResult result, string? apiKey)
+    {
+        _stats.RecordExportFailure();
+        Interlocked.Increment(ref _deliveryFailures);
+        if (result.Outcome == IngestOutcome.KeyRejected)
         {
-            case IngestOutcome.Accepted:
-                // Only what this batch reported is acknowledged; drops counted meanwhile go out with the next one.
-                _drops.Acknowledge(dropped);
-                _stats.RecordExported(count, _time.GetUtcNow());
-                _gate.RecordDelivered();
-                return true;
-
-            case IngestOutcome.TooLarge when count > 1:
-                ExportLog.BatchSplit(_logger, count);
-                var middle = from + (count / 2);
-                var first = await SendRangeAsync(from, middle, async, token).ConfigureAwait(false);
-                if (token.IsCancellationRequested || _gate.IsPausedForRejectedKey)
-                {
-                    FailBatch(to - middle);
-                    return false;
-                }
-
-                var second = await SendRangeAsync(middle, to, async, token).ConfigureAwait(false);
-                return first && second;
-
-            case IngestOutcome.TooLarge:
-                _drops.Rejected(1);
-                _stats.RecordExportFailure();
-                if (_options.CurrentValue.Debug)
-                {
-                    ExportLog.LoneEventTooLarge(_logger, body.UncompressedLength);
-                }
-
-                return true;
-
-            case IngestOutcome.Rejected:
-                _drops.Rejected(count);
-                _stats.RecordExportFailure();
-                if (Interlocked.Exchange(ref _rejectionLogged, 1) == 0 || _options.CurrentValue.Debug)
-                {
-                    ExportLog.BatchRejected(_logger, count, result.StatusCode, result.ErrorType, result.ErrorMessage);
-                }
-
-                return true;
-
-            case IngestOutcome.KeyRejected:
-                _gate.RecordKeyRejected(body.ApiKey, result.StatusCode);
-                FailBatch(count);
-                return false;
-
-            default:
-                FailBatch(count);
-                _gate.RecordFailed();
-                if (_options.CurrentValue.Debug)
-                {
-                    ExportLog.BatchFailed(_logger, count, body.Attempts, result.StatusCode, result.Reason, result.Error);
-                }
-
-                return false;
+            _gate.RecordKeyRejected(apiKey, result.StatusCode);
+        }
+        else
+        {
+            _gate.RecordFailed(result.RetryAfter);
         }
     }
 
-    private void FailBatch(int count)
+    private void LogRejected(int count, IngestResult result)
     {
-        _drops.FailedDelivery(count);
-        _stats.RecordExportFailure();
-        Interlocked.Increment(ref _deliveryFailures);
+        if (result.Outcome == IngestOutcome.TooLarge)
+        {
+            if (_debug)
+            {
+                ExportLog.LoneEventTooLarge(_logger, 0);
+            }
+
+            return;
+        }
+
+        if (Interlocked.Exchange(ref _rejectionLogged, 1) == 0 || _debug)
+        {
+            ExportLog.BatchRejected(_logger, count, result.StatusCode, result.ErrorType, result.ErrorMessage);
+        }
     }
 }

@@ -22,12 +22,12 @@ internal static partial class ExportLog
     public static partial void BatchRejected(ILogger logger, int eventCount, int statusCode, string? errorType, string? errorMessage);
 
     [LoggerMessage(EventId = ZespanLogEvents.BatchFailed, EventName = nameof(ZespanLogEvents.BatchFailed), Level = LogLevel.Warning,
-        Message = "Zespan could not deliver a batch of {EventCount} events after {Attempts} attempt(s) (HTTP {StatusCode}, {Reason}); it was dropped.")]
+        Message = "Zespan could not deliver a batch of {EventCount} events after {Attempts} attempt(s) (HTTP {StatusCode}, {Reason}); it is kept and sent again, with the same batch_id, when the backend takes it.")]
     public static partial void BatchFailed(ILogger logger, int eventCount, int attempts, int statusCode, string reason, Exception? exception);
 
     [LoggerMessage(EventId = ZespanLogEvents.EventTooLarge, EventName = nameof(ZespanLogEvents.EventTooLarge), Level = LogLevel.Warning,
-        Message = "Zespan dropped an event of {EventBytes} bytes: with the batch envelope it exceeds Zespan:MaxBatchBytes ({MaxBatchBytes}).")]
-    public static partial void EventTooLarge(ILogger logger, int eventBytes, int maxBatchBytes);
+        Message = "Zespan dropped an event of {EventBytes} bytes: even with its text fields cut it exceeds {LimitBytes} bytes (Zespan:MaxEventBytes, or Zespan:MaxBatchBytes with the batch envelope).")]
+    public static partial void EventTooLarge(ILogger logger, int eventBytes, int limitBytes);
 
     [LoggerMessage(EventId = ZespanLogEvents.LoneEventTooLarge, EventName = nameof(ZespanLogEvents.LoneEventTooLarge), Level = LogLevel.Warning,
         Message = "The Zespan backend answered 413 for a batch holding a single event ({BodyBytes} bytes of JSON); the event was dropped.")]
@@ -52,7 +52,7 @@ internal static partial class ExportLog
     public static partial void LoopFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = ZespanLogEvents.QueueFull, EventName = nameof(ZespanLogEvents.QueueFull), Level = LogLevel.Warning,
-        Message = "Zespan's event queue was full (Zespan:MaxQueueSize {MaxQueueSize}): {Count} events were dropped since the last report.")]
+        Message = "Zespan's event queue was full (Zespan:MaxQueueSize {MaxQueueSize} events, or Zespan:MaxQueueBytes): {Count} events were dropped since the last report.")]
     public static partial void QueueFull(ILogger logger, int maxQueueSize, long count);
 
     [LoggerMessage(EventId = ZespanLogEvents.UndeliveredAtShutdown, EventName = nameof(ZespanLogEvents.UndeliveredAtShutdown), Level = LogLevel.Warning,
@@ -62,4 +62,20 @@ internal static partial class ExportLog
     [LoggerMessage(EventId = ZespanLogEvents.ExportStartFailed, EventName = nameof(ZespanLogEvents.ExportStartFailed), Level = LogLevel.Warning,
         Message = "The Zespan export loop could not start; events wait for FlushAsync.")]
     public static partial void StartFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = ZespanLogEvents.OfflineStorageUnavailable, EventName = nameof(ZespanLogEvents.OfflineStorageUnavailable), Level = LogLevel.Warning,
+        Message = "Zespan cannot write to Zespan:OfflineStorageDirectory '{Directory}' ({Reason}); events wait in memory only (Zespan:MaxQueueBytes) and the directory is tried again later. Give the app write access to the directory, or change the setting.")]
+    public static partial void OfflineStorageUnavailable(ILogger logger, string directory, string reason, Exception exception);
+
+    [LoggerMessage(EventId = ZespanLogEvents.OfflineBatchCorrupt, EventName = nameof(ZespanLogEvents.OfflineBatchCorrupt), Level = LogLevel.Warning,
+        Message = "Zespan removed the stored batch {FileName} from offline storage: it could not be read back (truncated or damaged); its {EventCount} events are counted as lost.")]
+    public static partial void OfflineBatchCorrupt(ILogger logger, string fileName, int eventCount);
+
+    [LoggerMessage(EventId = ZespanLogEvents.OfflineStorageFull, EventName = nameof(ZespanLogEvents.OfflineStorageFull), Level = LogLevel.Warning,
+        Message = "Zespan's offline storage '{Directory}' reached Zespan:MaxOfflineStorageBytes ({MaxBytes}); the oldest batch ({EventCount} events) was removed and counted as lost.")]
+    public static partial void OfflineStorageFull(ILogger logger, string directory, long maxBytes, int eventCount);
+
+    [LoggerMessage(EventId = ZespanLogEvents.EventTruncated, EventName = nameof(ZespanLogEvents.EventTruncated), Level = LogLevel.Debug,
+        Message = "Zespan cut the largest text fields of the event {EventName} to {EventBytes} bytes (Zespan:MaxEventBytes {MaxEventBytes}); it is sent marked truncated.")]
+    public static partial void EventTruncated(ILogger logger, string eventName, int eventBytes, int maxEventBytes);
 }

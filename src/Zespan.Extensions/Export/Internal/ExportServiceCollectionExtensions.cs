@@ -7,8 +7,8 @@ namespace Zespan.Extensions.Export.Internal;
 internal static class ExportServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers the export components (queue → worker → sender → gate → exporter), the hosted service that runs
-    /// the worker, and <see cref="IZespanClient"/>.
+    /// Registers the export components (queue and memory budget → worker → sender and backlog (offline store) → gate →
+    /// exporter), the hosted service that runs the worker, and <see cref="IZespanClient"/>.
     /// </summary>
     /// <remarks>
     /// <see cref="IZespanEventQueue"/> resolves to the <see cref="ExportWorker"/>'s <see cref="BoundedEventQueue"/>
@@ -22,8 +22,11 @@ internal static class ExportServiceCollectionExtensions
     {
         services.TryAddSingleton<ExportStatistics>();
         services.TryAddSingleton<DropCounter>();
+        services.TryAddSingleton<MemoryBudget>();
         services.TryAddSingleton<BoundedEventQueue>();
         services.TryAddSingleton<DeliveryGate>();
+        services.TryAddSingleton<OfflineBatchStore>();
+        services.TryAddSingleton<DeliveryBacklog>();
         services.TryAddSingleton<IngestExporter>();
         services.TryAddSingleton<IZespanExporter>(static sp => sp.GetRequiredService<IngestExporter>());
         services.TryAddSingleton<BatchSender>();

@@ -11,17 +11,26 @@ internal sealed class ExportStatistics
     /// <summary>The number of events waiting in the queue; the queue updates it in place.</summary>
     internal int QueueLengthCounter;
 
+    /// <summary>The bytes waiting events and batches hold; <see cref="MemoryBudget"/> updates it in place.</summary>
+    internal long HeldBytesCounter;
+
+    /// <summary>The most <see cref="HeldBytesCounter"/> has been; <see cref="MemoryBudget"/> updates it in place.</summary>
+    internal long PeakHeldBytesCounter;
+
     private long _enqueued;
     private long _exported;
     private long _filtered;
-    private long _droppedQueueFull;
-    private long _droppedFailedDelivery;
-    private long _droppedRejected;
+    private readonly long[] _dropped = new long[DropReasons.All.Length];
     private long _batchesExported;
     private long _exportFailures;
     private long _retries;
     private long _internalErrors;
     private long _lastSuccessUtcTicks;
+    private long _truncated;
+    private long _retained;
+    private long _stored;
+    private long _loaded;
+    private long _corrupt;
 
     /// <summary>Gets the number of events accepted into the queue.</summary>
     public long EventsEnqueued => Interlocked.Read(ref _enqueued);
@@ -32,20 +41,42 @@ internal sealed class ExportStatistics
     /// <summary>Gets the number of events an export filter (a processor returning false) left out on purpose.</summary>
     public long EventsFiltered => Interlocked.Read(ref _filtered);
 
-    /// <summary>Gets the number of events dropped because the queue was full (or the pipeline was disposed).</summary>
-    public long EventsDroppedQueueFull => Interlocked.Read(ref _droppedQueueFull);
+    /// <summary>
+    /// Gets the number of events refused at the queue: <see cref="DropReason.QueueFull"/>, <see cref="DropReason.MemoryBudget"/>,
+    /// <see cref="DropReason.KeyRejected"/> (and events offered after dispose, counted here but reported to nobody).
+    /// </summary>
+    public long EventsDroppedQueueFull => Dropped(DropReason.QueueFull) + Dropped(DropReason.MemoryBudget) + Dropped(DropReason.KeyRejected);
 
     /// <summary>
-    /// Gets the number of events dropped because their batch could not be delivered: retries ran out, the
-    /// circuit was open, the key was rejected (401/403), or shutdown ended the attempt.
+    /// Gets the number of events lost after the queue took them without a verdict of the backend:
+    /// <see cref="DropReason.Shutdown"/>, <see cref="DropReason.OfflineFull"/>, <see cref="DropReason.OfflineCorrupt"/>.
+    /// A transient failure loses nothing: its batch waits and is sent again.
     /// </summary>
-    public long EventsDroppedFailedDelivery => Interlocked.Read(ref _droppedFailedDelivery);
+    public long EventsDroppedFailedDelivery => Dropped(DropReason.Shutdown) + Dropped(DropReason.OfflineFull) + Dropped(DropReason.OfflineCorrupt);
 
     /// <summary>
-    /// Gets the number of events dropped for good: the backend rejected their batch (400 and other 4xx), the
-    /// event alone was over the size limit (locally or by a 413), or a processor or the serializer threw on it.
+    /// Gets the number of events dropped for good: the backend rejected their batch (400 and other 4xx), the event
+    /// alone was too large (a 413, or it could not be cut below the limit), or a processor or the serializer threw on it.
     /// </summary>
-    public long EventsDroppedRejected => Interlocked.Read(ref _droppedRejected);
+    public long EventsDroppedRejected => Dropped(DropReason.Rejected) + Dropped(DropReason.TooLarge) + Dropped(DropReason.ProcessingFailed);
+
+    /// <summary>Gets the number of events truncated to fit <c>MaxEventBytes</c> (sent, marked <c>truncated</c>).</summary>
+    public long EventsTruncated => Interlocked.Read(ref _truncated);
+
+    /// <summary>Gets the number of batches kept to be sent again after a transient failure or a rejected key (in memory or on disk).</summary>
+    public long BatchesRetained => Interlocked.Read(ref _retained);
+
+    /// <summary>Gets the number of batches written to offline storage.</summary>
+    public long BatchesStored => Interlocked.Read(ref _stored);
+
+    /// <summary>Gets the number of stored batches read back from offline storage to be sent.</summary>
+    public long BatchesLoaded => Interlocked.Read(ref _loaded);
+
+    /// <summary>Gets the number of stored files found corrupt or truncated (removed).</summary>
+    public long StoredFilesCorrupt => Interlocked.Read(ref _corrupt);
+
+    /// <summary>Gets the number of events lost for <paramref name="reason"/>.</summary>
+    public long Dropped(DropReason reason) => Interlocked.Read(ref _dropped[(int)reason]);
 
     /// <summary>Gets the number of batches the backend accepted.</summary>
     public long BatchesExported => Interlocked.Read(ref _batchesExported);
@@ -72,15 +103,27 @@ internal sealed class ExportStatistics
     /// <summary>Gets the number of events waiting in the queue.</summary>
     public int QueueLength => Volatile.Read(ref QueueLengthCounter);
 
+    /// <summary>Gets the bytes held by waiting events (raw captures included) and by batches kept in memory to be sent again.</summary>
+    public long HeldBytes => Interlocked.Read(ref HeldBytesCounter);
+
+    /// <summary>Gets the most bytes held at any time (never above <c>MaxQueueBytes</c>).</summary>
+    public long PeakHeldBytes => Interlocked.Read(ref PeakHeldBytesCounter);
+
     internal void RecordEnqueued() => Interlocked.Increment(ref _enqueued);
 
     internal void RecordFiltered() => Interlocked.Increment(ref _filtered);
 
-    internal void RecordDroppedQueueFull() => Interlocked.Increment(ref _droppedQueueFull);
+    internal void RecordDropped(DropReason reason, int count) => Interlocked.Add(ref _dropped[(int)reason], count);
 
-    internal void RecordDroppedFailedDelivery(int count) => Interlocked.Add(ref _droppedFailedDelivery, count);
+    internal void RecordTruncated() => Interlocked.Increment(ref _truncated);
 
-    internal void RecordDroppedRejected(int count) => Interlocked.Add(ref _droppedRejected, count);
+    internal void RecordRetained() => Interlocked.Increment(ref _retained);
+
+    internal void RecordStored() => Interlocked.Increment(ref _stored);
+
+    internal void RecordLoaded() => Interlocked.Increment(ref _loaded);
+
+    internal void RecordCorruptFile() => Interlocked.Increment(ref _corrupt);
 
     internal void RecordExportFailure()
     {

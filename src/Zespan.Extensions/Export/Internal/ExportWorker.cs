@@ -52,12 +52,15 @@ internal sealed class ExportWorker : IEventQueueConsumer, IDisposable, IAsyncDis
     // Settings cached from the options (read on the hot path), refreshed by IOptionsMonitor.OnChange.
     private int _batchSize;
     private bool _debug;
+    private readonly bool _storeConfigured;
     private TimeSpan _flushInterval;
 
     // Wake-up reasons of the loop; each is set once before one release of _wake.
     private int _batchPending;
     private int _tickPending;
     private int _resumePending;
+    private int _pressurePending;
+    private int _recoverPending;
 
     // Flushes that ended without finishing (cancelled, or an unexpected error); the sender counts failed deliveries.
     private long _abandonedFlushes;
@@ -92,11 +95,19 @@ internal sealed class ExportWorker : IEventQueueConsumer, IDisposable, IAsyncDis
         ApplyOptions(options.CurrentValue);
         _optionsSubscription = options.OnChange(OnOptionsChanged);
         _gate.Resumed += _resumeHandler;
+        _storeConfigured = _sender.Backlog.Store.IsConfigured;
         _queue.SetConsumer(this);
     }
 
     /// <summary>Raised each time the loop has handled a <c>FlushInterval</c> tick (so tests that drive time know it ran).</summary>
     internal event Action? TickHandled;
+
+    /// <summary>Completes once no export pass runs (signalled by the export lock; for tests that must not send to find out).</summary>
+    internal async Task WaitForExportIdleAsync()
+    {
+        await _exportLock.WaitAsync().ConfigureAwait(false);
+        _exportLock.Release();
+    }
 
     /// <summary>Gets the queue this worker empties (what <see cref="IZespanEventQueue"/> resolves to).</summary>
     public BoundedEventQueue Queue => _queue;
@@ -104,6 +115,14 @@ internal sealed class ExportWorker : IEventQueueConsumer, IDisposable, IAsyncDis
     private TimeSpan ShutdownTimeout => EffectiveOptions.ShutdownTimeout(_options.CurrentValue);
 
     private long Failures => _sender.DeliveryFailures + Interlocked.Read(ref _abandonedFlushes);
+
+    /// <summary>Gets the batches waiting to be sent again (for tests and the health check).</summary>
+    internal DeliveryBacklog Backlog => _sender.Backlog;
+
+    private OfflineBatchStore Store => _sender.Backlog.Store;
+
+    /// <summary>Gets a value indicating whether nothing waits: no event queued, no batch kept, no export in flight.</summary>
+    private bool IsIdle => _queue.Count == 0 && _exportLock.CurrentCount == 1 && Backlog.IsEmpty;
 
     /// <inheritdoc/>
     public void OnEnqueued(int queueLength)
@@ -114,6 +133,13 @@ internal sealed class ExportWorker : IEventQueueConsumer, IDisposable, IAsyncDis
         }
 
         if (queueLength >= _batchSize && Volatile.Read(ref _batchPending) == 0 && Interlocked.Exchange(ref _batchPending, 1) == 0)
+        {
+            _wake.Release();
+        }
+
+        // The backend cannot take events now and half the byte budget is used: move what waits to disk (field reads only).
+        if (_storeConfigured && (_gate.IsDegraded || _gate.IsPaused) && _queue.Budget is { IsUnderPressure: true }
+            && Volatile.Read(ref _pressurePending) == 0 && Interlocked.Exchange(ref _pressurePending, 1) == 0)
         {
             _wake.Release();
         }
@@ -139,6 +165,13 @@ internal sealed class ExportWorker : IEventQueueConsumer, IDisposable, IAsyncDis
                 {
                     _timer = _time.CreateTimer(static s => ((ExportWorker)s!).OnTick(), this, _flushInterval, _flushInterval);
                     _loop = Task.Run(RunLoopAsync);
+                }
+
+                if (_storeConfigured)
+                {
+                    // Batches stored by an earlier run (or another process) go out first, without waiting for an interval.
+                    Volatile.Write(ref _recoverPending, 1);
+                    _wake.Release();
                 }
 
                 AppDomain.CurrentDomain.ProcessExit += _processExitHandler;
@@ -168,13 +201,13 @@ internal sealed class ExportWorker : IEventQueueConsumer, IDisposable, IAsyncDis
             }
 
             var failuresBefore = Failures;
-            if (!_gate.MaySend(ExportTrigger.Flush))
+            if (_gate.IsPausedForRejectedKey && !(_storeConfigured && _queue.Count > 0))
             {
                 return false;
             }
 
-            // Nothing queued and no export in flight: every earlier event has met its fate already.
-            if (_queue.Count == 0 && _exportLock.CurrentCount == 1)
+            // Nothing queued, nothing kept and no export in flight: every earlier event has met its fate already.
+            if (IsIdle)
             {
                 return true;
             }
@@ -229,7 +262,7 @@ internal sealed class ExportWorker : IEventQueueConsumer, IDisposable, IAsyncDis
         }
         catch (OperationCanceledException)
         {
-            // The deadline passed: what is left stays counted in the queue length.
+            // The deadline passed: what is left stays counted in the queue length, or goes to disk below.
         }
 #pragma warning disable CA1031 // shutdown never throws into the host
         catch (Exception ex)
@@ -238,7 +271,8 @@ internal sealed class ExportWorker : IEventQueueConsumer, IDisposable, IAsyncDis
             RecordInternalError(ex);
         }
 
-        var left = _queue.Count;
+        await StoreLeftoversAsync().ConfigureAwait(false);
+        var left = _queue.Count + Backlog.MemoryEvents;
         if (left > 0 && _debug)
         {
             ExportLog.UndeliveredAtShutdown(_logger, left);
@@ -265,20 +299,38 @@ internal sealed class ExportWorker : IEventQueueConsumer, IDisposable, IAsyncDis
         {
             _timer?.Dispose();
             _loopStop.Cancel();
-            if (_queue.Count == 0 && _exportLock.CurrentCount == 1)
+            if (IsIdle)
             {
                 return;
             }
 
-            using var deadline = new CancellationTokenSource(ShutdownTimeout, _time);
-            using var abortAtDeadline = deadline.Token.Register(static s => ((ExportWorker)s!).Abort(), this);
-            var drain = DrainAsync(async: false, deadline.Token);
-            Debug.Assert(drain.IsCompleted, "The synchronous drain completes synchronously.");
-            drain.GetAwaiter().GetResult();
+            using (var deadline = new CancellationTokenSource(ShutdownTimeout, _time))
+            using (deadline.Token.Register(static s => ((ExportWorker)s!).Abort(), this))
+            {
+                var drain = DrainAsync(async: false, deadline.Token);
+                Debug.Assert(drain.IsCompleted, "The synchronous drain completes synchronously.");
+                drain.GetAwaiter().GetResult();
+            }
         }
         catch (OperationCanceledException)
         {
             // The deadline passed.
+        }
+#pragma warning disable CA1031 // a process-exit handler must not throw
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            RecordInternalError(ex);
+        }
+
+        try
+        {
+            var store = StoreLeftoversAsync(async: false);
+            Debug.Assert(store.IsCompleted, "Storing synchronously completes synchronously.");
+            store.GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException)
+        {
         }
 #pragma warning disable CA1031 // a process-exit handler must not throw
         catch (Exception ex)
@@ -312,19 +364,21 @@ internal sealed class ExportWorker : IEventQueueConsumer, IDisposable, IAsyncDis
         _loopStop.Cancel();
         Abort();
 
+        // Counted, not reported: no batch will carry it.
         var left = _queue.Close();
-        if (left > 0)
-        {
-            _stats.RecordDroppedFailedDelivery(left);
-            if (_debug)
-            {
-                ExportLog.UndeliveredAtShutdown(_logger, left);
-            }
-        }
+        _stats.RecordDropped(DropReason.Shutdown, left);
 
         // No export starts after this: the lock stays taken (an aborted export still in flight keeps it, and the
-        // sender gives its buffers back when that pass ends).
-        _ = _exportLock.Wait(0);
+        // sender gives its buffers back when that pass ends). Batches kept in memory are lost with the process.
+        if (_exportLock.Wait(0))
+        {
+            left += Backlog.DropAll();
+        }
+
+        if (left > 0 && _debug)
+        {
+            ExportLog.UndeliveredAtShutdown(_logger, left);
+        }
     }
 
     /// <inheritdoc/>
@@ -341,6 +395,10 @@ internal sealed class ExportWorker : IEventQueueConsumer, IDisposable, IAsyncDis
         {
         }
     }
+
+    /// <summary>Rounds a wait up to whole milliseconds (timers count in them), so the gate is open when it ends.</summary>
+    private static TimeSpan WholeMilliseconds(TimeSpan wait) =>
+        wait <= TimeSpan.Zero ? TimeSpan.Zero : TimeSpan.FromMilliseconds(Math.Ceiling(wait.TotalMilliseconds));
 
     private static AsyncFlowControl? SuppressFlow() =>
         ExecutionContext.IsFlowSuppressed() ? null : ExecutionContext.SuppressFlow();
@@ -432,20 +490,34 @@ internal sealed class ExportWorker : IEventQueueConsumer, IDisposable, IAsyncDis
 
             var tick = Interlocked.Exchange(ref _tickPending, 0) != 0;
             var resume = Interlocked.Exchange(ref _resumePending, 0) != 0;
-            var trigger = tick ? ExportTrigger.Interval : resume ? ExportTrigger.KeyChanged : ExportTrigger.BatchReady;
+            var recover = Interlocked.Exchange(ref _recoverPending, 0) != 0;
+            if (recover)
+            {
+                Store.Open();
+            }
+
+            var pressure = Interlocked.Exchange(ref _pressurePending, 0) != 0;
+            var all = tick || resume || recover || pressure;
+            var trigger = resume ? ExportTrigger.KeyChanged : all ? ExportTrigger.Interval : ExportTrigger.BatchReady;
             try
             {
-                // After a failed delivery (backend down, circuit open) the gate lets only the interval try again,
-                // so an outage costs one attempt per FlushInterval, not one per BatchSize events.
+                // After a failed delivery (backend down, 429 storm, circuit open) the gate lets only the interval try
+                // again, and not before the Retry-After or backoff: an outage costs one attempt per FlushInterval at most.
                 if (_gate.MaySend(trigger))
                 {
                     // Re-arm the batch-size signal before exporting, so events queued meanwhile wake the loop
                     // again. While paused or degraded it stays armed: enqueues then cost no wake-up at all.
                     var batch = Interlocked.Exchange(ref _batchPending, 0) != 0;
-                    if (tick || resume || batch)
+                    if (all || batch)
                     {
-                        await ExportFromLoopAsync(all: tick || resume).ConfigureAwait(false);
+                        await ExportFromLoopAsync(all).ConfigureAwait(false);
                     }
+                }
+                else if (Store.IsAvailable && (all || Volatile.Read(ref _batchPending) != 0))
+                {
+                    // The backend cannot take events now: what waits goes to disk, so a crash loses nothing.
+                    var batch = Interlocked.Exchange(ref _batchPending, 0) != 0;
+                    await StoreFromLoopAsync(all || !batch).ConfigureAwait(false);
                 }
 
                 ReportQueueDrops();
@@ -482,7 +554,7 @@ internal sealed class ExportWorker : IEventQueueConsumer, IDisposable, IAsyncDis
             // On a batch-size wake-up only whole batches go; the rest waits for the interval.
             var queued = _queue.Count;
             var count = all ? queued : queued - (queued % _batchSize);
-            if (count > 0)
+            if (count > 0 || !Backlog.IsEmpty)
             {
                 await ExportAsync(count, async: true, token).ConfigureAwait(false);
             }
@@ -490,6 +562,114 @@ internal sealed class ExportWorker : IEventQueueConsumer, IDisposable, IAsyncDis
         finally
         {
             _exportLock.Release();
+        }
+    }
+
+    /// <summary>While the backend cannot take events: batches what is queued and writes it to offline storage.</summary>
+    private async Task StoreFromLoopAsync(bool all)
+    {
+        await _exportLock.WaitAsync(_abort.Token).ConfigureAwait(false);
+        try
+        {
+            var queued = _queue.Count;
+            var count = all ? queued : queued - (queued % _batchSize);
+            StoreCore(count);
+        }
+        finally
+        {
+            _exportLock.Release();
+        }
+    }
+
+    /// <summary>
+    /// Moves what waits in memory to offline storage when it works: the batches kept in memory, then up to
+    /// <paramref name="max"/> queued events, batched. Local work only: no request, no cancellation. Call with the export lock held.
+    /// </summary>
+    private void StoreCore(int max)
+    {
+        if (!Store.IsAvailable || !_sender.TryBeginPass())
+        {
+            return;
+        }
+
+        try
+        {
+            Backlog.MoveToDisk();
+            var remaining = max;
+            while (remaining > 0 && Store.IsAvailable)
+            {
+                while (_sender.CanTakeMore && remaining > 0 && _queue.TryDequeue(out var item))
+                {
+                    remaining--;
+                    Prepare(item);
+                }
+
+                if (!_sender.HasReady)
+                {
+                    return;
+                }
+
+                _sender.StoreReady();
+            }
+        }
+        finally
+        {
+            _sender.EndPass();
+        }
+    }
+
+    /// <summary>At host stop or process exit, after the drain: writes what is still in memory to offline storage (when set).</summary>
+    private async ValueTask StoreLeftoversAsync(bool async = true)
+    {
+        if (!_storeConfigured || (_queue.Count == 0 && Backlog.MemoryCount == 0))
+        {
+            return;
+        }
+
+        // The drain has ended (or was aborted at its deadline, so an export still in flight ends promptly).
+        using var bound = new CancellationTokenSource(ShutdownTimeout, _time);
+        try
+        {
+            if (async)
+            {
+                await _exportLock.WaitAsync(bound.Token).ConfigureAwait(false);
+            }
+            else
+            {
+                _exportLock.Wait(bound.Token);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+
+        try
+        {
+            StoreCore(int.MaxValue);
+        }
+#pragma warning disable CA1031 // shutdown never throws into the host
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            RecordInternalError(ex);
+        }
+        finally
+        {
+            _exportLock.Release();
+        }
+    }
+
+    /// <summary>Prepares a dequeued event and adds it to the current batch; one left out gives its bytes back.</summary>
+    private void Prepare(Zespan.Extensions.Events.Internal.ZespanEvent item)
+    {
+        if (_preparer.Prepare(item))
+        {
+            _sender.Add(item);
+        }
+        else
+        {
+            _queue.Release(item);
         }
     }
 
@@ -519,6 +699,14 @@ internal sealed class ExportWorker : IEventQueueConsumer, IDisposable, IAsyncDis
         var token = _abort.Token;
         try
         {
+            // After a failed delivery no send happens before the gate's Retry-After or backoff: wait for it when the
+            // caller's wait (ShutdownTimeout) may see it; otherwise this flush cannot deliver and says so.
+            var wait = WholeMilliseconds(_gate.RetryDelay);
+            if (wait > TimeSpan.Zero && wait < ShutdownTimeout && !_gate.IsPaused)
+            {
+                await Task.Delay(wait, _time, token).ConfigureAwait(false);
+            }
+
             await _exportLock.WaitAsync(token).ConfigureAwait(false);
             try
             {
@@ -530,11 +718,19 @@ internal sealed class ExportWorker : IEventQueueConsumer, IDisposable, IAsyncDis
                     }
                 }
 
-                // Events are FIFO: the first `queued` ones include every event queued before any joined caller.
+                // Events are FIFO: the first `queued` ones include every event queued before any joined caller; kept
+                // batches are older still and go first.
                 var queued = _queue.Count;
-                if (queued > 0 && _gate.MaySend(ExportTrigger.Flush))
+                if ((queued > 0 || !Backlog.IsEmpty) && _gate.MaySend(ExportTrigger.Flush))
                 {
                     await ExportAsync(queued, async: true, token).ConfigureAwait(false);
+                }
+                else if (queued > 0 || !Backlog.IsEmpty)
+                {
+                    // The backend cannot take it now (paused, or a Retry-After beyond the wait): not delivered, but with
+                    // offline storage what was queued is on disk when the flush returns.
+                    Interlocked.Increment(ref _abandonedFlushes);
+                    StoreCore(queued);
                 }
             }
             finally
@@ -580,7 +776,14 @@ internal sealed class ExportWorker : IEventQueueConsumer, IDisposable, IAsyncDis
 
         try
         {
-            if (_queue.Count > 0 && _gate.MaySend(ExportTrigger.Drain))
+            // Wait out a Retry-After or backoff that ends before the deadline (the synchronous drain cannot wait).
+            var wait = WholeMilliseconds(_gate.RetryDelay);
+            if (async && wait > TimeSpan.Zero && wait < ShutdownTimeout)
+            {
+                await Task.Delay(wait, _time, cancellationToken).ConfigureAwait(false);
+            }
+
+            if ((_queue.Count > 0 || !Backlog.IsEmpty) && _gate.MaySend(ExportTrigger.Drain))
             {
                 await ExportAsync(int.MaxValue, async, _abort.Token).ConfigureAwait(false);
             }
@@ -605,21 +808,48 @@ internal sealed class ExportWorker : IEventQueueConsumer, IDisposable, IAsyncDis
 
         try
         {
+            // Kept batches are older than anything queued: they go first, and a failure stops the pass there.
+            var sending = await _sender.SendBacklogAsync(async, token).ConfigureAwait(false);
+            if (!sending)
+            {
+                if (!Store.IsAvailable)
+                {
+                    return;
+                }
+
+                Backlog.MoveToDisk();
+            }
+
             var remaining = max;
             while (true)
             {
                 while (_sender.CanTakeMore && remaining > 0 && _queue.TryDequeue(out var item))
                 {
                     remaining--;
-                    if (_preparer.Prepare(item))
-                    {
-                        _sender.Add(item);
-                    }
+                    Prepare(item);
+                }
+
+                if (!_sender.HasReady)
+                {
+                    return;
+                }
+
+                if (!sending)
+                {
+                    // The backend cannot take events now and offline storage is set: the rest of this pass goes to disk.
+                    _sender.StoreReady();
+                    continue;
                 }
 
                 if (!await _sender.SendReadyAsync(async, token).ConfigureAwait(false))
                 {
-                    return;
+                    if (!Store.IsAvailable)
+                    {
+                        return;
+                    }
+
+                    sending = false;
+                    Backlog.MoveToDisk();
                 }
             }
         }

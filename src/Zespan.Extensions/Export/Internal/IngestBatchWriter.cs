@@ -7,7 +7,7 @@ using Zespan.Extensions.Events.Internal;
 
 namespace Zespan.Extensions.Export.Internal;
 
-/// <summary>What happened to an event offered to <see cref="IngestBatchWriter.TryAdd"/>.</summary>
+/// <summary>What happened to an event offered to <c>IngestBatchWriter.TryAdd</c>.</summary>
 internal enum AddResult
 {
     /// <summary>The event joined the current batch.</summary>
@@ -93,35 +93,64 @@ internal sealed class IngestBatchWriter : IDisposable
     /// Serializes <paramref name="item"/> and adds it to the current batch when it fits within
     /// <paramref name="maxBatchBytes"/>; an event that does not fit is kept for the next batch (<see cref="AddResult.Full"/>).
     /// </summary>
-    public AddResult TryAdd(ZespanEvent item, int maxBatchBytes, out int eventBytes, out Exception? error)
+    public AddResult TryAdd(ZespanEvent item, int maxBatchBytes, out int eventBytes, out Exception? error) =>
+        TryAdd(item, maxBatchBytes, int.MaxValue, 0, out eventBytes, out error, out _);
+
+    /// <summary>
+    /// Serializes <paramref name="item"/>; when its JSON is over <paramref name="maxEventBytes"/> (or would not fit a
+    /// batch alone) its largest text fields are cut (<see cref="EventTruncator"/>) and it is serialized again, up to a
+    /// few rounds. It then joins the current batch when it fits within <paramref name="maxBatchBytes"/>, or is kept for
+    /// the next one (<see cref="AddResult.Full"/>); one that cannot be cut below the limit is <see cref="AddResult.TooLarge"/>.
+    /// </summary>
+    /// <param name="item">The prepared event.</param>
+    /// <param name="maxBatchBytes">The largest body.</param>
+    /// <param name="maxEventBytes">The largest event JSON (<c>MaxEventBytes</c>).</param>
+    /// <param name="reserved">The memory-budget bytes the event holds, kept with its segment (at most its JSON's length).</param>
+    /// <param name="eventBytes">The event's JSON length.</param>
+    /// <param name="error">What the serializer threw, for <see cref="AddResult.Failed"/>.</param>
+    /// <param name="truncated">Whether fields were cut.</param>
+    public AddResult TryAdd(ZespanEvent item, int maxBatchBytes, int maxEventBytes, long reserved, out int eventBytes, out Exception? error, out bool truncated)
     {
         error = null;
+        truncated = false;
         var start = _events.WrittenCount;
-        try
+        var limit = (int)Math.Min(maxEventBytes, (long)maxBatchBytes - _overhead);
+        for (var round = 0; ; round++)
         {
-            _eventWriter.Reset(_events);
-            JsonSerializer.Serialize(_eventWriter, item, ZespanJsonContext.Default.ZespanEvent);
-            _eventWriter.Flush();
-        }
+            try
+            {
+                _eventWriter.Reset(_events);
+                JsonSerializer.Serialize(_eventWriter, item, ZespanJsonContext.Default.ZespanEvent);
+                _eventWriter.Flush();
+            }
 #pragma warning disable CA1031 // any serializer failure drops this event only
-        catch (Exception ex)
+            catch (Exception ex)
 #pragma warning restore CA1031
-        {
-            _eventWriter.Reset(_events);
+            {
+                _eventWriter.Reset(_events);
+                _events.Truncate(start);
+                eventBytes = 0;
+                error = ex;
+                return AddResult.Failed;
+            }
+
+            eventBytes = _events.WrittenCount - start;
+            if (eventBytes <= limit || round >= EventTruncator.MaxRounds || !EventTruncator.Cut(item, eventBytes - limit))
+            {
+                break;
+            }
+
+            truncated = true;
             _events.Truncate(start);
-            eventBytes = 0;
-            error = ex;
-            return AddResult.Failed;
         }
 
-        eventBytes = _events.WrittenCount - start;
-        if ((long)_overhead + eventBytes > maxBatchBytes)
+        if (eventBytes > limit)
         {
             _events.Truncate(start);
             return AddResult.TooLarge;
         }
 
-        _segments.Add(new Segment(start, eventBytes));
+        _segments.Add(new Segment(start, eventBytes, Math.Min(reserved, eventBytes)));
 
         // n events take their bytes plus n - 1 commas.
         var size = (long)_overhead + _readyBytes + eventBytes + _readyCount;
@@ -133,6 +162,18 @@ internal sealed class IngestBatchWriter : IDisposable
         _readyCount++;
         _readyBytes += eventBytes;
         return AddResult.Added;
+    }
+
+    /// <summary>Gets the memory-budget bytes held by events <paramref name="from"/> to <paramref name="to"/> (exclusive) of the current batch.</summary>
+    public long ReservedIn(int from, int to)
+    {
+        long total = 0;
+        for (var i = from; i < to && i < _segments.Count; i++)
+        {
+            total += _segments[i].Reserved;
+        }
+
+        return total;
     }
 
     /// <summary>
@@ -165,7 +206,7 @@ internal sealed class IngestBatchWriter : IDisposable
             var carry = _segments[_readyCount];
             _segments.Clear();
             _events.RemovePrefix(carry.Offset);
-            _segments.Add(new Segment(0, carry.Length));
+            _segments.Add(new Segment(0, carry.Length, carry.Reserved));
             _readyCount = 1;
             _readyBytes = carry.Length;
         }
@@ -239,7 +280,7 @@ internal sealed class IngestBatchWriter : IDisposable
         w.Flush();
     }
 
-    private readonly record struct Segment(int Offset, int Length);
+    private readonly record struct Segment(int Offset, int Length, long Reserved);
 }
 
 /// <summary>One gzipped ingest body, byte-identical on every attempt of its batch.</summary>

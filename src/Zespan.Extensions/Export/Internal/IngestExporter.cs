@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
-using Polly.CircuitBreaker;
 using Zespan.Extensions.Backend.Internal;
 
 namespace Zespan.Extensions.Export.Internal;
@@ -17,31 +17,36 @@ internal sealed class IngestExporter(ZespanBackendClient backend) : IZespanExpor
     /// <summary>The path of the ingest endpoint, relative to <c>BaseUrl</c>.</summary>
     public const string IngestPath = "v1/ingest";
 
-    private static readonly Func<ZespanBackendClient, IngestBody, HttpRequestMessage> RequestFactory = CreateRequest;
+    private static readonly Func<ZespanBackendClient, (IngestBody Body, StrongBox<int> Attempts), HttpRequestMessage> RequestFactory = CreateRequest;
 
     /// <inheritdoc/>
     public async ValueTask<IngestResult> ExportAsync(IngestBody body, bool async, CancellationToken cancellationToken)
     {
+        var attempts = new StrongBox<int>();
         HttpResponseMessage response;
         try
         {
             response = async
-                ? await backend.SendAsync(ZespanBackendEndpoint.Ingest, RequestFactory, body, cancellationToken).ConfigureAwait(false)
-                : backend.Send(ZespanBackendEndpoint.Ingest, RequestFactory, body, cancellationToken);
+                ? await backend.SendAsync(ZespanBackendEndpoint.Ingest, RequestFactory, (body, attempts), cancellationToken).ConfigureAwait(false)
+                : backend.Send(ZespanBackendEndpoint.Ingest, RequestFactory, (body, attempts), cancellationToken);
         }
-        catch (BrokenCircuitException ex)
+        catch (ZespanBackendException ex)
         {
-            return new IngestResult(IngestOutcome.Failed, 0, "circuit open", ex);
+            return new IngestResult(IngestOutcome.Failed, 0, ex.Reason, ex);
         }
         catch (OperationCanceledException ex) when (cancellationToken.IsCancellationRequested)
         {
             return new IngestResult(IngestOutcome.Failed, 0, "cancelled", ex);
         }
-#pragma warning disable CA1031 // network errors, attempt timeouts and anything else become a failed delivery
+#pragma warning disable CA1031 // anything else becomes a failed delivery too
         catch (Exception ex)
 #pragma warning restore CA1031
         {
             return new IngestResult(IngestOutcome.Failed, 0, ex.GetType().Name, ex);
+        }
+        finally
+        {
+            body.Attempts += Math.Max(1, Volatile.Read(ref attempts.Value));
         }
 
         using (response)
@@ -64,7 +69,8 @@ internal sealed class IngestExporter(ZespanBackendClient backend) : IZespanExpor
 
             if (ZespanBackendClient.IsTransient(response.StatusCode))
             {
-                return new IngestResult(IngestOutcome.Failed, status, "retries exhausted");
+                var retryAfter = ZespanBackendClient.GetRetryAfter(response, backend.TimeProvider.GetUtcNow());
+                return new IngestResult(IngestOutcome.Failed, status, "retries exhausted", RetryAfter: retryAfter);
             }
 
             if (status < 400)
@@ -72,50 +78,31 @@ internal sealed class IngestExporter(ZespanBackendClient backend) : IZespanExpor
                 return new IngestResult(IngestOutcome.Failed, status, "unexpected status");
             }
 
-            var (type, message) = async
-                ? await ReadErrorAsync(response, cancellationToken).ConfigureAwait(false)
-                : ReadError(response, cancellationToken);
+            var (type, message) = ReadError(response);
             return new IngestResult(IngestOutcome.Rejected, status, "rejected", null, type, message);
         }
     }
 
-    private static HttpRequestMessage CreateRequest(ZespanBackendClient client, IngestBody body)
+    private static HttpRequestMessage CreateRequest(ZespanBackendClient client, (IngestBody Body, StrongBox<int> Attempts) state)
     {
-        body.Attempts++;
+        var body = state.Body;
         var request = client.CreateRequest(HttpMethod.Post, IngestPath);
         var content = new ByteArrayContent(body.Buffer, 0, body.Length);
         content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         content.Headers.ContentEncoding.Add("gzip");
         request.Content = content;
         request.Headers.TryAddWithoutValidation("Idempotency-Key", body.BatchIdText);
+        request.Options.Set(BoundedResponseHandler.AttemptsKey, state.Attempts);
         body.ApiKey = request.Headers.Authorization?.Parameter;
         return request;
     }
 
-    private static async ValueTask<(string? Type, string? Message)> ReadErrorAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    /// <summary>Reads the error body, which the backend client has already read within its limit (synchronous: it is in memory).</summary>
+    private static (string? Type, string? Message) ReadError(HttpResponseMessage response)
     {
         try
         {
-            var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-            await using (stream.ConfigureAwait(false))
-            {
-                var error = await JsonSerializer.DeserializeAsync(stream, ZespanJsonContext.Default.ErrorEnvelope, cancellationToken).ConfigureAwait(false);
-                return (error?.Error?.Type, error?.Error?.Message);
-            }
-        }
-#pragma warning disable CA1031 // the error body is only for the log
-        catch (Exception)
-#pragma warning restore CA1031
-        {
-            return (null, null);
-        }
-    }
-
-    private static (string? Type, string? Message) ReadError(HttpResponseMessage response, CancellationToken cancellationToken)
-    {
-        try
-        {
-            using var stream = response.Content.ReadAsStream(cancellationToken);
+            using var stream = response.Content.ReadAsStream();
             var error = JsonSerializer.Deserialize(stream, ZespanJsonContext.Default.ErrorEnvelope);
             return (error?.Error?.Type, error?.Error?.Message);
         }

@@ -1,8 +1,6 @@
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
-using Polly.CircuitBreaker;
-using Polly.Timeout;
 using Zespan.Extensions.Backend.Internal;
 
 namespace Zespan.Extensions.Guardrails.Internal;
@@ -76,6 +74,7 @@ internal sealed class GuardrailClient(ZespanBackendClient backend, IOptionsMonit
             byte[] answer;
             try
             {
+                // The backend client has read the answer already, within its size limit.
                 using var stream = response.Content.ReadAsStream(cancellationToken);
                 using var buffer = new MemoryStream();
                 stream.CopyTo(buffer);
@@ -162,14 +161,15 @@ internal sealed class GuardrailClient(ZespanBackendClient backend, IOptionsMonit
     private static bool IsCheckFailure(Exception ex, CancellationToken cancellationToken) => ex switch
     {
         OperationCanceledException when cancellationToken.IsCancellationRequested => false,
-        HttpRequestException or TimeoutRejectedException or BrokenCircuitException or IOException or OperationCanceledException => true,
+        ZespanBackendException or HttpRequestException or IOException or OperationCanceledException => true,
         _ => false,
     };
 
     private static GuardrailUnavailableException Unavailable(Exception ex) => ex switch
     {
-        TimeoutRejectedException => new GuardrailUnavailableException("The guardrail check timed out.", ex),
-        BrokenCircuitException => new GuardrailUnavailableException("The guardrail check was not attempted: the backend is failing (circuit open).", ex),
+        ZespanBackendException { Failure: BackendFailure.Timeout } => new GuardrailUnavailableException("The guardrail check timed out.", ex),
+        ZespanBackendException { Failure: BackendFailure.CircuitOpen } => new GuardrailUnavailableException("The guardrail check was not attempted: the backend is failing (circuit open).", ex),
+        ZespanBackendException { Failure: BackendFailure.ResponseTooLarge } => new GuardrailUnavailableException("The guardrail check answered with a body over its size limit.", ex),
         _ => new GuardrailUnavailableException("The guardrail check could not reach the backend.", ex),
     };
 }

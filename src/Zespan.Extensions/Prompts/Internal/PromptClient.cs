@@ -8,8 +8,6 @@ using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Polly.CircuitBreaker;
-using Polly.Timeout;
 using Zespan.Extensions.Backend.Internal;
 using Zespan.Extensions.Export.Internal;
 
@@ -610,16 +608,22 @@ internal sealed class PromptClient : IPromptClient, IDisposable
         {
             throw;
         }
-        catch (BrokenCircuitException ex)
+        catch (ZespanBackendException ex) when (ex.Failure == BackendFailure.CircuitOpen)
         {
             throw new ZespanApiException(
                 $"Zespan is not being called for {method} {path}: too many recent prompt requests failed, so calls pause for a while (circuit open).",
                 null, null, null, ex);
         }
-        catch (TimeoutRejectedException ex)
+        catch (ZespanBackendException ex) when (ex.Failure == BackendFailure.Timeout)
         {
             throw new ZespanApiException(
                 $"Zespan did not answer {method} {path} in time (Zespan:RequestTimeout is {_options.CurrentValue.RequestTimeout}).",
+                null, null, null, ex);
+        }
+        catch (ZespanBackendException ex) when (ex.Failure == BackendFailure.ResponseTooLarge)
+        {
+            throw new ZespanApiException(
+                string.Create(CultureInfo.InvariantCulture, $"Zespan answered {method} {path} with a body over {ZespanBackendLimits.DocumentResponseBytes} bytes; it was discarded."),
                 null, null, null, ex);
         }
 #pragma warning disable CA1031 // turned into the documented exception type
