@@ -72,7 +72,7 @@ public class ModelPriceTableTests
         Assert.False(ModelPriceTable.TryGetPrice("llama3", "groq", prices, out _));
         Assert.True(ModelPriceTable.TryGetPrice("llama3", "ollama", prices, out _));
         Assert.True(ModelPriceTable.TryGetPrice("gpt-4o-mini", "openai", prices, out var p4));
-        Assert.Equal(new TokenPrice(0.15m, 0.60m), p4);
+        Assert.Equal(new TokenPrice(0.15m, 0.60m, 0.075m), p4);
     }
 
     [Fact]

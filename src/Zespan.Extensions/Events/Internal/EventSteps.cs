@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Zespan.Extensions.Configuration.Internal;
 using Zespan.Extensions.Diagnostics.Internal;
 using Zespan.Extensions.Export.Internal;
+using Zespan.Extensions.Pricing.Internal;
 using Zespan.Extensions.Tracing.Internal;
 
 namespace Zespan.Extensions.Events.Internal;
@@ -31,7 +32,7 @@ internal sealed class EventSteps : IEventPreparer
     private readonly ExportStatistics _statistics;
     private readonly DropCounter _drops;
     private readonly IZespanEventProcessor[] _processors;
-    private readonly IZespanCostEstimator? _costEstimator;
+    private readonly PricingStep _pricing;
     private readonly ILogger _logger;
 
     public EventSteps(
@@ -50,8 +51,8 @@ internal sealed class EventSteps : IEventPreparer
 
         // OrderBy is stable: processors with the same Order keep their registration order.
         _processors = (processors ?? []).OrderBy(static p => p.Order).ToArray();
-        _costEstimator = costEstimator;
         _logger = (ILogger?)loggerFactory?.CreateLogger("Zespan") ?? NullLogger.Instance;
+        _pricing = new PricingStep(costEstimator, _logger);
     }
 
     /// <summary>Gets the settings of the options in force.</summary>
@@ -136,23 +137,9 @@ internal sealed class EventSteps : IEventPreparer
 
     private void Price(ZespanEvent item, LifecycleSettings settings)
     {
-        if (item.Cost is not null || _costEstimator is null || !GenAiTelemetry.IsModelCall(item.LogType))
-        {
-            return;
-        }
-
         try
         {
-            if ((item.Model ?? item.ResponseModel) is { } model)
-            {
-                item.Cost = _costEstimator.EstimateCost(item.Provider, model, item.PromptTokens, item.CompletionTokens);
-            }
-
-            if (item.Cost is null && item.ResponseModel is { } responseModel && item.Model is not null)
-            {
-                // A dated snapshot the table knows under the name the provider answered with.
-                item.Cost = _costEstimator.EstimateCost(item.Provider, responseModel, item.PromptTokens, item.CompletionTokens);
-            }
+            _pricing.Price(item);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
