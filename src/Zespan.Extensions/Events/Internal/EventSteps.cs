@@ -33,6 +33,7 @@ internal sealed class EventSteps : IEventPreparer
     private readonly DropCounter _drops;
     private readonly IZespanEventProcessor[] _processors;
     private readonly PricingStep _pricing;
+    private readonly ITokenCountEstimator _tokenizer;
     private readonly ILogger _logger;
 
     public EventSteps(
@@ -41,7 +42,8 @@ internal sealed class EventSteps : IEventPreparer
         DropCounter drops,
         IEnumerable<IZespanEventProcessor> processors,
         IZespanCostEstimator? costEstimator = null,
-        ILoggerFactory? loggerFactory = null)
+        ILoggerFactory? loggerFactory = null,
+        ITokenCountEstimator? tokenizer = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(statistics);
@@ -53,6 +55,7 @@ internal sealed class EventSteps : IEventPreparer
         _processors = (processors ?? []).OrderBy(static p => p.Order).ToArray();
         _logger = (ILogger?)loggerFactory?.CreateLogger("Zespan") ?? NullLogger.Instance;
         _pricing = new PricingStep(costEstimator, _logger);
+        _tokenizer = tokenizer ?? TiktokenTokenCountEstimator.Instance;
     }
 
     /// <summary>Gets the settings of the options in force.</summary>
@@ -66,7 +69,17 @@ internal sealed class EventSteps : IEventPreparer
     public bool Prepare(ZespanEvent item)
     {
         ArgumentNullException.ThrowIfNull(item);
-        return item.IsFinished || Count(Run(item, item.TakePendingCapture()));
+        if (item.IsFinished)
+        {
+            if (item.UsageEstimatePending)
+            {
+                FinishDeferredEstimate(item);
+            }
+
+            return true;
+        }
+
+        return Count(Run(item, item.TakePendingCapture()));
     }
 
     /// <summary>Counts an event the steps left out (filtered: not a loss; dropped: reported as <c>dropped_since_last</c>).</summary>
@@ -87,7 +100,11 @@ internal sealed class EventSteps : IEventPreparer
     }
 
     /// <summary>Runs every step on <paramref name="item"/> and disposes <paramref name="capture"/>. Never throws.</summary>
-    public LifecycleOutcome Run(ZespanEvent item, IEventCapture? capture)
+    /// <param name="item">The event.</param>
+    /// <param name="capture">What its producer captured, or null.</param>
+    /// <param name="onCallerPath">True when the steps run on the completing thread (an activity waits): a token
+    /// estimate, which tokenizes text, is then left to <see cref="Prepare"/> on the export thread.</param>
+    public LifecycleOutcome Run(ZespanEvent item, IEventCapture? capture, bool onCallerPath = false)
     {
         ArgumentNullException.ThrowIfNull(item);
         var settings = Settings;
@@ -110,6 +127,18 @@ internal sealed class EventSteps : IEventPreparer
             }
         }
 
+        if (UsageEstimation.IsNeeded(item))
+        {
+            if (onCallerPath)
+            {
+                item.UsageEstimatePending = true;
+            }
+            else
+            {
+                EstimateUsage(item, settings);
+            }
+        }
+
         Price(item, settings);
 
         // 2. Export filters, then redaction (and any other processor).
@@ -125,7 +154,7 @@ internal sealed class EventSteps : IEventPreparer
         // 4. Metrics.
         try
         {
-            GenAiTelemetry.RecordMetrics(item);
+            GenAiTelemetry.RecordMetrics(item, settings.MetricTags);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
@@ -133,6 +162,44 @@ internal sealed class EventSteps : IEventPreparer
         }
 
         return outcome;
+    }
+
+    /// <summary>
+    /// The estimate of an event finished on the caller's path: its tokens, its price and the usage metrics (its activity
+    /// has ended without them; the event that is sent has them).
+    /// </summary>
+    private void FinishDeferredEstimate(ZespanEvent item)
+    {
+        item.UsageEstimatePending = false;
+        var settings = Settings;
+        if (!EstimateUsage(item, settings))
+        {
+            return;
+        }
+
+        Price(item, settings);
+        try
+        {
+            GenAiTelemetry.RecordUsage(item, settings.MetricTags);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            Failed(settings, nameof(GenAiTelemetry), ex);
+        }
+    }
+
+    private bool EstimateUsage(ZespanEvent item, LifecycleSettings settings)
+    {
+        try
+        {
+            return UsageEstimation.Estimate(item, _tokenizer);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            _statistics.RecordInternalError();
+            PricingLog.EstimationFailed(_logger, item.Model, ex);
+            return false;
+        }
     }
 
     private void Price(ZespanEvent item, LifecycleSettings settings)
