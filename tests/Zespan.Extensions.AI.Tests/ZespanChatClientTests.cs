@@ -48,9 +48,11 @@ public class ZespanChatClientTests
         Assert.Equal(5, (int)e["completion_tokens"]!);
         Assert.Equal(17, (int)e["total_tokens"]!);
         Assert.Equal(4, (int)e["metadata"]!["usage"]!["cached_input_tokens"]!);
+        Assert.Equal(4, (int)e["prompt_tokens_details"]!["cached_tokens"]!);
 
-        // gpt-4o-mini list price: 0.15 / 0.60 USD per million tokens.
-        Assert.Equal((12 * 0.15 + 5 * 0.60) / 1_000_000, (double)e["cost"]!, 12);
+        // gpt-4o-mini list price: 0.15 / 0.60 USD per million tokens, 0.075 for the 4 cached input tokens.
+        Assert.Equal((8 * 0.15 + 4 * 0.075 + 5 * 0.60) / 1_000_000, (double)e["cost"]!, 12);
+        Assert.Equal("estimated", (string?)e["cost_status"]);
     }
 
     [Fact]

@@ -10,8 +10,9 @@ namespace Zespan.Extensions.Pricing.Internal;
 /// parse-and-price step on the export thread, never on the caller's path.
 /// </summary>
 /// <remarks>
-/// The count follows OpenAI's chat accounting: the tokens of each message's text and tool calls, 3 tokens of
-/// framing per message and 3 to prime the reply. Nothing is estimated without text (with
+/// The count follows OpenAI's chat accounting: the tokens of each message's role, text and tool calls, 3 tokens of
+/// framing per message and 3 to prime the reply (for <c>[{"role":"user","content":"hello"}]</c> on gpt-4o-mini: 8, what
+/// the API reports). Nothing is estimated without text (with
 /// <see cref="ZespanOptions.StorePrompts"/> off no text is captured, so such calls keep null tokens), for calls that
 /// are not generations, or when the provider reported any count.
 /// </remarks>
@@ -52,7 +53,7 @@ internal static class UsageEstimation
             var count = ReplyPriming;
             foreach (var message in messages)
             {
-                count += TokensPerMessage + Count(tokenizer, model, message);
+                count += TokensPerMessage + tokenizer.CountTokens(model, message.Role) + Count(tokenizer, model, message);
             }
 
             prompt = count;
