@@ -1,6 +1,5 @@
 using System.Text;
 using BenchmarkDotNet.Attributes;
-using Microsoft.ML.Tokenizers;
 using Zespan.Extensions;
 using Zespan.Extensions.Events.Internal;
 using Zespan.Extensions.Pricing.Internal;
@@ -11,8 +10,8 @@ namespace Zespan.Benchmarks;
 /// <summary>
 /// Token estimation for a call whose provider reported no usage (issue 17), all export-thread work: the estimate of a
 /// typical chat call (a 1 KB system prompt, a question, a 1.4 KB answer) and of a 200-chunk stream rebuilt from the
-/// wire, against the same stream with its usage chunk (no estimate), plus the one-time cost of building the o200k
-/// tokenizer (paid once per process, on the first estimate).
+/// wire, against the same stream with its usage chunk (no estimate). The one-time cost of the first estimate in a
+/// process is <see cref="TokenizerColdStartBenchmarks"/>.
 /// </summary>
 [MemoryDiagnoser]
 public class UsageEstimationBenchmarks
@@ -43,7 +42,7 @@ public class UsageEstimationBenchmarks
         _streamWithoutUsage = Encoding.UTF8.GetBytes(sse + "data: [DONE]\n\n");
         _streamWithUsage = Encoding.UTF8.GetBytes(sse + "data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"created\":1727889370,\"model\":\"gpt-4o-mini-2024-07-18\",\"choices\":[],\"usage\":{\"prompt_tokens\":8,\"completion_tokens\":198,\"total_tokens\":206}}\n\ndata: [DONE]\n\n");
 
-        // Build the tokenizer before measuring (BuildO200kTokenizer measures that one-time cost).
+        // Build the tokenizer before measuring (TokenizerColdStartBenchmarks measures that one-time cost).
         TiktokenTokenCountEstimator.Instance.CountTokens("gpt-4o-mini", "warm up");
     }
 
@@ -69,10 +68,6 @@ public class UsageEstimationBenchmarks
         PricingStep.Apply(evt, new PriceTableCostEstimator((IList<ModelPrice>?)null));
         return total ?? evt.TotalTokens;
     }
-
-    /// <summary>One-time: building the o200k_base tokenizer (decompressing its vocabulary).</summary>
-    [Benchmark]
-    public object BuildO200kTokenizer() => TiktokenTokenizer.CreateForEncoding("o200k_base");
 
     private int? Parse(byte[] stream) => Parse(stream, out _);
 

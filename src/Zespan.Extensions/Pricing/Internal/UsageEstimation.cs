@@ -14,7 +14,8 @@ namespace Zespan.Extensions.Pricing.Internal;
 /// framing per message and 3 to prime the reply (for <c>[{"role":"user","content":"hello"}]</c> on gpt-4o-mini: 8, what
 /// the API reports). Nothing is estimated without text (with
 /// <see cref="ZespanOptions.StorePrompts"/> off no text is captured, so such calls keep null tokens), for calls that
-/// are not generations, or when the provider reported any count.
+/// are not generations, for calls that failed with an error status or were never sent, or when the provider reported
+/// any count.
 /// </remarks>
 internal static class UsageEstimation
 {
@@ -27,11 +28,15 @@ internal static class UsageEstimation
     private const int TokensPerMessage = 3;
     private const int ReplyPriming = 3;
 
-    /// <summary>Whether the event is a generation with text and no token counts.</summary>
+    /// <summary>
+    /// Whether the event is a generation that reached the model (a success status: a call refused with 4xx, or never
+    /// sent, was not billed), has text, and has no token counts.
+    /// </summary>
     public static bool IsNeeded(ZespanEvent item)
     {
         ArgumentNullException.ThrowIfNull(item);
         return item.LogType is LogTypes.Generation or LogTypes.Response
+            && item.StatusCode is >= 200 and < 400
             && item.PromptTokens is null && item.CompletionTokens is null && item.TotalTokens is null
             && (item.PromptMessages is { Count: > 0 } || item.CompletionMessage is not null);
     }
