@@ -9,7 +9,8 @@ namespace Zespan.Extensions.Pricing.Internal;
 
 /// <summary>
 /// The pricing half of the lifecycle's first step, the same for every producer: sets a model call's <c>cost</c>,
-/// <c>cost_status</c> and <c>price_table_version</c>, and warns once per model that has no price.
+/// <c>cost_status</c> and <c>price_table_version</c>, and warns once per model that has no price (once per process: the
+/// step belongs to the lifecycle, a singleton of the app's service provider).
 /// </summary>
 /// <remarks>
 /// <list type="bullet">
@@ -39,9 +40,9 @@ internal sealed partial class PricingStep
     /// <summary>Prices <paramref name="item"/> (a no-op for events that are not model calls, or already priced). Never throws for a missing price.</summary>
     public void Price(ZespanEvent item)
     {
-        if (Apply(item, _estimator) && (item.Model ?? item.ResponseModel) is var model)
+        if (Apply(item, _estimator))
         {
-            WarnOnce(model ?? "(none)", item.Provider);
+            WarnOnce(item.Model ?? item.ResponseModel ?? "(none)", item.Provider);
         }
     }
 
