@@ -21,6 +21,7 @@ namespace Zespan.Extensions;
 /// <item><term>3101-3199</term><description>redaction (<c>Redaction</c>)</description></item>
 /// <item><term>3201-3299</term><description>export filters (<c>Filtering</c>)</description></item>
 /// <item><term>3301-3399</term><description>agent frameworks (<c>Agents</c>: <c>CaptureAgentFrameworks</c>)</description></item>
+/// <item><term>3401-3499</term><description>pricing and token usage (<c>Pricing</c>: the lifecycle's pricing step, usage estimation)</description></item>
 /// <item><term>4001-4999</term><description>reserved for Zespan.Extensions.AI, which logs in the same category (<c>ZespanAILogEvents</c>)</description></item>
 /// <item><term>5001-5099</term><description>prompts (<c>Prompts</c>; 3001-3006 before, when they collided with tracing)</description></item>
 /// <item><term>6001-6999</term><description>reserved for Zespan.Extensions.AspNetCore, which logs in the same category (<c>ZespanAspNetCoreLogEvents</c>)</description></item>
@@ -169,6 +170,14 @@ internal static class ZespanLogEvents
 
     /// <summary>Debug: an agent framework span could not be recorded; the framework's work is unaffected.</summary>
     public const int AgentFrameworkCaptureFailed = 3301;
+
+    // 3401-3499: pricing and token usage
+
+    /// <summary>Warning: a model has no price (built-in table, <c>ModelPrices</c>, remote <c>model_price</c>); its calls are sent with <c>cost</c> null and <c>cost_status</c> <c>unpriced</c> (logged once per model).</summary>
+    public const int ModelUnpriced = 3401;
+
+    /// <summary>Debug: the tokens of a call whose provider reported no usage could not be estimated.</summary>
+    public const int UsageEstimationFailed = 3402;
 
     // 5001-5099: prompts
 

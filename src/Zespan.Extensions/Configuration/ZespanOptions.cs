@@ -166,6 +166,15 @@ public sealed class ZespanOptions
     /// <value>The default is empty (the built-in table applies).</value>
     public IList<ModelPrice> ModelPrices { get; } = new List<ModelPrice>();
 
+    /// <summary>
+    /// Gets the event fields that may become dimensions of the <c>gen_ai.client.token.usage</c> and <c>zespan.cost</c>
+    /// metrics: <c>customer_identifier</c> (the scope's user id) and tag keys (<c>team</c>, or <c>tags.team</c>), added as
+    /// <c>zespan.customer_params.customer_identifier</c> and <c>zespan.tags.team</c>. Each listed field multiplies the
+    /// metric's series by its number of values: list only what a metrics backend can hold.
+    /// </summary>
+    /// <value>The default is empty: no per-user or per-tag dimensions on metrics.</value>
+    public IList<string> MetricTagAllowList { get; } = new List<string>();
+
     /// <summary>Gets the hosts of LiteLLM proxies, for provider detection.</summary>
     /// <value>The default is empty.</value>
     public IList<string> LiteLlmHosts { get; } = new List<string>();

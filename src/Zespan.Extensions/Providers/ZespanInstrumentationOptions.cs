@@ -21,4 +21,15 @@ public sealed class ZespanInstrumentationOptions
     /// </summary>
     /// <value>The default is <see langword="null"/>: the provider's own name (<c>openai</c>, <c>anthropic</c>, ...).</value>
     public string? ProviderName { get; set; }
+
+    /// <summary>
+    /// Gets or sets a value indicating whether OpenAI-style streamed chat completions are asked to report their usage:
+    /// a request with <c>"stream": true</c> and no <c>stream_options.include_usage</c> is sent with
+    /// <c>"stream_options": {"include_usage": true}</c>, so the event gets the provider's token counts instead of an
+    /// estimate. The caller reads the stream it asked for, plus one last chunk before <c>[DONE]</c> that has
+    /// <c>"choices": []</c> and the <c>usage</c> object (OpenAI-compatible SDKs read it as a usage update). A request that
+    /// sets <c>include_usage</c> itself, either way, is sent unchanged; so are Mistral's, which report usage anyway.
+    /// </summary>
+    /// <value>The default is <see langword="false"/>: requests are sent as the app wrote them (the OpenAI .NET SDK asks for usage itself).</value>
+    public bool IncludeStreamUsage { get; set; }
 }

@@ -36,6 +36,7 @@ internal static class RemoteConfigParser
             var overrides = new List<ModelOverride>();
             var guardrails = new List<GuardrailRule>();
             var redactKeys = new List<string>();
+            var prices = new List<ModelPrice>();
             double? sampleRate = null;
             bool? debug = null;
             bool? disableTracing = null;
@@ -123,6 +124,17 @@ internal static class RemoteConfigParser
                             }
 
                             break;
+                        case "model_price":
+                            if (ParsePrice(rule, version, out var price, out var reason))
+                            {
+                                prices.Add(price);
+                            }
+                            else
+                            {
+                                onInvalid(type, reason);
+                            }
+
+                            break;
                         default:
                             // Forward compatibility: a rule type this SDK does not know is ignored.
                             break;
@@ -140,8 +152,65 @@ internal static class RemoteConfigParser
                 RedactKeys = redactKeys,
                 Debug = debug,
                 DisableTracing = disableTracing,
+                ModelPrices = prices,
             };
         }
+    }
+
+    /// <summary>
+    /// A <c>model_price</c> rule: <c>model</c> (required), <c>provider</c> (optional), <c>input_per_million</c> and
+    /// <c>output_per_million</c> (required, USD, not negative), <c>cached_input_per_million</c> and
+    /// <c>cache_write_per_million</c> (optional; null or absent: priced as input).
+    /// </summary>
+    private static bool ParsePrice(JsonElement rule, long version, out ModelPrice price, out string reason)
+    {
+        price = null!;
+        reason = string.Empty;
+        if (GetString(rule, "model") is not { Length: > 0 } model || string.IsNullOrWhiteSpace(model))
+        {
+            reason = "model must be a non-empty model id";
+            return false;
+        }
+
+        decimal? input = null, output = null, cached = null, write = null;
+        var error = GetPrice(rule, "input_per_million", required: true, ref input)
+            ?? GetPrice(rule, "output_per_million", required: true, ref output)
+            ?? GetPrice(rule, "cached_input_per_million", required: false, ref cached)
+            ?? GetPrice(rule, "cache_write_per_million", required: false, ref write);
+        if (error is not null)
+        {
+            reason = error;
+            return false;
+        }
+
+        price = new ModelPrice
+        {
+            Model = model.Trim(),
+            Provider = NullIfStar(GetString(rule, "provider")),
+            InputPerMillion = input!.Value,
+            OutputPerMillion = output!.Value,
+            CachedInputPerMillion = cached,
+            CacheWritePerMillion = write,
+            RemoteConfigVersion = version,
+        };
+        return true;
+    }
+
+    /// <returns>Null when the value is acceptable, else why not.</returns>
+    private static string? GetPrice(JsonElement rule, string name, bool required, ref decimal? value)
+    {
+        if (!rule.TryGetProperty(name, out var element) || element.ValueKind == JsonValueKind.Null)
+        {
+            return required ? name + " is required (USD per million tokens)" : null;
+        }
+
+        if (element.ValueKind != JsonValueKind.Number || !element.TryGetDecimal(out var number) || number < 0)
+        {
+            return name + " must be a number of USD per million tokens, 0 or more, got " + element.GetRawText();
+        }
+
+        value = number;
+        return null;
     }
 
     private static string? NullIfStar(string? value) => value is null or "" or "*" ? null : value;

@@ -113,6 +113,12 @@ internal sealed class RemoteConfigPostConfigure(RemoteConfigStore store) : IPost
             }
         }
 
+        // model_price: ahead of the local prices (the lookup tries remote entries first); removing the rule restores them.
+        for (var i = remote.ModelPrices.Count - 1; i >= 0; i--)
+        {
+            options.ModelPrices.Insert(0, remote.ModelPrices[i]);
+        }
+
         foreach (var modelOverride in remote.ModelOverrides)
         {
             options.ModelOverrides.Add(modelOverride);

@@ -51,6 +51,12 @@ internal sealed partial class ZespanEvent
     /// </summary>
     internal long ReservedBytes { get; set; }
 
+    /// <summary>
+    /// Gets or sets a value indicating whether the steps ran on the completing thread (an activity waited) for an event
+    /// whose tokens must be estimated: the estimate is left to the export worker, off the caller's path.
+    /// </summary>
+    internal bool UsageEstimatePending { get; set; }
+
     /// <summary>Leaves a capture to be parsed by the export worker.</summary>
     internal void Defer(IEventCapture capture) => _attachment = capture;
 

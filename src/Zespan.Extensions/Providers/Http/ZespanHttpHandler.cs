@@ -140,6 +140,12 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
             }
         }
 
+        if (_client?.IncludeStreamUsage == true && StreamUsageRewriter.AppliesTo(endpoint)
+            && StreamUsageRewriter.Apply(request, endpoint, await body.GetAsync(request, async, cancellationToken).ConfigureAwait(false)))
+        {
+            body.Reset(); // IncludeStreamUsage: the stream is asked for its usage (see StreamUsageRewriter)
+        }
+
         // 2. The event (null when tracing is off or the trace is sampled out; the call still goes through).
         ZespanEvent? evt = null;
         if (call is null)

@@ -428,6 +428,8 @@ internal sealed class ZespanTracer : IZespanTracer, IDisposable
         item.PromptTokens = log.PromptTokens;
         item.CompletionTokens = log.CompletionTokens;
         item.TotalTokens = log.TotalTokens ?? (log.PromptTokens is { } p && log.CompletionTokens is { } c ? p + c : null);
+        item.PromptTokensDetails = PromptTokensDetails.Of(log.CachedInputTokens, log.CacheCreationInputTokens, log.InputAudioTokens);
+        item.CompletionTokensDetails = CompletionTokensDetails.Of(log.ReasoningTokens, log.OutputAudioTokens);
         if (_settings.StorePrompts)
         {
             item.PromptMessages = CopyMessages(log.PromptMessages);

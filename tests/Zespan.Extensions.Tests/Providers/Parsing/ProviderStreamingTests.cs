@@ -37,7 +37,9 @@ public class ProviderStreamingTests
         Assert.Equal("stop", evt.FinishReason);
         EventAssert.Tokens(evt, 8, 9, 17);
         Assert.Equal(123, (int)evt.Metadata!["usage"]!["prompt_tokens_details"]!["audio_tokens"]!);
-        EventAssert.Cost((8 * 0.15 + 9 * 0.60) / 1e6, evt.Cost);
+
+        // 5 of the 8 input tokens are cache reads ($0.075 instead of $0.15).
+        EventAssert.Cost((3 * 0.15 + 5 * 0.075 + 9 * 0.60) / 1e6, evt.Cost);
     }
 
     [Theory]
