@@ -23,12 +23,12 @@ public class ProviderParsingBenchmarks
     private byte[] _response = [];
     private byte[] _stream = [];
     private byte[] _readBuffer = [];
-    private ProviderEndpoint _endpoint;
+    private LlmEndpoint _endpoint;
 
     [GlobalSetup]
     public void Setup()
     {
-        _endpoint = ProviderEndpoint.Detect(ZespanProvider.OpenAI, ChatUri);
+        _endpoint = LlmEndpoint.Detect(ZespanProvider.OpenAI, ChatUri);
         _request = Encoding.UTF8.GetBytes("""{"model":"gpt-4o-mini","temperature":0.5,"messages":[{"role":"system","content":"You are a helpful assistant."},{"role":"user","content":"Explain how a tee stream works."}]}""");
         var content = string.Join(' ', Enumerable.Repeat("A tee stream passes every byte to the caller and keeps a copy.", 24));
         _response = Encoding.UTF8.GetBytes(

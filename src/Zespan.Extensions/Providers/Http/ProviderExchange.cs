@@ -9,7 +9,7 @@ namespace Zespan.Extensions.Providers.Internal;
 internal sealed class ProviderExchange : IEventCapture
 {
     /// <summary>Gets the endpoint (provider, operation, path model).</summary>
-    public required ProviderEndpoint Endpoint { get; init; }
+    public required LlmEndpoint Endpoint { get; init; }
 
     /// <summary>Gets the parse rules, created when the call started (a long stream is parsed while it passes).</summary>
     public required ParseContext Context { get; init; }
@@ -57,7 +57,7 @@ internal sealed class ProviderExchange : IEventCapture
     public Exception? Exception { get; init; }
 
     /// <summary>Whether a response should be captured as a stream: a successful response framed as a stream.</summary>
-    public static bool IsStreamResponse(ProviderEndpoint endpoint, int statusCode, string? contentType)
+    public static bool IsStreamResponse(LlmEndpoint endpoint, int statusCode, string? contentType)
     {
         if (statusCode is < 200 or >= 300)
         {

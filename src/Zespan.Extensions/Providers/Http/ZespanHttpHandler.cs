@@ -70,7 +70,7 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
         }
     }
 
-    private bool TryGetEndpoint(HttpRequestMessage request, out ProviderEndpoint endpoint, out ZespanOptions options)
+    private bool TryGetEndpoint(HttpRequestMessage request, out LlmEndpoint endpoint, out ZespanOptions options)
     {
         endpoint = default;
         options = null!;
@@ -99,11 +99,11 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
             return false;
         }
 
-        endpoint = ProviderEndpoint.Detect(provider.Value, uri);
+        endpoint = LlmEndpoint.Detect(provider.Value, uri);
         return endpoint.IsKnown;
     }
 
-    private async ValueTask<HttpResponseMessage> SendCoreAsync(HttpRequestMessage request, ProviderEndpoint endpoint, ZespanOptions options, bool async, CancellationToken cancellationToken)
+    private async ValueTask<HttpResponseMessage> SendCoreAsync(HttpRequestMessage request, LlmEndpoint endpoint, ZespanOptions options, bool async, CancellationToken cancellationToken)
     {
         var services = _services;
         var call = ZespanCallContext.Current;
@@ -132,7 +132,7 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
                 body.Reset();
                 requestedModel = result.RequestedModel;
                 overriddenModel = result.SentModel;
-                endpoint = ProviderEndpoint.Detect(endpoint.Provider, request.RequestUri!);
+                endpoint = LlmEndpoint.Detect(endpoint.Provider, request.RequestUri!);
             }
             else if (result.Skip != ModelOverrideSkip.None)
             {
@@ -336,7 +336,7 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
         GuardrailCheckRunner.Resolve(_client?.Guardrails, options.GuardrailRules, ProviderNames.ToWireName(provider), label);
 
     /// <returns>True when a redact verdict rewrote the request body.</returns>
-    private async ValueTask<bool> PreCheckAsync(HttpRequestMessage request, ProviderEndpoint endpoint, (bool Pre, bool Post, bool FailClosed) guard, string provider, ZespanEvent? evt, RequestBody requestBody, bool async, CancellationToken cancellationToken)
+    private async ValueTask<bool> PreCheckAsync(HttpRequestMessage request, LlmEndpoint endpoint, (bool Pre, bool Post, bool FailClosed) guard, string provider, ZespanEvent? evt, RequestBody requestBody, bool async, CancellationToken cancellationToken)
     {
         var body = await requestBody.GetAsync(request, async, cancellationToken).ConfigureAwait(false);
         if (body is null)
@@ -382,7 +382,7 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
         return false;
     }
 
-    private async ValueTask PostCheckAsync(HttpResponseMessage response, ProviderEndpoint endpoint, (bool Pre, bool Post, bool FailClosed) guard, string provider, HttpRequestMessage request, ZespanEvent? evt, PostCheckState state, RequestBody body, bool async, CancellationToken cancellationToken)
+    private async ValueTask PostCheckAsync(HttpResponseMessage response, LlmEndpoint endpoint, (bool Pre, bool Post, bool FailClosed) guard, string provider, HttpRequestMessage request, ZespanEvent? evt, PostCheckState state, RequestBody body, bool async, CancellationToken cancellationToken)
     {
         var original = response.Content!;
         byte[] bytes;
@@ -440,7 +440,7 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
         GuardrailCheckRunner.CheckAsync(_services.Guardrails, _services.Tracer, _services.Logger, check, failClosed, evt, async, cancellationToken);
 
     /// <summary>Parses a request (and optionally a response) into a scratch event, with text (guardrails send what they check).</summary>
-    private static ZespanEvent ReadExchange(ProviderEndpoint endpoint, byte[]? requestBody, byte[]? response, int statusCode, string? contentType)
+    private static ZespanEvent ReadExchange(LlmEndpoint endpoint, byte[]? requestBody, byte[]? response, int statusCode, string? contentType)
     {
         var scratch = new ZespanEvent();
         var context = new ParseContext(storePrompts: true, maxTextBytes: int.MaxValue);
@@ -480,7 +480,7 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
         return scratch;
     }
 
-    private static async ValueTask<string?> ReadModelAsync(HttpRequestMessage request, ProviderEndpoint endpoint, RequestBody requestBody, bool async, CancellationToken cancellationToken)
+    private static async ValueTask<string?> ReadModelAsync(HttpRequestMessage request, LlmEndpoint endpoint, RequestBody requestBody, bool async, CancellationToken cancellationToken)
     {
         if (endpoint.PathModel is not null || request.Content is null)
         {
@@ -509,7 +509,7 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
     }
 
     /// <summary>The capture of a response body: parsed as a stream when it is one, else kept whole (up to the limit).</summary>
-    private static IResponseCaptureSink CreateSink(ProviderEndpoint endpoint, ExchangeTemplate template, ParseContext context, int limit)
+    private static IResponseCaptureSink CreateSink(LlmEndpoint endpoint, ExchangeTemplate template, ParseContext context, int limit)
     {
         if (ProviderExchange.IsStreamResponse(endpoint, template.StatusCode, template.Headers.ContentType)
             && ProviderStreamParser.Create(endpoint, template.Headers.ContentType, context) is { } parser)
@@ -520,12 +520,12 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
         return new CaptureBuffer(limit);
     }
 
-    private static ExchangeTemplate Template(ProviderEndpoint endpoint, ParseContext context, string? label, CaptureBuffer? request, string? requestedModel, string? overriddenModel, long startTimestamp) =>
+    private static ExchangeTemplate Template(LlmEndpoint endpoint, ParseContext context, string? label, CaptureBuffer? request, string? requestedModel, string? overriddenModel, long startTimestamp) =>
         new(endpoint, context, label, request, 0, default, requestedModel, overriddenModel, startTimestamp);
 
     /// <summary>What is known of the call (its response status and headers once they arrive).</summary>
     private sealed record ExchangeTemplate(
-        ProviderEndpoint Endpoint,
+        LlmEndpoint Endpoint,
         ParseContext Context,
         string? Label,
         CaptureBuffer? Request,

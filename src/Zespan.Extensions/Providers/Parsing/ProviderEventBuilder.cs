@@ -150,7 +150,7 @@ internal static class ProviderEventBuilder
         }
     }
 
-    private static void FillCore(ZespanEvent evt, ProviderExchange exchange, ProviderEndpoint endpoint, ParseContext ctx)
+    private static void FillCore(ZespanEvent evt, ProviderExchange exchange, LlmEndpoint endpoint, ParseContext ctx)
     {
         var format = WireFormats.For(endpoint.Family);
 

@@ -86,7 +86,7 @@ public class ProviderDetectorTests
     }
 }
 
-public class ProviderEndpointTests
+public class LlmEndpointTests
 {
     public static TheoryData<ZespanProvider, string, string, string?, bool, string, string> Paths => new()
     {
@@ -120,7 +120,7 @@ public class ProviderEndpointTests
     [MemberData(nameof(Paths))]
     public void Detect_Path_ReturnsOperationModelAndName(ZespanProvider provider, string url, string operationName, string? pathModel, bool streams, string name, string logType)
     {
-        var endpoint = ProviderEndpoint.Detect(provider, new Uri(url));
+        var endpoint = LlmEndpoint.Detect(provider, new Uri(url));
         var operation = Enum.Parse<ProviderOperation>(operationName);
 
         Assert.Equal(operation, endpoint.Operation);
@@ -137,7 +137,7 @@ public class ProviderEndpointTests
     [InlineData("https://generativelanguage.googleapis.com/v1beta/models/m:streamGenerateContent", false)]
     public void Detect_GeminiAltSse_ChoosesFraming(string url, bool sse)
     {
-        var endpoint = ProviderEndpoint.Detect(ZespanProvider.Google, new Uri(url));
+        var endpoint = LlmEndpoint.Detect(ZespanProvider.Google, new Uri(url));
 
         Assert.Equal(sse, endpoint.AltSse);
         Assert.Equal(sse ? StreamFraming.ServerSentEvents : StreamFraming.JsonArray, ProviderStreamParser.ChooseFraming(endpoint, contentType: null));
@@ -147,8 +147,8 @@ public class ProviderEndpointTests
     [Fact]
     public void Detect_AzureDeployment_IsMarked()
     {
-        var endpoint = ProviderEndpoint.Detect(ZespanProvider.OpenAI, new Uri("https://x.openai.azure.com/openai/deployments/gpt4o/chat/completions?api-version=1"));
+        var endpoint = LlmEndpoint.Detect(ZespanProvider.OpenAI, new Uri("https://x.openai.azure.com/openai/deployments/gpt4o/chat/completions?api-version=1"));
         Assert.True(endpoint.IsAzureDeployment);
-        Assert.False(ProviderEndpoint.Detect(ZespanProvider.OpenAI, new Uri("https://x.openai.azure.com/openai/v1/chat/completions")).IsAzureDeployment);
+        Assert.False(LlmEndpoint.Detect(ZespanProvider.OpenAI, new Uri("https://x.openai.azure.com/openai/v1/chat/completions")).IsAzureDeployment);
     }
 }
