@@ -17,7 +17,7 @@ public class ProviderParsingBenchmarks
 {
     private static readonly Uri ChatUri = new("https://api.openai.com/v1/chat/completions");
     private static readonly Uri OtherUri = new("https://inventory.internal.example.com:8443/api/items?page=2");
-    private static readonly List<string> LiteLlmHosts = ["litellm.internal:4000"];
+    private static readonly ProviderEndpointTable Endpoints = ProviderEndpointTable.From(null, ["litellm.internal:4000"]);
 
     private byte[] _request = [];
     private byte[] _response = [];
@@ -109,11 +109,11 @@ public class ProviderParsingBenchmarks
 
     /// <summary>Provider detection for a request to a host that is not an LLM endpoint (target 0 B).</summary>
     [Benchmark]
-    public ZespanProvider? DetectNonLlmHost() => ProviderDetector.Detect(OtherUri, LiteLlmHosts);
+    public DetectedProvider? DetectNonLlmHost() => ProviderDetector.Detect(OtherUri, Endpoints);
 
     /// <summary>Provider detection for api.openai.com.</summary>
     [Benchmark]
-    public ZespanProvider? DetectOpenAIHost() => ProviderDetector.Detect(ChatUri, LiteLlmHosts);
+    public DetectedProvider? DetectOpenAIHost() => ProviderDetector.Detect(ChatUri, Endpoints);
 
     private sealed class NullObserver : ICaptureObserver
     {

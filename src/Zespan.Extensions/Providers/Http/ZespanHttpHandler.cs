@@ -41,17 +41,17 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
 
     protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        if (!TryGetEndpoint(request, out var endpoint, out var options))
+        if (!TryGetEndpoint(request, out var endpoint, out var options, out var label))
         {
             return base.SendAsync(request, cancellationToken);
         }
 
-        return SendCoreAsync(request, endpoint, options, async: true, cancellationToken).AsTask();
+        return SendCoreAsync(request, endpoint, options, label, async: true, cancellationToken).AsTask();
     }
 
     protected override HttpResponseMessage Send(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        if (!TryGetEndpoint(request, out var endpoint, out var options))
+        if (!TryGetEndpoint(request, out var endpoint, out var options, out var label))
         {
             return base.Send(request, cancellationToken);
         }
@@ -60,7 +60,7 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
         try
         {
             // async: false runs every step synchronously, so the ValueTask has completed here: no sync-over-async.
-            var pending = SendCoreAsync(request, endpoint, options, async: false, cancellationToken);
+            var pending = SendCoreAsync(request, endpoint, options, label, async: false, cancellationToken);
             Debug.Assert(pending.IsCompleted, "The synchronous path must complete synchronously.");
             return pending.GetAwaiter().GetResult();
         }
@@ -70,10 +70,11 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
         }
     }
 
-    private bool TryGetEndpoint(HttpRequestMessage request, out LlmEndpoint endpoint, out ZespanOptions options)
+    private bool TryGetEndpoint(HttpRequestMessage request, out LlmEndpoint endpoint, out ZespanOptions options, out string? label)
     {
         endpoint = default;
         options = null!;
+        label = null;
         var uri = request.RequestUri;
         if (uri is null)
         {
@@ -93,23 +94,27 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
             return false;
         }
 
-        var provider = _provider ?? ProviderDetector.Detect(uri, options.LiteLlmHosts);
+        var detected = ProviderDetector.Detect(uri, _services.Endpoints);
+        var provider = _provider ?? detected?.Provider;
         if (provider is null)
         {
             return false;
         }
 
+        // The host's vendor name (a configured ProviderName, deepseek, xai, ...) when it speaks this wire format.
+        label = !string.IsNullOrWhiteSpace(_client?.ProviderName) ? _client.ProviderName
+            : detected is { } found && found.Provider == provider ? found.Label
+            : null;
         endpoint = LlmEndpoint.Detect(provider.Value, uri);
         return endpoint.IsKnown;
     }
 
-    private async ValueTask<HttpResponseMessage> SendCoreAsync(HttpRequestMessage request, LlmEndpoint endpoint, ZespanOptions options, bool async, CancellationToken cancellationToken)
+    private async ValueTask<HttpResponseMessage> SendCoreAsync(HttpRequestMessage request, LlmEndpoint endpoint, ZespanOptions options, string? label, bool async, CancellationToken cancellationToken)
     {
         var services = _services;
         var call = ZespanCallContext.Current;
         var middlewareEvent = call?.MiddlewareEvent;
         ZespanCallContext.Current = ZespanCallContext.HttpHandler;
-        var label = _client?.ProviderName;
         var providerWire = string.IsNullOrWhiteSpace(label) ? ProviderNames.ToWireName(endpoint.Provider) : label!;
         var guard = ResolveGuardrails(options, endpoint.Provider, label);
         if (call is not null && guard is { } resolved)
