@@ -194,14 +194,14 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
         catch (GuardrailBlockedException blocked) when (evt is not null)
         {
             // No request was sent: the generation is recorded with the block as its error and no status.
-            var notSent = Template(endpoint, context, label, requestCapture, requestedModel, overriddenModel, startTimestamp: 0).Build(services.TimeProvider, null, null, null);
-            Finish(evt, null, notSent, blocked);
+            var notSent = ExchangeTemplate.ForRequest(endpoint, context, label, requestCapture, requestedModel, overriddenModel, startTimestamp: 0).Build(services.TimeProvider, null, null, null);
+            ExchangeCapture.Finish(services, evt, null, notSent, blocked);
             throw;
         }
         catch
         {
             requestCapture?.Dispose();
-            Abandon(evt);
+            ExchangeCapture.Abandon(evt);
             throw;
         }
 
@@ -216,8 +216,8 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
         }
         catch (Exception ex)
         {
-            var failed = Template(endpoint, context, label, requestCapture, requestedModel, overriddenModel, startTimestamp).Build(services.TimeProvider, null, null, ex);
-            Finish(evt, call, failed, ex);
+            var failed = ExchangeTemplate.ForRequest(endpoint, context, label, requestCapture, requestedModel, overriddenModel, startTimestamp).Build(services.TimeProvider, null, null, ex);
+            ExchangeCapture.Finish(services, evt, call, failed, ex);
             throw;
         }
 
@@ -232,108 +232,36 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
             catch (GuardrailBlockedException blocked) when (evt is not null)
             {
                 // The model answered (and was paid for): record its usage with the block, withhold the text.
-                var withheldTemplate = Template(endpoint, context, label, requestCapture, requestedModel, overriddenModel, startTimestamp) with
-                {
-                    StatusCode = (int)response.StatusCode,
-                    Headers = ProviderResponseHeaders.From(response),
-                };
+                var withheldTemplate = ExchangeTemplate.ForRequest(endpoint, context, label, requestCapture, requestedModel, overriddenModel, startTimestamp).WithResponse(response);
                 response.Dispose();
                 IResponseCaptureSink? withheldSink = null;
                 if (postState.Body is { } seen)
                 {
-                    withheldSink = CreateSink(endpoint, withheldTemplate, context, options.MaxEventBytes);
+                    withheldSink = withheldTemplate.CreateSink(options.MaxEventBytes);
                     withheldSink.Append(seen);
                 }
 
                 var withheld = withheldTemplate.Build(services.TimeProvider, withheldSink, null, null);
-                Finish(evt, null, withheld, blocked);
+                ExchangeCapture.Finish(services, evt, null, withheld, blocked);
                 throw;
             }
             catch
             {
                 requestCapture?.Dispose();
-                Abandon(evt);
+                ExchangeCapture.Abandon(evt);
                 response.Dispose();
                 throw;
             }
         }
 
         // 6. Capture the response as it passes to the caller.
-        var exchangeTemplate = Template(endpoint, context, label, requestCapture, requestedModel, overriddenModel, startTimestamp) with
+        if (capture)
         {
-            StatusCode = (int)response.StatusCode,
-            Headers = ProviderResponseHeaders.From(response),
-        };
-        if (!capture)
-        {
-            return response;
+            var exchange = ExchangeTemplate.ForRequest(endpoint, context, label, requestCapture, requestedModel, overriddenModel, startTimestamp).WithResponse(response);
+            ExchangeCapture.CaptureResponse(services, response, exchange, evt, call, options.MaxEventBytes);
         }
 
-        if (response.Content is null)
-        {
-            Finish(evt, call, exchangeTemplate.Build(services.TimeProvider, null, null, null), null);
-            return response;
-        }
-
-        var sink = CreateSink(endpoint, exchangeTemplate, context, options.MaxEventBytes);
-
-        var observer = new CallObserver(this, evt, call, exchangeTemplate, sink);
-        response.Content = new CapturingContent(response.Content, sink, services.TimeProvider, observer);
         return response;
-    }
-
-    /// <summary>
-    /// Hands what was seen of the call to its event: this handler's own (through the tracer's lifecycle, which
-    /// parses the capture), or, under the IChatClient middleware, the middleware's, which adds what only the HTTP
-    /// layer sees (status, raw usage, a model override) to its event when it completes.
-    /// </summary>
-    private void Finish(ZespanEvent? evt, ZespanCallContext? middleware, ProviderExchange exchange, Exception? exception)
-    {
-        try
-        {
-            if (middleware?.MiddlewareEvent is not null)
-            {
-                if (!middleware.TryAttachHttpExchange(exchange))
-                {
-                    exchange.Dispose();
-                }
-
-                return;
-            }
-
-            if (evt is null)
-            {
-                exchange.Dispose();
-                return;
-            }
-
-            if (exception is GuardrailBlockedException blocked)
-            {
-                evt.Error = new ZespanError("guardrail_blocked", blocked.Message);
-                evt.FinishReason = "content_filter";
-                evt.StatusCode = exchange.StatusCode;
-            }
-            else if (exception is not null)
-            {
-                evt.Error = ZespanTracer.ErrorFrom(exception);
-                evt.StatusCode = 0;
-            }
-
-            _services.Tracer.Complete(evt, exchange);
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            ZespanHandlerServices.LogInstrumentationFailed(_services.Logger, ex);
-        }
-    }
-
-    /// <summary>An event that will not be completed (the call failed before it was sent): its activity ends unrecorded.</summary>
-    private static void Abandon(ZespanEvent? evt)
-    {
-        if (evt?.Activity is not null)
-        {
-            ZespanActivities.End(evt, keep: false, includeContent: false);
-        }
     }
 
     private (bool Pre, bool Post, bool FailClosed)? ResolveGuardrails(ZespanOptions options, ZespanProvider provider, string? label) =>
@@ -513,54 +441,6 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
         return target;
     }
 
-    /// <summary>The capture of a response body: parsed as a stream when it is one, else kept whole (up to the limit).</summary>
-    private static IResponseCaptureSink CreateSink(LlmEndpoint endpoint, ExchangeTemplate template, ParseContext context, int limit)
-    {
-        if (ProviderExchange.IsStreamResponse(endpoint, template.StatusCode, template.Headers.ContentType)
-            && ProviderStreamParser.Create(endpoint, template.Headers.ContentType, context) is { } parser)
-        {
-            return new StreamCaptureSink(parser, limit);
-        }
-
-        return new CaptureBuffer(limit);
-    }
-
-    private static ExchangeTemplate Template(LlmEndpoint endpoint, ParseContext context, string? label, CaptureBuffer? request, string? requestedModel, string? overriddenModel, long startTimestamp) =>
-        new(endpoint, context, label, request, 0, default, requestedModel, overriddenModel, startTimestamp);
-
-    /// <summary>What is known of the call (its response status and headers once they arrive).</summary>
-    private sealed record ExchangeTemplate(
-        LlmEndpoint Endpoint,
-        ParseContext Context,
-        string? Label,
-        CaptureBuffer? Request,
-        int StatusCode,
-        ProviderResponseHeaders Headers,
-        string? RequestedModel,
-        string? OverriddenModel,
-        long StartTimestamp)
-    {
-        public ProviderExchange Build(TimeProvider time, IResponseCaptureSink? sink, in CaptureCompletion? completion, Exception? exception) => new()
-        {
-            Endpoint = Endpoint,
-            Context = Context,
-            ProviderLabel = Label,
-            Request = Request,
-            StatusCode = StatusCode,
-            ResponseHeaders = Headers,
-            Response = sink as CaptureBuffer,
-            Stream = sink as StreamCaptureSink,
-            RequestedModel = RequestedModel,
-            OverriddenModel = OverriddenModel,
-            StartTimestamp = StartTimestamp,
-            FirstByteTimestamp = completion?.FirstByteTimestamp,
-            TimeProvider = time,
-            Outcome = completion?.Outcome,
-            BytesRead = completion?.BytesRead ?? 0,
-            Exception = exception ?? completion?.Exception,
-        };
-    }
-
     /// <summary>The whole request body, read at most once per call by the features that need it (overrides, guardrails).</summary>
     private sealed class RequestBody
     {
@@ -599,15 +479,5 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
     private sealed class PostCheckState
     {
         public byte[]? Body { get; set; }
-    }
-
-    /// <summary>Told once when the response body ends (read to its end, failed, canceled or disposed early).</summary>
-    private sealed class CallObserver(ZespanHttpHandler owner, ZespanEvent? evt, ZespanCallContext? middleware, ExchangeTemplate template, IResponseCaptureSink sink) : ICaptureObserver
-    {
-        public void OnCaptureCompleted(in CaptureCompletion completion)
-        {
-            var exchange = template.Build(owner._services.TimeProvider, sink, completion, null);
-            owner.Finish(evt, middleware, exchange, null);
-        }
     }
 }
