@@ -109,11 +109,11 @@ public class ProviderParsingBenchmarks
 
     /// <summary>Provider detection for a request to a host that is not an LLM endpoint (target 0 B).</summary>
     [Benchmark]
-    public DetectedProvider? DetectNonLlmHost() => ProviderDetector.Detect(OtherUri, Endpoints);
+    public ZespanProvider? DetectNonLlmHost() => ProviderDetector.Detect(OtherUri, Endpoints)?.Provider;
 
     /// <summary>Provider detection for api.openai.com.</summary>
     [Benchmark]
-    public DetectedProvider? DetectOpenAIHost() => ProviderDetector.Detect(ChatUri, Endpoints);
+    public ZespanProvider? DetectOpenAIHost() => ProviderDetector.Detect(ChatUri, Endpoints)?.Provider;
 
     private sealed class NullObserver : ICaptureObserver
     {

@@ -6,7 +6,7 @@ namespace Zespan.Extensions.Providers.Internal;
 
 /// <summary>
 /// The one capture mechanism of HTTP-level LLM calls, shared by the <see cref="ZespanHttpHandler"/> and process-wide
-/// capture (<c>HttpDiagnosticsCapture</c>): the response body is teed as the caller reads it
+/// capture (<see cref="HttpDiagnosticsCapture"/>): the response body is teed as the caller reads it
 /// (<see cref="CapturingContent"/>), and when it ends the call's <see cref="ProviderExchange"/> goes to its event,
 /// or, under the IChatClient middleware, to the middleware's event. Never throws into the caller.
 /// </summary>

@@ -41,15 +41,23 @@ internal sealed record ExchangeTemplate(
     /// The capture of the response body: parsed as a stream when it is one (a long stream is parsed as it passes),
     /// else kept whole up to <paramref name="limit"/> bytes (with its tail, where usage lives).
     /// </summary>
+    /// <remarks>
+    /// A body that arrives compressed (see <see cref="CompressedCaptureSink"/>) is kept compressed and inflated into
+    /// this capture on the export thread; one in a coding Zespan cannot inflate is not kept.
+    /// </remarks>
     public IResponseCaptureSink CreateSink(int limit)
     {
-        if (ProviderExchange.IsStreamResponse(Endpoint, StatusCode, Headers.ContentType)
-            && ProviderStreamParser.Create(Endpoint, Headers.ContentType, Context) is { } parser)
+        var coding = CompressedCaptureSink.CodingOf(Headers.ContentEncoding);
+        if (coding == CompressedCaptureSink.ContentCoding.Unsupported)
         {
-            return new StreamCaptureSink(parser, limit);
+            return new CaptureBuffer(0);
         }
 
-        return new CaptureBuffer(limit);
+        IResponseCaptureSink sink = ProviderExchange.IsStreamResponse(Endpoint, StatusCode, Headers.ContentType)
+            && ProviderStreamParser.Create(Endpoint, Headers.ContentType, Context) is { } parser
+                ? new StreamCaptureSink(parser, limit)
+                : new CaptureBuffer(limit);
+        return coding == CompressedCaptureSink.ContentCoding.None ? sink : new CompressedCaptureSink(sink, coding, limit);
     }
 
     /// <summary>The exchange of the call, with what the body's capture saw.</summary>
@@ -61,8 +69,9 @@ internal sealed record ExchangeTemplate(
         Request = Request,
         StatusCode = StatusCode,
         ResponseHeaders = Headers,
-        Response = sink as CaptureBuffer,
-        Stream = sink as StreamCaptureSink,
+        Response = (sink is CompressedCaptureSink compressed ? compressed.Inner : sink) as CaptureBuffer,
+        Stream = (sink is CompressedCaptureSink packed ? packed.Inner : sink) as StreamCaptureSink,
+        Compressed = sink as CompressedCaptureSink,
         RequestedModel = RequestedModel,
         OverriddenModel = OverriddenModel,
         StartTimestamp = StartTimestamp,

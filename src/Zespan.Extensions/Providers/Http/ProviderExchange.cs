@@ -32,6 +32,9 @@ internal sealed class ProviderExchange : IEventCapture
     /// <summary>Gets the capture of a streamed response.</summary>
     public StreamCaptureSink? Stream { get; init; }
 
+    /// <summary>Gets the compressed body, when the response reached the tee compressed: inflated into <see cref="Response"/> or <see cref="Stream"/> by <see cref="DecodeBody"/>.</summary>
+    public CompressedCaptureSink? Compressed { get; init; }
+
     /// <summary>Gets the model the app asked for when a model override changed it.</summary>
     public string? RequestedModel { get; init; }
 
@@ -75,15 +78,19 @@ internal sealed class ProviderExchange : IEventCapture
     }
 
     /// <inheritdoc/>
-    public long HeldBytes => (Request?.HeldBytes ?? 0) + (Response?.HeldBytes ?? 0) + (Stream?.HeldBytes ?? 0);
+    public long HeldBytes => (Request?.HeldBytes ?? 0) + (Response?.HeldBytes ?? 0) + (Stream?.HeldBytes ?? 0) + (Compressed?.HeldBytes ?? 0);
 
     /// <inheritdoc/>
     public void Fill(ZespanEvent item) => ProviderEventBuilder.Parse(item, this);
+
+    /// <summary>Inflates a body that arrived compressed into its capture (once, before parsing; on the export thread).</summary>
+    public void DecodeBody() => Compressed?.Decode(Context);
 
     public void Dispose()
     {
         Request?.Dispose();
         Response?.Dispose();
         Stream?.Dispose();
+        Compressed?.Dispose();
     }
 }

@@ -32,6 +32,7 @@ internal static class ProviderEventBuilder
     {
         ArgumentNullException.ThrowIfNull(evt);
         ArgumentNullException.ThrowIfNull(exchange);
+        exchange.DecodeBody();
         var endpoint = exchange.Endpoint;
         var ctx = exchange.Context;
         var provider = string.IsNullOrWhiteSpace(exchange.ProviderLabel) ? ProviderNames.ToWireName(endpoint.Provider) : exchange.ProviderLabel;
