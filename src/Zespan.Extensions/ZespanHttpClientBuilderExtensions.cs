@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Http;
 using Zespan.Extensions;
+using Zespan.Extensions.Configuration.Internal;
 using Zespan.Extensions.Providers.Internal;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -24,6 +25,7 @@ public static class ZespanHttpClientBuilderExtensions
         var options = new ZespanInstrumentationOptions();
         configure?.Invoke(options);
         builder.Services.AddZespanProviders();
+        ZespanRegistrationCheck.Require(builder.Services, "AddZespan" + provider + "() (AddZespanInstrumentation)");
         builder.ConfigureAdditionalHttpMessageHandlers((handlers, sp) =>
         {
             for (var i = handlers.Count - 1; i >= 0; i--)
