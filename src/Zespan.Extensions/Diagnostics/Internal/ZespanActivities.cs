@@ -52,7 +52,7 @@ internal static class ZespanActivities
             var activity = item.Activity;
             if (activity is null)
             {
-                if (!keep || !ZespanDiagnostics.ActivitySource.HasListeners())
+                if (!keep || item.SpanRecordedElsewhere || !ZespanDiagnostics.ActivitySource.HasListeners())
                 {
                     return;
                 }

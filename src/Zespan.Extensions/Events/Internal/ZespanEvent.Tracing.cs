@@ -42,6 +42,13 @@ internal sealed partial class ZespanEvent
     /// </summary>
     internal long StartTimestamp { get; set; }
 
+    /// <summary>
+    /// Gets or sets a value indicating whether another instrumentation's span represents this call in OpenTelemetry
+    /// (Microsoft.Extensions.AI's <c>OpenTelemetryChatClient</c> in the same pipeline): Zespan then starts no activity
+    /// of its own for it, so the call is one span, not two. Not serialized.
+    /// </summary>
+    internal bool SpanRecordedElsewhere { get; set; }
+
     /// <summary>Gets or sets the trace id's raw bits.</summary>
     internal RawTraceId RawTraceId
     {
