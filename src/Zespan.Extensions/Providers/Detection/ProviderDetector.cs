@@ -51,58 +51,79 @@ internal static class ProviderDetector
     {
         const StringComparison IgnoreCase = StringComparison.OrdinalIgnoreCase;
 
-        // Most traffic of an app is not LLM traffic: every branch below is a length check or one span comparison.
-        if (host.Equals("api.openai.com", IgnoreCase)
-            || host.EndsWith(".openai.azure.com", IgnoreCase)
-            || host.EndsWith(".cognitiveservices.azure.com", IgnoreCase)
-            || host.EndsWith(".services.ai.azure.com", IgnoreCase))
+        // Most traffic of an app is not LLM traffic: the host's registrable part (its last two labels) is compared
+        // with the few domains providers live under, each a length check first, and only a match looks further.
+        var last = host.LastIndexOf('.');
+        if (last <= 0)
         {
-            return new DetectedProvider(ZespanProvider.OpenAI, null);
+            return null;
         }
 
-        if (host.Equals("api.anthropic.com", IgnoreCase))
+        var second = host[..last].LastIndexOf('.');
+        var domain = second < 0 ? host : host[(second + 1)..];
+        if (domain.Equals("openai.com", IgnoreCase))
         {
-            return new DetectedProvider(ZespanProvider.Anthropic, null);
+            return host.Equals("api.openai.com", IgnoreCase) ? new DetectedProvider(ZespanProvider.OpenAI, null) : null;
         }
 
-        if (host.EndsWith("googleapis.com", IgnoreCase)
-            && (host.Equals("generativelanguage.googleapis.com", IgnoreCase)
+        if (domain.Equals("azure.com", IgnoreCase))
+        {
+            return host.EndsWith(".openai.azure.com", IgnoreCase)
+                || host.EndsWith(".cognitiveservices.azure.com", IgnoreCase)
+                || host.EndsWith(".services.ai.azure.com", IgnoreCase)
+                ? new DetectedProvider(ZespanProvider.OpenAI, null)
+                : null;
+        }
+
+        if (domain.Equals("anthropic.com", IgnoreCase))
+        {
+            return host.Equals("api.anthropic.com", IgnoreCase) ? new DetectedProvider(ZespanProvider.Anthropic, null) : null;
+        }
+
+        if (domain.Equals("googleapis.com", IgnoreCase))
+        {
+            return host.Equals("generativelanguage.googleapis.com", IgnoreCase)
                 || host.Equals("aiplatform.googleapis.com", IgnoreCase)
-                || host.EndsWith("-aiplatform.googleapis.com", IgnoreCase)))
-        {
-            return new DetectedProvider(ZespanProvider.Google, null);
+                || host.EndsWith("-aiplatform.googleapis.com", IgnoreCase)
+                ? new DetectedProvider(ZespanProvider.Google, null)
+                : null;
         }
 
-        if ((host.StartsWith("bedrock-runtime.", IgnoreCase) || host.StartsWith("bedrock-runtime-fips.", IgnoreCase))
-            && (host.EndsWith(".amazonaws.com", IgnoreCase) || host.EndsWith(".amazonaws.com.cn", IgnoreCase)))
+        if (domain.Equals("amazonaws.com", IgnoreCase) || (domain.Equals("com.cn", IgnoreCase) && host.EndsWith(".amazonaws.com.cn", IgnoreCase)))
         {
-            return new DetectedProvider(ZespanProvider.Bedrock, null);
+            return host.StartsWith("bedrock-runtime.", IgnoreCase) || host.StartsWith("bedrock-runtime-fips.", IgnoreCase)
+                ? new DetectedProvider(ZespanProvider.Bedrock, null)
+                : null;
         }
 
-        if (host.Equals("api.mistral.ai", IgnoreCase) || host.Equals("codestral.mistral.ai", IgnoreCase))
+        if (domain.Equals("mistral.ai", IgnoreCase))
         {
-            return new DetectedProvider(ZespanProvider.Mistral, null);
+            return host.Equals("api.mistral.ai", IgnoreCase) || host.Equals("codestral.mistral.ai", IgnoreCase) ? new DetectedProvider(ZespanProvider.Mistral, null) : null;
         }
 
-        if (host.Equals("api.groq.com", IgnoreCase))
+        if (domain.Equals("groq.com", IgnoreCase))
         {
-            return new DetectedProvider(ZespanProvider.Groq, null);
+            return host.Equals("api.groq.com", IgnoreCase) ? new DetectedProvider(ZespanProvider.Groq, null) : null;
         }
 
-        if (host.Equals("openrouter.ai", IgnoreCase) || host.Equals("api.openrouter.ai", IgnoreCase))
+        if (domain.Equals("openrouter.ai", IgnoreCase))
         {
-            return new DetectedProvider(ZespanProvider.OpenRouter, null);
+            return host.Equals("openrouter.ai", IgnoreCase) || host.Equals("api.openrouter.ai", IgnoreCase) ? new DetectedProvider(ZespanProvider.OpenRouter, null) : null;
         }
 
         // OpenAI-compatible APIs of other vendors: the OpenAI wire format, under the vendor's own name.
-        var label = host.Equals("api.deepseek.com", IgnoreCase) ? ProviderNames.DeepSeek
-            : host.Equals("api.x.ai", IgnoreCase) ? ProviderNames.XAI
-            : host.Equals("api.together.xyz", IgnoreCase) || host.Equals("api.together.ai", IgnoreCase) ? ProviderNames.Together
-            : host.Equals("api.fireworks.ai", IgnoreCase) ? ProviderNames.Fireworks
-            : host.Equals("api.perplexity.ai", IgnoreCase) ? ProviderNames.Perplexity
-            : host.Equals("api.cerebras.ai", IgnoreCase) ? ProviderNames.Cerebras
+        var label = domain.Equals("deepseek.com", IgnoreCase) ? OpenAICompatible(host, "api.deepseek.com", ProviderNames.DeepSeek)
+            : domain.Equals("x.ai", IgnoreCase) ? OpenAICompatible(host, "api.x.ai", ProviderNames.XAI)
+            : domain.Equals("together.xyz", IgnoreCase) ? OpenAICompatible(host, "api.together.xyz", ProviderNames.Together)
+            : domain.Equals("together.ai", IgnoreCase) ? OpenAICompatible(host, "api.together.ai", ProviderNames.Together)
+            : domain.Equals("fireworks.ai", IgnoreCase) ? OpenAICompatible(host, "api.fireworks.ai", ProviderNames.Fireworks)
+            : domain.Equals("perplexity.ai", IgnoreCase) ? OpenAICompatible(host, "api.perplexity.ai", ProviderNames.Perplexity)
+            : domain.Equals("cerebras.ai", IgnoreCase) ? OpenAICompatible(host, "api.cerebras.ai", ProviderNames.Cerebras)
             : null;
         return label is null ? null : new DetectedProvider(ZespanProvider.OpenAI, label);
+
+        static string? OpenAICompatible(ReadOnlySpan<char> host, string apiHost, string name) =>
+            host.Equals(apiHost, StringComparison.OrdinalIgnoreCase) ? name : null;
     }
 
     /// <summary>Reads host and port out of <c>scheme://[userinfo@]host[:port][/...]</c> without allocating.</summary>
