@@ -276,6 +276,36 @@ public class HttpDiagnosticsCaptureTests
     }
 
     [Fact]
+    public async Task SendAsync_StorePromptsOff_RecordsModelAndTokensWithoutText()
+    {
+        await using var h = await ProcessWideHarness.StartAsync(ProcessWideHarness.Serve("openai-chat.json"), configure: o => o.StorePrompts = false);
+        using var http = new HttpClient();
+
+        using var response = await http.PostAsync(new Uri(h.BaseUrl, "v1/chat/completions"), Json(ChatBody));
+        await response.Content.ReadAsByteArrayAsync();
+
+        var e = Assert.Single(await h.FlushAsync());
+        Assert.Equal("gpt-4o-mini", (string?)e["model"]);
+        Assert.Equal(17, (int)e["total_tokens"]!);
+        Assert.Null(e["prompt_messages"]);
+        Assert.Null(e["completion_message"]);
+    }
+
+    [Fact]
+    public async Task SendAsync_TraceSampledOut_NoEventAndTheResponseIsNotWrapped()
+    {
+        await using var h = await ProcessWideHarness.StartAsync(ProcessWideHarness.Serve("openai-chat.json"), configure: o => o.SampleRate = 0);
+        using var http = new HttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(h.BaseUrl, "v1/chat/completions")) { Content = Json(ChatBody) };
+
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+
+        Assert.NotEqual(nameof(CapturingContent), response.Content.GetType().Name);
+        Assert.Equal(Fixtures.Bytes("openai-chat.json"), await response.Content.ReadAsByteArrayAsync());
+        Assert.Empty(await h.FlushAsync());
+    }
+
+    [Fact]
     public async Task Send_SynchronousPath_RecordsTheCall()
     {
         await using var h = await ProcessWideHarness.StartAsync(ProcessWideHarness.Serve("openai-chat.json"));
