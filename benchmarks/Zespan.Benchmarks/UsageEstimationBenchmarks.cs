@@ -22,12 +22,12 @@ public class UsageEstimationBenchmarks
     private LlmMessage _completion = null!;
     private byte[] _streamWithUsage = [];
     private byte[] _streamWithoutUsage = [];
-    private ProviderEndpoint _endpoint;
+    private LlmEndpoint _endpoint;
 
     [GlobalSetup]
     public void Setup()
     {
-        _endpoint = ProviderEndpoint.Detect(ZespanProvider.OpenAI, ChatUri);
+        _endpoint = LlmEndpoint.Detect(ZespanProvider.OpenAI, ChatUri);
         var system = string.Join(' ', Enumerable.Repeat("You are a support assistant for an online shop; answer briefly and cite the order id.", 12));
         _prompt = [new LlmMessage("system", system), new LlmMessage("user", "Where is order 4417? It was due on Tuesday and the tracking page shows nothing.")];
         _completion = new LlmMessage("assistant", string.Join(' ', Enumerable.Repeat("Order 4417 left the warehouse on Monday and is with the carrier.", 22)));

@@ -47,6 +47,7 @@ public sealed partial class ZespanChatClient : DelegatingChatClient
     private readonly string? _provider;
     private readonly string? _defaultModelId;
     private readonly string _eventName;
+    private readonly Func<Type, object?> _innerService;
     private GuardrailClient? _guardrailClient;
 
     /// <summary>Initializes a new instance.</summary>
@@ -55,14 +56,19 @@ public sealed partial class ZespanChatClient : DelegatingChatClient
     /// <param name="options">This client's options (copied); null for the defaults.</param>
     /// <exception cref="InvalidOperationException"><c>AddZespan</c> was never called on <paramref name="services"/>.</exception>
     public ZespanChatClient(IChatClient innerClient, IServiceProvider services, ZespanChatClientOptions? options = null)
+        : this(innerClient, services, options, registration: "WithZespan")
+    {
+    }
+
+    /// <summary>Initializes a new instance for a registration (<c>WithZespan</c>, <c>UseZespan</c>), named in the error when Zespan is missing.</summary>
+    internal ZespanChatClient(IChatClient innerClient, IServiceProvider services, ZespanChatClientOptions? options, string registration)
         : base(innerClient)
     {
         ArgumentNullException.ThrowIfNull(services);
         _services = services;
-        _tracer = services.GetService<ZespanTracer>()
-            ?? throw new InvalidOperationException(
-                "Zespan is not registered in this service provider: call services.AddZespan(...) (package Zespan.Extensions) before WithZespan, and pass the service provider built from those services.");
+        _tracer = ZespanAIServices.RequireTracer(services, registration);
         _options = services.GetRequiredService<IOptionsMonitor<ZespanOptions>>();
+        _innerService = type => InnerClient.GetService(type);
         _logger = (ILogger?)services.GetService<ILoggerFactory>()?.CreateLogger("Zespan") ?? NullLogger.Instance;
         if (options?.Guardrails is { } guardrails)
         {
@@ -318,7 +324,8 @@ public sealed partial class ZespanChatClient : DelegatingChatClient
                 evt.PromptMessages = call.Prompt;
             }
 
-            if (ZespanDiagnostics.ActivitySource.HasListeners())
+            // With Microsoft.Extensions.AI's OpenTelemetryChatClient in the pipeline, its span is the call's span.
+            if (!GenAiSpans.Adopt(evt, _innerService) && ZespanDiagnostics.ActivitySource.HasListeners())
             {
                 // One id for both views of the call: the Zespan event takes the activity's span id.
                 ZespanActivities.Start(evt, ActivityKind.Client);

@@ -87,6 +87,12 @@ internal static class ZespanLogEvents
     /// <summary>Debug: an LLM call could not be recorded; the call itself is unaffected.</summary>
     public const int InstrumentationFailed = 73;
 
+    /// <summary>Information: model overrides or guardrails are configured, and process-wide capture only observes the calls it alone sees (logged once at start).</summary>
+    public const int ProcessWideCaptureObserveOnly = 74;
+
+    /// <summary>Warning: process-wide capture is on but the runtime's HTTP diagnostics are switched off, so it sees nothing (logged once at start).</summary>
+    public const int ProcessWideCaptureUnavailable = 75;
+
     // 2001-2999: the export pipeline
 
     /// <summary>Error: the backend rejected the API key; sending pauses until <c>ApiKey</c> changes.</summary>

@@ -175,9 +175,21 @@ public sealed class ZespanOptions
     /// <value>The default is empty: no per-user or per-tag dimensions on metrics.</value>
     public IList<string> MetricTagAllowList { get; } = new List<string>();
 
-    /// <summary>Gets the hosts of LiteLLM proxies, for provider detection.</summary>
+    /// <summary>
+    /// Gets the hosts of LiteLLM proxies, for provider detection: a shorthand for <see cref="ProviderEndpoints"/>
+    /// entries with <see cref="ProviderEndpoint.Provider"/> <see cref="ZespanProvider.LiteLlm"/>. Each is
+    /// <c>host</c>, <c>host:port</c> or a URL.
+    /// </summary>
     /// <value>The default is empty.</value>
     public IList<string> LiteLlmHosts { get; } = new List<string>();
+
+    /// <summary>
+    /// Gets the endpoints Zespan does not know by their host (gateways, Azure API Management, vLLM, Ollama,
+    /// self-hosted proxies, test servers), each mapped to the wire format it speaks and, optionally, the
+    /// <c>provider</c> written on its events. Matched in order, before the built-in hosts.
+    /// </summary>
+    /// <value>The default is empty.</value>
+    public IList<ProviderEndpoint> ProviderEndpoints { get; } = new List<ProviderEndpoint>();
 
     /// <summary>Gets the filters an event must all match to be exported.</summary>
     /// <value>The default is empty (every event is exported).</value>

@@ -32,4 +32,15 @@ public sealed class ZespanInstrumentationOptions
     /// </summary>
     /// <value>The default is <see langword="false"/>: requests are sent as the app wrote them (the OpenAI .NET SDK asks for usage itself).</value>
     public bool IncludeStreamUsage { get; set; }
+
+    /// <summary>
+    /// Gets or sets a value indicating whether <c>InstrumentAllHttpClients</c> also records the LLM calls of
+    /// <see cref="HttpClient"/>s the app did not create through <c>IHttpClientFactory</c> (the private clients of
+    /// provider SDKs: <c>new OpenAIClient(...)</c> with no transport, <c>new AnthropicClient { ... }</c>), through
+    /// the runtime's HTTP diagnostics. Those calls are observed only: model overrides and guardrails need a Zespan
+    /// handler in the client's pipeline. Read by <c>InstrumentAllHttpClients</c> only; a call that goes through a
+    /// Zespan handler or the IChatClient middleware is recorded once whichever way.
+    /// </summary>
+    /// <value>The default is <see langword="true"/>; false instruments factory clients only.</value>
+    public bool IncludeNonFactoryClients { get; set; } = true;
 }

@@ -37,7 +37,7 @@ public class ModelOverrideRewriterTests
         using var request = new HttpRequestMessage(HttpMethod.Post, "https://api.openai.com/v1/chat/completions") { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = new("application/json");
         request.Headers.TryAddWithoutValidation("X-Custom", "1");
-        var endpoint = ProviderEndpoint.Detect(ZespanProvider.OpenAI, request.RequestUri!);
+        var endpoint = LlmEndpoint.Detect(ZespanProvider.OpenAI, request.RequestUri!);
 
         var result = ModelOverrideRewriter.Apply(request, endpoint, body, Rules);
 
@@ -57,7 +57,7 @@ public class ModelOverrideRewriterTests
         var body = "{\"model\":\"gpt\\u002d4o\",\"stream\":true}"u8.ToArray();
         using var request = new HttpRequestMessage(HttpMethod.Post, "https://api.openai.com/v1/chat/completions") { Content = new ByteArrayContent(body) };
 
-        var result = ModelOverrideRewriter.Apply(request, ProviderEndpoint.Detect(ZespanProvider.OpenAI, request.RequestUri!), body, Rules);
+        var result = ModelOverrideRewriter.Apply(request, LlmEndpoint.Detect(ZespanProvider.OpenAI, request.RequestUri!), body, Rules);
 
         Assert.True(result.Applied);
         Assert.Equal("{\"model\":\"gpt-4o-mini\",\"stream\":true}", await request.Content!.ReadAsStringAsync());
@@ -70,7 +70,7 @@ public class ModelOverrideRewriterTests
         using var request = new HttpRequestMessage(HttpMethod.Post, "https://api.openai.com/v1/chat/completions") { Content = new ByteArrayContent(body) };
         var original = request.Content;
 
-        var result = ModelOverrideRewriter.Apply(request, ProviderEndpoint.Detect(ZespanProvider.OpenAI, request.RequestUri!), body, Rules);
+        var result = ModelOverrideRewriter.Apply(request, LlmEndpoint.Detect(ZespanProvider.OpenAI, request.RequestUri!), body, Rules);
 
         Assert.False(result.Applied);
         Assert.Equal("gpt-4o-mini", result.RequestedModel);
@@ -84,7 +84,7 @@ public class ModelOverrideRewriterTests
         using var request = new HttpRequestMessage(HttpMethod.Post, "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-pro:streamGenerateContent?alt=sse&key=abc") { Content = new ByteArrayContent(body) };
         var original = request.Content;
 
-        var result = ModelOverrideRewriter.Apply(request, ProviderEndpoint.Detect(ZespanProvider.Google, request.RequestUri!), body, Rules);
+        var result = ModelOverrideRewriter.Apply(request, LlmEndpoint.Detect(ZespanProvider.Google, request.RequestUri!), body, Rules);
 
         Assert.True(result.Applied);
         Assert.Equal("gemini-2.5-pro", result.RequestedModel);
@@ -100,7 +100,7 @@ public class ModelOverrideRewriterTests
         var uri = request.RequestUri;
         var original = request.Content;
 
-        var result = ModelOverrideRewriter.Apply(request, ProviderEndpoint.Detect(ZespanProvider.Bedrock, uri!), body, Rules);
+        var result = ModelOverrideRewriter.Apply(request, LlmEndpoint.Detect(ZespanProvider.Bedrock, uri!), body, Rules);
 
         Assert.False(result.Applied);
         Assert.Equal(ModelOverrideSkip.SignedBedrockRequest, result.Skip);
@@ -115,7 +115,7 @@ public class ModelOverrideRewriterTests
         using var request = new HttpRequestMessage(HttpMethod.Post, "https://x.openai.azure.com/openai/deployments/gpt-4o/chat/completions?api-version=1") { Content = new ByteArrayContent(body) };
         var original = request.Content;
 
-        var result = ModelOverrideRewriter.Apply(request, ProviderEndpoint.Detect(ZespanProvider.OpenAI, request.RequestUri!), body, Rules);
+        var result = ModelOverrideRewriter.Apply(request, LlmEndpoint.Detect(ZespanProvider.OpenAI, request.RequestUri!), body, Rules);
 
         Assert.False(result.Applied);
         Assert.Equal(ModelOverrideSkip.AzureDeployment, result.Skip);
@@ -128,7 +128,7 @@ public class ModelOverrideRewriterTests
         await using var server = await LoopbackServer.StartAsync();
         var body = Encoding.UTF8.GetBytes("{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(server.BaseUrl, "v1/chat/completions")) { Content = new StreamContent(new MemoryStream(body)) };
-        var endpoint = ProviderEndpoint.Detect(ZespanProvider.OpenAI, request.RequestUri!);
+        var endpoint = LlmEndpoint.Detect(ZespanProvider.OpenAI, request.RequestUri!);
         var full = await RequestBodyCapture.ReadAllAsync(request, CancellationToken.None);
 
         var result = ModelOverrideRewriter.Apply(request, endpoint, full, Rules);

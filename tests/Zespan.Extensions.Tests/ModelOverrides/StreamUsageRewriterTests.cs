@@ -81,7 +81,7 @@ public class StreamUsageRewriterTests
     [InlineData(ZespanProvider.OpenAI, "https://api.openai.com/v1/responses", false)]
     [InlineData(ZespanProvider.Anthropic, "https://api.anthropic.com/v1/messages", false)]
     public void AppliesTo_Endpoint_OnlyChatCompletionsOfVendorsThatTakeStreamOptions(ZespanProvider provider, string url, bool applies) =>
-        Assert.Equal(applies, StreamUsageRewriter.AppliesTo(ProviderEndpoint.Detect(provider, new Uri(url))));
+        Assert.Equal(applies, StreamUsageRewriter.AppliesTo(LlmEndpoint.Detect(provider, new Uri(url))));
 
     [Fact]
     public async Task IncludeStreamUsage_OpenAISdkStreamingApi_CallerUpdatesUnchangedAndUsageRecorded()

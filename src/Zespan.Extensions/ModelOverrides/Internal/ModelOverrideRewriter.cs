@@ -78,7 +78,7 @@ internal static class ModelOverrideRewriter
     /// <param name="body">The whole request body (from <see cref="RequestBodyCapture.ReadAllAsync"/>), or null when there is none.</param>
     /// <param name="overrides">The rules.</param>
     /// <param name="providerLabel">The client's custom provider label, if any.</param>
-    public static ModelOverrideResult Apply(HttpRequestMessage request, ProviderEndpoint endpoint, ReadOnlySpan<byte> body, IList<ModelOverride>? overrides, string? providerLabel = null)
+    public static ModelOverrideResult Apply(HttpRequestMessage request, LlmEndpoint endpoint, ReadOnlySpan<byte> body, IList<ModelOverride>? overrides, string? providerLabel = null)
     {
         ArgumentNullException.ThrowIfNull(request);
         var provider = ProviderNames.ToWireName(endpoint.Provider);

@@ -22,12 +22,12 @@ internal static class StreamUsageRewriter
     private static readonly byte[] IncludeUsage = "\"include_usage\":true"u8.ToArray();
 
     /// <summary>Whether the endpoint speaks chat completions to a vendor that accepts <c>stream_options</c>.</summary>
-    public static bool AppliesTo(in ProviderEndpoint endpoint) =>
+    public static bool AppliesTo(in LlmEndpoint endpoint) =>
         endpoint.Family == WireFamily.OpenAIChat && endpoint.Provider != ZespanProvider.Mistral;
 
     /// <summary>Rewrites the request's content when its body asks for a stream without usage.</summary>
     /// <returns>True when <see cref="HttpRequestMessage.Content"/> was replaced.</returns>
-    public static bool Apply(HttpRequestMessage request, in ProviderEndpoint endpoint, ReadOnlySpan<byte> body)
+    public static bool Apply(HttpRequestMessage request, in LlmEndpoint endpoint, ReadOnlySpan<byte> body)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (!AppliesTo(endpoint) || request.Content is null || Rewrite(body) is not { } rewritten)

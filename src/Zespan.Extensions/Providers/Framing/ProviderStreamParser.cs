@@ -50,7 +50,7 @@ internal sealed class ProviderStreamParser : IDisposable
     /// <param name="endpoint">The endpoint.</param>
     /// <param name="contentType">The response's media type (<c>text/event-stream</c>, ...), if known.</param>
     /// <param name="context">The parse rules (text capture, budget).</param>
-    public static ProviderStreamParser? Create(ProviderEndpoint endpoint, string? contentType, ParseContext context)
+    public static ProviderStreamParser? Create(LlmEndpoint endpoint, string? contentType, ParseContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         var format = WireFormats.For(endpoint.Family);
@@ -69,7 +69,7 @@ internal sealed class ProviderStreamParser : IDisposable
     }
 
     /// <summary>Decides how a streamed body is framed.</summary>
-    public static StreamFraming ChooseFraming(ProviderEndpoint endpoint, string? contentType)
+    public static StreamFraming ChooseFraming(LlmEndpoint endpoint, string? contentType)
     {
         if (contentType is not null)
         {

@@ -29,6 +29,7 @@ internal static class ProviderEventBuilder
     {
         ArgumentNullException.ThrowIfNull(evt);
         ArgumentNullException.ThrowIfNull(exchange);
+        exchange.DecodeBody();
         var endpoint = exchange.Endpoint;
         var ctx = exchange.Context;
         var provider = string.IsNullOrWhiteSpace(exchange.ProviderLabel) ? ProviderNames.ToWireName(endpoint.Provider) : exchange.ProviderLabel;
@@ -157,7 +158,7 @@ internal static class ProviderEventBuilder
         }
     }
 
-    private static void FillCore(ZespanEvent evt, ProviderExchange exchange, ProviderEndpoint endpoint, ParseContext ctx)
+    private static void FillCore(ZespanEvent evt, ProviderExchange exchange, LlmEndpoint endpoint, ParseContext ctx)
     {
         var format = WireFormats.For(endpoint.Family);
 

@@ -628,7 +628,7 @@ public class VertexAnthropicTests
     {
         var rules = new List<ModelOverride> { new() { From = "claude-sonnet-4-5@20250929", To = "claude-haiku-4-5@20251001" } };
         using var request = new HttpRequestMessage(HttpMethod.Post, "https://us-east5-aiplatform.googleapis.com/v1/projects/p/locations/us-east5/publishers/anthropic/models/claude-sonnet-4-5@20250929:streamRawPredict");
-        var endpoint = ProviderEndpoint.Detect(ZespanProvider.Google, request.RequestUri!);
+        var endpoint = LlmEndpoint.Detect(ZespanProvider.Google, request.RequestUri!);
 
         var result = ModelOverrideRewriter.Apply(request, endpoint, default, rules);
 

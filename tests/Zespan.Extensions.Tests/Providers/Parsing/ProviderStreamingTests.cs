@@ -338,7 +338,7 @@ public class ProviderStreamingTests
     public void Fill_StreamDisposedEarly_RecordsWhatWasSeen()
     {
         var bytes = Fixtures.Bytes("anthropic-stream.sse");
-        var endpoint = ProviderEndpoint.Detect(ZespanProvider.Anthropic, new Uri("https://api.anthropic.com/v1/messages"));
+        var endpoint = LlmEndpoint.Detect(ZespanProvider.Anthropic, new Uri("https://api.anthropic.com/v1/messages"));
         var context = new ParseContext(true, 262_144);
         var sink = new StreamCaptureSink(ProviderStreamParser.Create(endpoint, Sse, context)!, 262_144);
         var time = new Zespan.Testing.ManualTimeProvider();
