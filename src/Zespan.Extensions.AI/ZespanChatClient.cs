@@ -373,8 +373,23 @@ public sealed partial class ZespanChatClient : DelegatingChatClient
         if (verdict.ModifiedText is { } text)
         {
             // The inner client gets a copy with the last user message redacted; the caller's list is untouched.
-            var redacted = ChatMessageConverter.ReplaceLastUserText(call.List!, text)
-                ?? throw new GuardrailBlockedException(GuardrailPhase.Pre, verdict.Results);
+            List<ChatMessage>? redacted;
+            try
+            {
+                redacted = ChatMessageConverter.ReplaceLastUserText(call.List!, text);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                // Applying the verdict failed: a failed check, so FailClosed decides (open: sent as it is).
+                GuardrailCheckRunner.FailOpenOrBlock(GuardrailPhase.Pre, guard.FailClosed, _logger, ex);
+                return;
+            }
+
+            if (redacted is null)
+            {
+                throw new GuardrailBlockedException(GuardrailPhase.Pre, verdict.Results);
+            }
+
             call.Messages = redacted;
             call.List = redacted;
             call.Prompt = TryConvert(redacted);
@@ -403,7 +418,24 @@ public sealed partial class ZespanChatClient : DelegatingChatClient
             throw new GuardrailBlockedException(GuardrailPhase.Post, verdict.Results);
         }
 
-        if (verdict.ModifiedText is { } text && !ChatMessageConverter.ReplaceCompletionText(response, text))
+        if (verdict.ModifiedText is not { } text)
+        {
+            return;
+        }
+
+        bool replaced;
+        try
+        {
+            replaced = ChatMessageConverter.ReplaceCompletionText(response, text);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Applying the verdict failed (a read-only message list, ...): a failed check, so FailClosed decides.
+            GuardrailCheckRunner.FailOpenOrBlock(GuardrailPhase.Post, guard.FailClosed, _logger, ex);
+            return;
+        }
+
+        if (!replaced)
         {
             // The verdict cannot be applied (no completion text): blocking is the only safe choice.
             throw new GuardrailBlockedException(GuardrailPhase.Post, verdict.Results);

@@ -72,20 +72,44 @@ internal static class GuardrailCheckRunner
                 ? await client.CheckAsync(check, cancellationToken).ConfigureAwait(false)
                 : client.Check(check, cancellationToken);
         }
-        catch (GuardrailUnavailableException ex)
+        catch (Exception ex) when (GuardrailClient.IsCheckFailure(ex, cancellationToken))
         {
+            // Whatever failed (the backend, the client, a bug): FailClosed alone decides. Only the caller's own
+            // cancellation goes back to the caller as it is.
+            var reason = ex is GuardrailUnavailableException ? ex.Message : "The guardrail check failed (" + ex.GetType().Name + ").";
             if (!failClosed)
             {
-                ZespanHandlerServices.LogGuardrailFailedOpen(logger, ex.Message);
-                Record(tracer, logger, check, parent, new GuardrailCheckResult { Passed = true, Results = [new GuardrailResult { Policy = "zespan.unavailable", Passed = true, Action = "allow", Reason = ex.Message }] });
+                ZespanHandlerServices.LogGuardrailFailedOpen(logger, reason);
+                Record(tracer, logger, check, parent, new GuardrailCheckResult { Passed = true, Results = [new GuardrailResult { Policy = "zespan.unavailable", Passed = true, Action = "allow", Reason = reason }] });
                 return null;
             }
 
-            result = new GuardrailCheckResult { Passed = false, Results = [GuardrailClient.UnavailableResult(ex.Message)] };
+            result = new GuardrailCheckResult { Passed = false, Results = [GuardrailClient.UnavailableResult(reason)] };
         }
 
         Record(tracer, logger, check, parent, result);
         return result;
+    }
+
+    /// <summary>
+    /// A verdict that could not be applied because applying it failed (the rewriter threw on the body): a failed check,
+    /// so <paramref name="failClosed"/> decides. Returns when the call goes on (logged); throws
+    /// <see cref="GuardrailBlockedException"/> with a <c>zespan.unavailable</c> result when it fails closed.
+    /// </summary>
+    /// <param name="phase">The phase whose verdict could not be applied.</param>
+    /// <param name="failClosed">Whether a failed check blocks.</param>
+    /// <param name="logger">The <c>Zespan</c> logger.</param>
+    /// <param name="failure">What failed.</param>
+    public static void FailOpenOrBlock(GuardrailPhase phase, bool failClosed, ILogger logger, Exception failure)
+    {
+        ArgumentNullException.ThrowIfNull(failure);
+        var reason = failure is GuardrailUnavailableException ? failure.Message : "The guardrail verdict could not be applied (" + failure.GetType().Name + ").";
+        if (failClosed)
+        {
+            throw new GuardrailBlockedException(phase, [GuardrailClient.UnavailableResult(reason)]);
+        }
+
+        ZespanHandlerServices.LogGuardrailFailedOpen(logger, reason);
     }
 
     /// <summary>Records a check as a <c>guardrail</c> event (a child of <paramref name="parent"/> when given). Never throws.</summary>

@@ -367,7 +367,18 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
 
         if (verdict.ModifiedText is { } text)
         {
-            var rewritten = GuardrailBodyRewriter.ReplaceLastUserMessage(body, endpoint.Family, text);
+            byte[]? rewritten;
+            try
+            {
+                rewritten = GuardrailBodyRewriter.ReplaceLastUserMessage(body, endpoint.Family, text);
+            }
+            catch (GuardrailUnavailableException failed)
+            {
+                // Applying the verdict failed: a failed check, so FailClosed decides (open: sent as it is).
+                GuardrailCheckRunner.FailOpenOrBlock(GuardrailPhase.Pre, guard.FailClosed, _services.Logger, failed);
+                return false;
+            }
+
             if (rewritten is null)
             {
                 // The verdict cannot be applied to this body: blocking is the only safe choice.
@@ -422,7 +433,18 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
         if (verdict?.ModifiedText is { } text)
         {
             // A stream already promised to the caller cannot be rewritten in place: a redact on a stream blocks.
-            var rewritten = isStream ? null : GuardrailBodyRewriter.ReplaceCompletion(bytes, endpoint.Family, text);
+            byte[]? rewritten;
+            try
+            {
+                rewritten = isStream ? null : GuardrailBodyRewriter.ReplaceCompletion(bytes, endpoint.Family, text);
+            }
+            catch (GuardrailUnavailableException failed)
+            {
+                // Applying the verdict failed: a failed check, so FailClosed decides (open: the answer as it came).
+                GuardrailCheckRunner.FailOpenOrBlock(GuardrailPhase.Post, guard.FailClosed, _services.Logger, failed);
+                rewritten = bytes;
+            }
+
             if (rewritten is null)
             {
                 throw new GuardrailBlockedException(GuardrailPhase.Post, verdict.Results);
