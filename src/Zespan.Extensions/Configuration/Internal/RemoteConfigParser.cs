@@ -82,6 +82,7 @@ internal static class RemoteConfigParser
                                 Pre = GetBool(rule, "pre") ?? true,
                                 Post = GetBool(rule, "post") ?? true,
                                 FailClosed = GetBool(rule, "fail_closed") ?? false,
+                                IsRemote = true,
                             });
                             break;
                         case "pii_redact_keys":

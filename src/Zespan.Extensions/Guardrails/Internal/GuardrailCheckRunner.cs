@@ -13,6 +13,15 @@ namespace Zespan.Extensions.Guardrails.Internal;
 internal static class GuardrailCheckRunner
 {
     /// <summary>
+    /// The most a post-check holds back of one response (the HTTP body, or the updates of an IChatClient stream,
+    /// counted by their content): 4 MiB. Beyond it the check fails and <see cref="GuardrailOptions.FailClosed"/> decides.
+    /// </summary>
+    public const int MaxHeldBytes = 4 * 1024 * 1024;
+
+    /// <summary>The reason recorded when a response outgrew <see cref="MaxHeldBytes"/>.</summary>
+    public const string HeldBackTooLarge = "The response is larger than the 4 MiB a post-check holds back.";
+
+    /// <summary>
     /// The checks that apply to a call: the client's own options win; then the first rule (local, then remote)
     /// for its provider, its label or <c>*</c>. Null when no check applies.
     /// </summary>
@@ -20,7 +29,8 @@ internal static class GuardrailCheckRunner
     /// <param name="rules">The merged <see cref="ZespanOptions.GuardrailRules"/>.</param>
     /// <param name="provider">The provider's Zespan name (<c>openai</c>, <c>anthropic</c>, ...).</param>
     /// <param name="label">The client's provider label (<c>ProviderName</c>), if any.</param>
-    public static (bool Pre, bool Post, bool FailClosed)? Resolve(GuardrailOptions? own, IList<GuardrailRule> rules, string? provider, string? label)
+    /// <param name="allowRemote">False when the client forbids remote rules (<see cref="ZespanInstrumentationOptions.AllowRemoteGuardrails"/>): they are skipped.</param>
+    public static (bool Pre, bool Post, bool FailClosed)? Resolve(GuardrailOptions? own, IList<GuardrailRule> rules, string? provider, string? label, bool allowRemote = true)
     {
         if (own is not null)
         {
@@ -35,6 +45,11 @@ internal static class GuardrailCheckRunner
         for (var i = 0; i < rules.Count; i++)
         {
             var rule = rules[i];
+            if (rule.IsRemote && !allowRemote)
+            {
+                continue;
+            }
+
             if (rule.Provider == "*"
                 || (provider is not null && string.Equals(rule.Provider, provider, StringComparison.OrdinalIgnoreCase))
                 || (label is not null && string.Equals(rule.Provider, label, StringComparison.OrdinalIgnoreCase)))
@@ -76,17 +91,34 @@ internal static class GuardrailCheckRunner
         {
             // Whatever failed (the backend, the client, a bug): FailClosed alone decides. Only the caller's own
             // cancellation goes back to the caller as it is.
-            var reason = ex is GuardrailUnavailableException ? ex.Message : "The guardrail check failed (" + ex.GetType().Name + ").";
-            if (!failClosed)
-            {
-                ZespanHandlerServices.LogGuardrailFailedOpen(logger, reason);
-                Record(tracer, logger, check, parent, new GuardrailCheckResult { Passed = true, Results = [new GuardrailResult { Policy = "zespan.unavailable", Passed = true, Action = "allow", Reason = reason }] });
-                return null;
-            }
-
-            result = new GuardrailCheckResult { Passed = false, Results = [GuardrailClient.UnavailableResult(reason)] };
+            return Failed(tracer, logger, check, failClosed, parent, ex is GuardrailUnavailableException ? ex.Message : "The guardrail check failed (" + ex.GetType().Name + ").");
         }
 
+        Record(tracer, logger, check, parent, result);
+        return result;
+    }
+
+    /// <summary>
+    /// A check that failed before it could give a verdict (the backend, the client, a held-back response over
+    /// <see cref="MaxHeldBytes"/>): recorded as a <c>zespan.unavailable</c> result. Null when it fails open (logged),
+    /// else the blocking result.
+    /// </summary>
+    /// <param name="tracer">The tracer the <c>guardrail</c> event is recorded with.</param>
+    /// <param name="logger">The <c>Zespan</c> logger.</param>
+    /// <param name="check">What was to be checked.</param>
+    /// <param name="failClosed">Whether a failed check blocks.</param>
+    /// <param name="parent">The generation the check belongs to, if recorded.</param>
+    /// <param name="reason">Why the check failed (no content).</param>
+    public static GuardrailCheckResult? Failed(ZespanTracer tracer, ILogger logger, GuardrailCheckRequest check, bool failClosed, ZespanEvent? parent, string reason)
+    {
+        if (!failClosed)
+        {
+            ZespanHandlerServices.LogGuardrailFailedOpen(logger, reason);
+            Record(tracer, logger, check, parent, new GuardrailCheckResult { Passed = true, Results = [new GuardrailResult { Policy = "zespan.unavailable", Passed = true, Action = "allow", Reason = reason }] });
+            return null;
+        }
+
+        var result = new GuardrailCheckResult { Passed = false, Results = [GuardrailClient.UnavailableResult(reason)] };
         Record(tracer, logger, check, parent, result);
         return result;
     }

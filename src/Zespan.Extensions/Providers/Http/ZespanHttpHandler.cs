@@ -333,7 +333,7 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
 
     private (bool Pre, bool Post, bool FailClosed)? ResolveGuardrails(ZespanOptions options, ZespanProvider provider, string? label) =>
         // The client's own options win; then the first rule (local, then remote) for its provider or "*".
-        GuardrailCheckRunner.Resolve(_client?.Guardrails, options.GuardrailRules, ProviderNames.ToWireName(provider), label);
+        GuardrailCheckRunner.Resolve(_client?.Guardrails, options.GuardrailRules, ProviderNames.ToWireName(provider), label, _client?.AllowRemoteGuardrails ?? true);
 
     /// <returns>True when a redact verdict rewrote the request body.</returns>
     private async ValueTask<bool> PreCheckAsync(HttpRequestMessage request, ProviderEndpoint endpoint, (bool Pre, bool Post, bool FailClosed) guard, string provider, ZespanEvent? evt, RequestBody requestBody, bool async, CancellationToken cancellationToken)
@@ -396,20 +396,32 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
     private async ValueTask PostCheckAsync(HttpResponseMessage response, ProviderEndpoint endpoint, (bool Pre, bool Post, bool FailClosed) guard, string provider, HttpRequestMessage request, ZespanEvent? evt, PostCheckState state, RequestBody body, bool async, CancellationToken cancellationToken)
     {
         var original = response.Content!;
-        byte[] bytes;
-        if (async)
-        {
-            bytes = await original.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
-        }
-        else
-        {
-            using var stream = original.ReadAsStream(cancellationToken);
-            using var buffer = new MemoryStream();
-            stream.CopyTo(buffer);
-            bytes = buffer.ToArray();
-        }
-
+        var held = async
+            ? await HeldBackContent.ReadAsync(original, GuardrailCheckRunner.MaxHeldBytes, cancellationToken).ConfigureAwait(false)
+            : HeldBackContent.Read(original, GuardrailCheckRunner.MaxHeldBytes, cancellationToken);
+        var bytes = held.Head;
         state.Body = bytes;
+        if (held.Rest is not null)
+        {
+            // Too large to hold back: the check fails and FailClosed decides. Open, the caller gets what was read and
+            // then the rest as it arrives, unchecked.
+            response.Content = new HeldBackContent(bytes, held.Rest, original);
+            var notChecked = new GuardrailCheckRequest
+            {
+                Phase = GuardrailPhase.Post,
+                Provider = provider,
+                Model = await ReadModelAsync(request, endpoint, body, async, cancellationToken).ConfigureAwait(false),
+                TraceId = evt?.TraceId.ToHexString(),
+                SpanId = evt?.SpanId.ToHexString(),
+            };
+            var failed = GuardrailCheckRunner.Failed(_services.Tracer, _services.Logger, notChecked, guard.FailClosed, evt, GuardrailCheckRunner.HeldBackTooLarge);
+            if (failed is not null)
+            {
+                throw new GuardrailBlockedException(GuardrailPhase.Post, failed.Results);
+            }
+
+            return;
+        }
         var contentType = original.Headers.ContentType?.MediaType;
         var isStream = ProviderExchange.IsStreamResponse(endpoint, (int)response.StatusCode, contentType);
         var requestBody = await body.GetAsync(request, async, cancellationToken).ConfigureAwait(false);
