@@ -36,8 +36,30 @@ public class RedactionTests
         { "auth_header", true },
         { "credit_card_number", true },
         { "api_key_id", true },
+        // camelCase and PascalCase boundaries split like '_'
+        { "accessToken", true },
+        { "clientSecret", true },
+        { "privateKey", true },
+        { "apiKey", true },
+        { "AuthToken", true },
+        { "APIKey", true },
+        { "OAuthToken", true },
+        { "dbPassword", true },
+        { "x-ApiKey", true },
+        { "refreshToken", true },
+        { "userSSN", true },
+        { "creditCardNumber", true },
         // no match
         { "author", false },
+        { "Author", false },
+        { "AuthorName", false },
+        { "promptTokens", false },
+        { "PromptTokens", false },
+        { "tokensUsed", false },
+        { "maxTokens", false },
+        { "isAuthenticated", false },
+        { "Passwords", false },
+        { "TOKENIZER", false },
         { "prompt_tokens", false },
         { "tokens_used", false },
         { "authentication", false },
@@ -55,6 +77,20 @@ public class RedactionTests
     [MemberData(nameof(Keys))]
     public void Matches_DefaultKeys_FollowsSpecRule(string key, bool expected) =>
         Assert.Equal(expected, Defaults.Matches(key));
+
+    [Theory]
+    [InlineData("ClientSecret", "client_secret", true)]
+    [InlineData("ClientSecret", "clientsecret", true)]
+    [InlineData("ClientSecret", "CLIENTSECRET", true)]
+    [InlineData("ClientSecret", "appClientSecret", true)]
+    [InlineData("client_secret", "clientSecret", true)]
+    [InlineData("ClientSecret", "client", false)]
+    public void Matches_ConfiguredCamelCaseKey_MatchesBothSpellings(string configured, string key, bool expected)
+    {
+        var keys = RedactionKeySet.Create([configured]);
+
+        Assert.Equal(expected, keys.Matches(key));
+    }
 
     [Fact]
     public void Create_RedactKeysMergedWithDefaults_OrReplaceThem()
@@ -96,6 +132,8 @@ public class RedactionTests
         { "user=bob password=x token=y", $"user=bob password={R}" },
         { "credit_card_number: 4111 1111 1111 1111", $"credit_card_number: {R}" },
         { "a=1, access_token=t1, refresh_token=t2", $"a=1, access_token={R}, refresh_token={R}" },
+        { "accessToken=abc123, user=bob", $"accessToken={R}, user=bob" },
+        { """{"clientSecret": "s-1", "promptTokens": 12}""", $$"""{"clientSecret": "{{R}}", "promptTokens": 12}""" },
         { "author: Jane", "author: Jane" },
         { "prompt_tokens: 12, tokens_used=5", "prompt_tokens: 12, tokens_used=5" },
         { "url: https://example.com/?a=1", "url: https://example.com/?a=1" },
@@ -225,5 +263,34 @@ public class RedactionTests
         Assert.True(processor.Process(item));
         Assert.Equal(R, item.Tags!["api-key"]);
         Assert.Equal($$$"""{"headers":{"Authorization":"{{{R}}}"}}""", item.Metadata!["request"]!.ToJsonString());
+    }
+
+    [Fact]
+    public void Redact_MetadataDeeperThanTheLimit_WholeDeepValueRedacted()
+    {
+        JsonNode deep = new JsonObject { ["password"] = "hunter2", ["note"] = "x" };
+        for (var i = 0; i < 300; i++)
+        {
+            deep = new JsonObject { ["level"] = deep };
+        }
+
+        var item = new ZespanEvent { Metadata = new() { ["tree"] = deep } };
+
+        EventRedactor.Redact(item, Defaults);
+
+        var json = item.Metadata!["tree"]!.ToJsonString(new System.Text.Json.JsonSerializerOptions { MaxDepth = 1000 });
+        Assert.DoesNotContain("hunter2", json, StringComparison.Ordinal);
+        Assert.Contains(R, json, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Redact_StringHoldingJsonTooDeepToParse_WholeStringRedacted()
+    {
+        var text = new string('[', 2000) + "{\"password\": {\"v\": \"hunter2\"}}" + new string(']', 2000);
+        var item = new ZespanEvent { Tags = new() { ["payload"] = text } };
+
+        EventRedactor.Redact(item, Defaults);
+
+        Assert.Equal(R, item.Tags!["payload"]);
     }
 }

@@ -28,6 +28,8 @@ internal static class EventRedactor
 
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
+    private static readonly JsonDocumentOptions ParseOptions = new() { MaxDepth = MaxDepth };
+
     public static void Redact(ZespanEvent item, RedactionKeySet keys)
     {
         ArgumentNullException.ThrowIfNull(item);
@@ -97,10 +99,16 @@ internal static class EventRedactor
             JsonNode? parsed = null;
             try
             {
-                parsed = JsonNode.Parse(value);
+                parsed = JsonNode.Parse(value, documentOptions: ParseOptions);
             }
             catch (JsonException)
             {
+                if (NestingExceeds(value, MaxDepth))
+                {
+                    // JSON too deep to walk: what it holds cannot be checked, so none of it is kept.
+                    return RedactionKeySet.Redacted;
+                }
+
                 // not JSON after all: the text rule below
             }
 
@@ -189,6 +197,10 @@ internal static class EventRedactor
         replacement = null;
         switch (child)
         {
+            case JsonObject or JsonArray when depth + 1 > MaxDepth:
+                // Deeper than the walk goes: the whole value is redacted rather than left unchecked.
+                replacement = JsonValue.Create(RedactionKeySet.Redacted);
+                return true;
             case JsonObject or JsonArray:
                 return RedactContainer(child, keys, depth + 1);
             case JsonValue value when TryGetString(value, out var text):
@@ -413,6 +425,53 @@ internal static class EventRedactor
 
     private static bool IsRedactedMarker(JsonNode? node) =>
         node is JsonValue value && TryGetString(value, out var text) && text == RedactionKeySet.Redacted;
+
+    /// <summary>Gets a value indicating whether JSON text nests arrays and objects deeper than <paramref name="limit"/> (strings skipped).</summary>
+    private static bool NestingExceeds(string value, int limit)
+    {
+        var depth = 0;
+        var inString = false;
+        var escaped = false;
+        foreach (var c in value)
+        {
+            if (inString)
+            {
+                if (escaped)
+                {
+                    escaped = false;
+                }
+                else if (c == '\\')
+                {
+                    escaped = true;
+                }
+                else if (c == '"')
+                {
+                    inString = false;
+                }
+
+                continue;
+            }
+
+            switch (c)
+            {
+                case '"':
+                    inString = true;
+                    break;
+                case '[' or '{':
+                    if (++depth > limit)
+                    {
+                        return true;
+                    }
+
+                    break;
+                case ']' or '}':
+                    depth--;
+                    break;
+            }
+        }
+
+        return false;
+    }
 
     private static bool LooksLikeJson(string value)
     {
