@@ -5,6 +5,7 @@ using Zespan.Extensions.Redaction.Internal;
 using Zespan.Extensions.Tests.Tracing;
 using Zespan.Extensions.Tracing.Internal;
 using Zespan.Extensions.Events.Internal;
+using Zespan.Extensions.Providers.Internal;
 
 namespace Zespan.Extensions.Tests.Redaction;
 
@@ -292,5 +293,44 @@ public class RedactionTests
         EventRedactor.Redact(item, Defaults);
 
         Assert.Equal(R, item.Tags!["payload"]);
+    }
+
+    [Fact]
+    public void Redact_MetadataObjectWithRepeatedName_ReplacedInsteadOfThrowing()
+    {
+        var item = new ZespanEvent { Metadata = new() { ["usage"] = new JsonObject { ["inner"] = JsonNode.Parse("""{"secret_token": "s1", "secret_token": "s2"}""") }, ["ok"] = "fine" } };
+
+        EventRedactor.Redact(item, Defaults);
+
+        var json = item.Metadata!["usage"]!.ToJsonString();
+        Assert.DoesNotContain("s1", json, StringComparison.Ordinal);
+        Assert.DoesNotContain("s2", json, StringComparison.Ordinal);
+        Assert.Equal("fine", (string?)item.Metadata["ok"]);
+    }
+
+    [Fact]
+    public void Redact_ToolArgumentsWithRepeatedName_RedactedNotThrown()
+    {
+        var call = new LlmToolCall("c1", "login", """{"password": "hunter1", "password": "hunter2", "user": "bob"}""");
+        var item = new ZespanEvent { CompletionMessage = new LlmMessage("assistant", null) { ToolCalls = [call] } };
+
+        EventRedactor.Redact(item, Defaults);
+
+        var arguments = item.CompletionMessage!.ToolCalls![0].Arguments;
+        Assert.DoesNotContain("hunter", arguments, StringComparison.Ordinal);
+        Assert.Contains("bob", arguments, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ToNode_RepeatedNameAndUndecodableText_LastWinsAndNeverThrowsLater()
+    {
+        using var document = System.Text.Json.JsonDocument.Parse("""{"a": 1, "a": 2, "s": "x\uD800y", "n": [1, {"b": true, "b": false}]}""");
+
+        var node = document.RootElement.ToNode()!.AsObject();
+
+        Assert.Equal(2, (int)node["a"]!);
+        Assert.Equal("x\\uD800y", (string?)node["s"]);
+        Assert.False((bool)node["n"]![1]!["b"]!);
+        Assert.Equal("""{"a":2,"s":"x\\uD800y","n":[1,{"b":false}]}""", node.ToJsonString());
     }
 }
