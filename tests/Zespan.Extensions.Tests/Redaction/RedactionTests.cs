@@ -333,4 +333,14 @@ public class RedactionTests
         Assert.False((bool)node["n"]![1]!["b"]!);
         Assert.Equal("""{"a":2,"s":"x\\uD800y","n":[1,{"b":false}]}""", node.ToJsonString());
     }
+
+    [Fact]
+    public void RedactString_JsonWithLoneSurrogate_TextRuleAppliedNotThrown()
+    {
+        var text = "{\"password\": \"hunter2\", \"note\": \"x\uD800\"}";
+
+        var redacted = EventRedactor.RedactString(text, Defaults, 0);
+
+        Assert.DoesNotContain("hunter2", redacted, StringComparison.Ordinal);
+    }
 }

@@ -158,8 +158,9 @@ internal static class JsonHelpers
             using var document = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = maxDepth });
             return document.RootElement.ToNode();
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or ArgumentException)
         {
+            // Not JSON, or text that cannot be transcoded to UTF-8 (a lone surrogate).
             return null;
         }
     }
