@@ -422,6 +422,7 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
 
             return;
         }
+
         var contentType = original.Headers.ContentType?.MediaType;
         var isStream = ProviderExchange.IsStreamResponse(endpoint, (int)response.StatusCode, contentType);
         var requestBody = await body.GetAsync(request, async, cancellationToken).ConfigureAwait(false);
