@@ -1,10 +1,10 @@
-using Zespan.Extensions.Tests.PublicApi;
+using Zespan.Testing;
 
 namespace Zespan.Extensions.AI.Tests.PublicApi;
 
 /// <summary>
-/// The public surface of Zespan.Extensions.AI, written down in an approved file (the generator is shared with
-/// Zespan.Extensions.Tests). After an intended change, run the tests with ZESPAN_UPDATE_PUBLIC_API=1 and commit the file.
+/// The public surface of Zespan.Extensions.AI, written down in an approved file (written by PublicApiGenerator through
+/// Zespan.Testing.PublicApiApproval). After an intended change, run the tests with ZESPAN_UPDATE_PUBLIC_API=1 and commit the file.
 /// </summary>
 public class PublicApiTests
 {

@@ -1,4 +1,4 @@
-using Zespan.Extensions.Tests.PublicApi;
+using Zespan.Testing;
 
 namespace Zespan.Extensions.Aws.Tests.PublicApi;
 

@@ -1,3 +1,5 @@
+using Zespan.Testing;
+
 namespace Zespan.Extensions.Tests.PublicApi;
 
 /// <summary>
