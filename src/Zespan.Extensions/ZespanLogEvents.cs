@@ -49,6 +49,9 @@ internal static class ZespanLogEvents
     /// <summary>Debug: the remote configuration request answered an unexpected status; the last good one stays.</summary>
     public const int RemoteConfigFetchStatus = 35;
 
+    /// <summary>A remote configuration was rejected as a whole (a list over its cap); the last good one stays.</summary>
+    public const int RemoteConfigRejected = 36;
+
     // 40-49: options reloads
 
     /// <summary>Warning: a reload failed validation; the last good options stay.</summary>

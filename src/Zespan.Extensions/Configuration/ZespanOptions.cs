@@ -162,6 +162,14 @@ public sealed class ZespanOptions
     /// <value>The default is 5 minutes.</value>
     public TimeSpan PromptCacheTtl { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// Gets or sets the most prompts (name and label, or name and version) the prompt cache holds; beyond it the
+    /// least recently used one is evicted.
+    /// </summary>
+    /// <value>The default is 1000.</value>
+    [SettingRange(1, int.MaxValue, "Set Zespan:PromptCacheMaxEntries to the number of prompts kept in memory, for example 1000 (use PromptCacheTtl = 00:00:00 to turn the cache off).")]
+    public int PromptCacheMaxEntries { get; set; } = 1000;
+
     /// <summary>Gets the prices that extend or override the built-in price table.</summary>
     /// <value>The default is empty (the built-in table applies).</value>
     public IList<ModelPrice> ModelPrices { get; } = new List<ModelPrice>();

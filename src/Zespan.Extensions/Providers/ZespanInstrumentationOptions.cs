@@ -43,4 +43,17 @@ public sealed class ZespanInstrumentationOptions
     /// </summary>
     /// <value>The default is <see langword="true"/>; false instruments factory clients only.</value>
     public bool IncludeNonFactoryClients { get; set; } = true;
+
+    /// <summary>
+    /// Gets or sets a value indicating whether remote <c>guardrail_enable</c> rules (from the Zespan backend's
+    /// configuration) may turn guardrail checks on for this client. Local rules (<see cref="ZespanOptions.GuardrailRules"/>)
+    /// and <see cref="Guardrails"/> apply either way.
+    /// </summary>
+    /// <value>
+    /// The default is <see langword="true"/>, as the configuration propagation of the original SDK. Set it to
+    /// <see langword="false"/> for a client whose prompts and completions must never be held back or sent for a check
+    /// unless the app itself asks for it. While <see cref="ZespanOptions.StorePrompts"/> is <see langword="false"/>,
+    /// remote rules are ignored whatever this says.
+    /// </value>
+    public bool AllowRemoteGuardrails { get; set; } = true;
 }

@@ -51,6 +51,48 @@ public class ModelOverrideRewriterTests
         Assert.Equal(sent.Length, request.Content.Headers.ContentLength);
     }
 
+    [Theory]
+    [InlineData(new byte[] { 0x5C, 0x75, 0x44, 0x38, 0x30, 0x30 })] // \uD800: a lone surrogate escape
+    [InlineData(new byte[] { 0xC3, 0x28 })] // invalid UTF-8
+    public void TryFindModel_UndecodableValue_FoundInexactNeverThrows(byte[] middle)
+    {
+        byte[] body = [.. "{\"model\":\"gpt-4o"u8, .. middle, .. "\"}"u8];
+
+        Assert.True(ModelOverrideRewriter.TryFindModel(body, out var location));
+
+        Assert.False(location.Exact);
+        Assert.StartsWith("gpt-4o", location.Value, StringComparison.Ordinal);
+        Assert.Equal(body.Length - 10, location.Length);
+    }
+
+    [Fact]
+    public async Task Apply_UndecodableModel_BodyLeftAsItIs()
+    {
+        var body = "{\"model\":\"gpt-4o\\uDC00\"}"u8.ToArray();
+        List<ModelOverride> rules = [new() { From = "gpt-4o\\uDC00", To = "gpt-4o-mini" }];
+        using var request = new HttpRequestMessage(HttpMethod.Post, "https://api.openai.com/v1/chat/completions") { Content = new ByteArrayContent(body) };
+
+        var result = ModelOverrideRewriter.Apply(request, LlmEndpoint.Detect(ZespanProvider.OpenAI, request.RequestUri!), body, rules);
+
+        Assert.False(result.Applied);
+        Assert.Equal(ModelOverrideSkip.Unreadable, result.Skip);
+        Assert.Equal(body, await request.Content!.ReadAsByteArrayAsync());
+    }
+
+    [Fact]
+    public async Task Apply_TargetWithLoneSurrogate_BodyLeftAsItIs()
+    {
+        var body = "{\"model\":\"gpt-4o\"}"u8.ToArray();
+        List<ModelOverride> rules = [new() { From = "gpt-4o", To = "gpt-\uD800" }];
+        using var request = new HttpRequestMessage(HttpMethod.Post, "https://api.openai.com/v1/chat/completions") { Content = new ByteArrayContent(body) };
+
+        var result = ModelOverrideRewriter.Apply(request, LlmEndpoint.Detect(ZespanProvider.OpenAI, request.RequestUri!), body, rules);
+
+        Assert.False(result.Applied);
+        Assert.Equal(ModelOverrideSkip.Unreadable, result.Skip);
+        Assert.Equal(body, await request.Content!.ReadAsByteArrayAsync());
+    }
+
     [Fact]
     public async Task Apply_EscapedModelValue_IsMatchedUnescaped()
     {

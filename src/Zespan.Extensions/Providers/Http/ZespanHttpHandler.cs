@@ -272,7 +272,7 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
 
     private (bool Pre, bool Post, bool FailClosed)? ResolveGuardrails(ZespanOptions options, ZespanProvider provider, string? label) =>
         // The client's own options win; then the first rule (local, then remote) for its provider or "*".
-        GuardrailCheckRunner.Resolve(_client?.Guardrails, options.GuardrailRules, ProviderNames.ToWireName(provider), label);
+        GuardrailCheckRunner.Resolve(_client?.Guardrails, options.GuardrailRules, ProviderNames.ToWireName(provider), label, _client?.AllowRemoteGuardrails ?? true);
 
     /// <returns>True when a redact verdict rewrote the request body.</returns>
     private async ValueTask<bool> PreCheckAsync(HttpRequestMessage request, LlmEndpoint endpoint, (bool Pre, bool Post, bool FailClosed) guard, string provider, ZespanEvent? evt, RequestBody requestBody, bool async, CancellationToken cancellationToken)
@@ -306,7 +306,18 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
 
         if (verdict.ModifiedText is { } text)
         {
-            var rewritten = GuardrailBodyRewriter.ReplaceLastUserMessage(body, endpoint.Family, text);
+            byte[]? rewritten;
+            try
+            {
+                rewritten = GuardrailBodyRewriter.ReplaceLastUserMessage(body, endpoint.Family, text);
+            }
+            catch (GuardrailUnavailableException failed)
+            {
+                // Applying the verdict failed: a failed check, so FailClosed decides (open: sent as it is).
+                GuardrailCheckRunner.FailOpenOrBlock(GuardrailPhase.Pre, guard.FailClosed, _services.Logger, failed);
+                return false;
+            }
+
             if (rewritten is null)
             {
                 // The verdict cannot be applied to this body: blocking is the only safe choice.
@@ -324,20 +335,33 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
     private async ValueTask PostCheckAsync(HttpResponseMessage response, LlmEndpoint endpoint, (bool Pre, bool Post, bool FailClosed) guard, string provider, HttpRequestMessage request, ZespanEvent? evt, PostCheckState state, RequestBody body, bool async, CancellationToken cancellationToken)
     {
         var original = response.Content!;
-        byte[] bytes;
-        if (async)
+        var held = async
+            ? await HeldBackContent.ReadAsync(original, GuardrailCheckRunner.MaxHeldBytes, cancellationToken).ConfigureAwait(false)
+            : HeldBackContent.Read(original, GuardrailCheckRunner.MaxHeldBytes, cancellationToken);
+        var bytes = held.Head;
+        state.Body = bytes;
+        if (held.Rest is not null)
         {
-            bytes = await original.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
-        }
-        else
-        {
-            using var stream = original.ReadAsStream(cancellationToken);
-            using var buffer = new MemoryStream();
-            stream.CopyTo(buffer);
-            bytes = buffer.ToArray();
+            // Too large to hold back: the check fails and FailClosed decides. Open, the caller gets what was read and
+            // then the rest as it arrives, unchecked.
+            response.Content = new HeldBackContent(bytes, held.Rest, original);
+            var notChecked = new GuardrailCheckRequest
+            {
+                Phase = GuardrailPhase.Post,
+                Provider = provider,
+                Model = await ReadModelAsync(request, endpoint, body, async, cancellationToken).ConfigureAwait(false),
+                TraceId = evt?.TraceId.ToHexString(),
+                SpanId = evt?.SpanId.ToHexString(),
+            };
+            var failed = GuardrailCheckRunner.Failed(_services.Tracer, _services.Logger, notChecked, guard.FailClosed, evt, GuardrailCheckRunner.HeldBackTooLarge);
+            if (failed is not null)
+            {
+                throw new GuardrailBlockedException(GuardrailPhase.Post, failed.Results);
+            }
+
+            return;
         }
 
-        state.Body = bytes;
         var contentType = original.Headers.ContentType?.MediaType;
         var isStream = ProviderExchange.IsStreamResponse(endpoint, (int)response.StatusCode, contentType);
         var requestBody = await body.GetAsync(request, async, cancellationToken).ConfigureAwait(false);
@@ -361,7 +385,18 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
         if (verdict?.ModifiedText is { } text)
         {
             // A stream already promised to the caller cannot be rewritten in place: a redact on a stream blocks.
-            var rewritten = isStream ? null : GuardrailBodyRewriter.ReplaceCompletion(bytes, endpoint.Family, text);
+            byte[]? rewritten;
+            try
+            {
+                rewritten = isStream ? null : GuardrailBodyRewriter.ReplaceCompletion(bytes, endpoint.Family, text);
+            }
+            catch (GuardrailUnavailableException failed)
+            {
+                // Applying the verdict failed: a failed check, so FailClosed decides (open: the answer as it came).
+                GuardrailCheckRunner.FailOpenOrBlock(GuardrailPhase.Post, guard.FailClosed, _services.Logger, failed);
+                rewritten = bytes;
+            }
+
             if (rewritten is null)
             {
                 throw new GuardrailBlockedException(GuardrailPhase.Post, verdict.Results);

@@ -178,7 +178,20 @@ internal static class ProviderEventBuilder
             using var document = ParseBody(request.Head, request.Truncated);
             if (document is not null)
             {
-                format?.ReadRequest(document.RootElement, evt, ctx);
+                try
+                {
+                    format?.ReadRequest(document.RootElement, evt, ctx);
+                }
+                catch (Exception ex) when (ex is not OutOfMemoryException)
+                {
+                    // Text that cannot be decoded (a lone surrogate, invalid UTF-8): the response is still read, and
+                    // the model is kept as far as it can be shown.
+                    EventFields.SetMetadata(evt, "parse_error", ex.GetType().Name);
+                    if (evt.Model is null && ModelOverrides.Internal.ModelOverrideRewriter.TryFindModel(request.Head.Span, out var model))
+                    {
+                        evt.Model = model.Value;
+                    }
+                }
             }
         }
 

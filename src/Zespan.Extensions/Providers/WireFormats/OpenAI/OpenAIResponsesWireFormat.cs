@@ -62,7 +62,7 @@ internal sealed class OpenAIResponsesWireFormat : IWireFormat
         {
             foreach (var entry in output)
             {
-                if (entry is JsonObject o && (string?)o["type"] == "message" && o["content"] is JsonArray parts && JsonNodeEdits.ReplaceTextParts(parts, "output_text", "text", text))
+                if (entry is JsonObject o && JsonNodeEdits.StringOf(o["type"]) == "message" && o["content"] is JsonArray parts && JsonNodeEdits.ReplaceTextParts(parts, "output_text", "text", text))
                 {
                     return true;
                 }
