@@ -11,6 +11,9 @@ namespace Zespan.Samples.Quickstart;
 /// </summary>
 internal sealed class QuickstartShutdown : IDisposable
 {
+    /// <summary>The <see cref="Reason"/> when the parent process went away.</summary>
+    public const string ParentEnded = "the parent process ended";
+
     private readonly CancellationTokenSource _stop = new();
     private readonly List<PosixSignalRegistration> _signals = [];
     private readonly ITimer? _parentWatch;
@@ -18,8 +21,16 @@ internal sealed class QuickstartShutdown : IDisposable
 
     /// <param name="time">Drives the parent watch (one look a second).</param>
     public QuickstartShutdown(TimeProvider time)
+        : this(time, ParentProcessId)
+    {
+    }
+
+    /// <param name="time">Drives the parent watch (one look a second).</param>
+    /// <param name="parentProcessId">Reads the parent process id (<see cref="ParentProcessId"/>; tests pass their own).</param>
+    internal QuickstartShutdown(TimeProvider time, Func<int?> parentProcessId)
     {
         ArgumentNullException.ThrowIfNull(time);
+        ArgumentNullException.ThrowIfNull(parentProcessId);
         foreach (var signal in new[] { PosixSignal.SIGTERM, PosixSignal.SIGINT, PosixSignal.SIGQUIT, PosixSignal.SIGHUP })
         {
             try
@@ -36,17 +47,17 @@ internal sealed class QuickstartShutdown : IDisposable
             }
         }
 
-        if (ParentProcessId() is int parent and > 1)
+        if (parentProcessId() is int parent and > 1)
         {
             _parentWatch = time.CreateTimer(
-                state =>
+                _ =>
                 {
-                    if (ParentProcessId() != (int)state!)
+                    if (parentProcessId() != parent)
                     {
-                        Stop("the parent process ended");
+                        Stop(ParentEnded);
                     }
                 },
-                parent,
+                null,
                 TimeSpan.FromSeconds(1),
                 TimeSpan.FromSeconds(1));
         }
@@ -93,14 +104,25 @@ internal sealed class QuickstartShutdown : IDisposable
     {
         try
         {
-            // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so count from the last ')'.
-            var stat = File.ReadAllText("/proc/self/stat");
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ', 3);
-            return int.Parse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture);
+            return ParseParentProcessId(File.ReadAllText("/proc/self/stat"));
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or ArgumentOutOfRangeException or IndexOutOfRangeException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return null;
         }
+    }
+
+    /// <summary>The fourth field of a <c>/proc/[pid]/stat</c> line; null when the line is not one.</summary>
+    internal static int? ParseParentProcessId(string stat)
+    {
+        // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so count from the last ')'.
+        var end = stat.LastIndexOf(')');
+        if (end < 0 || end + 2 > stat.Length)
+        {
+            return null;
+        }
+
+        var fields = stat[(end + 2)..].Split(' ', 3);
+        return fields.Length >= 2 && int.TryParse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture, out var parent) ? parent : null;
     }
 }
