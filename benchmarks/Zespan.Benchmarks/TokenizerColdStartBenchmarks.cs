@@ -7,8 +7,8 @@ namespace Zespan.Benchmarks;
 /// <summary>
 /// The first token estimate of a process: building the o200k_base tokenizer (its vocabulary decompressed from the
 /// Microsoft.ML.Tokenizers.Data.O200kBase assembly) and the JIT of the code on the way. Paid once, on the export thread.
-/// Meaningful only run alone, in a fresh process: <c>--filter '*TokenizerColdStart*'</c> (the in-process toolchain
-/// shares statics with every benchmark run before it).
+/// The default toolchain runs the class in a process of its own, so the one invocation is the process's first
+/// estimate: <c>--filter '*TokenizerColdStart*'</c>.
 /// </summary>
 [SimpleJob(RunStrategy.ColdStart, launchCount: 1, warmupCount: 0, iterationCount: 1, invocationCount: 1)]
 public class TokenizerColdStartBenchmarks

@@ -8,15 +8,13 @@ public sealed class QuickstartOptions
     /// <summary>The dev server's documented default port, used when it is free.</summary>
     public const int DefaultPort = 5087;
 
-    /// <summary>The usage text.</summary>
-    public const string Usage = """
-        Usage: dotnet run --project samples/Zespan.Samples.Quickstart [-- options]
+    /// <summary>The generated help text (System.CommandLine, from the options below).</summary>
+    public static string Usage => QuickstartCommandLine.Usage;
 
-          --db <path>       the dev server's SQLite file (default: zespan-quickstart/zespan-dev.db in the temp directory)
-          --port <n>        the dev server's port; 0 takes a free one (default: 5087 if free, else a free one)
-          --keep-running    keep the dev server, its trace viewer and the WebApi sample up until Ctrl+C
-          -h, --help        show this text
-        """;
+    /// <summary>What <c>--help</c> or <c>--version</c> in <paramref name="args"/> prints (when <see cref="TryParse"/> set its <c>help</c>).</summary>
+    /// <param name="args">The arguments.</param>
+    /// <returns>The generated help text or the version.</returns>
+    public static string HelpOrVersion(string[] args) => QuickstartCommandLine.BuiltInOutput(args);
 
     /// <summary>Gets the default database file.</summary>
     public static string DefaultDatabasePath => Path.Combine(Path.GetTempPath(), "zespan-quickstart", "zespan-dev.db");
@@ -37,49 +35,12 @@ public sealed class QuickstartOptions
     /// <value>The default is <see cref="LogLevel.Error"/>, so only the quickstart's own lines show.</value>
     public LogLevel HostLogLevel { get; set; } = LogLevel.Error;
 
-    /// <summary>Parses the command line.</summary>
+    /// <summary>Parses the command line (System.CommandLine: <c>--db</c>, <c>--port</c>, <c>--keep-running</c>, <c>-h</c>/<c>--help</c>).</summary>
     /// <param name="args">The arguments.</param>
     /// <param name="options">The options, when the arguments are valid.</param>
     /// <param name="error">What is wrong, when they are not; null with <paramref name="help"/> set.</param>
-    /// <param name="help">Whether help was asked for.</param>
+    /// <param name="help">Whether help (or the version) was asked for: print <see cref="HelpOrVersion"/>.</param>
     /// <returns>Whether the quickstart should run.</returns>
-    public static bool TryParse(string[] args, out QuickstartOptions options, out string? error, out bool help)
-    {
-        ArgumentNullException.ThrowIfNull(args);
-        options = new QuickstartOptions();
-        error = null;
-        help = false;
-        for (var i = 0; i < args.Length; i++)
-        {
-            switch (args[i])
-            {
-                case "-h" or "--help":
-                    help = true;
-                    return false;
-                case "--keep-running":
-                    options.KeepRunning = true;
-                    break;
-                case "--db" when i + 1 < args.Length && !string.IsNullOrWhiteSpace(args[i + 1]):
-                    options.DatabasePath = args[++i];
-                    break;
-                case "--port" when i + 1 < args.Length:
-                    if (!int.TryParse(args[++i], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port) || port > 65535)
-                    {
-                        error = $"--port needs a number from 0 to 65535, not '{args[i]}'.";
-                        return false;
-                    }
-
-                    options.Port = port;
-                    break;
-                case "--db" or "--port":
-                    error = $"{args[i]} needs a value.";
-                    return false;
-                default:
-                    error = $"Unknown option '{args[i]}'.";
-                    return false;
-            }
-        }
-
-        return true;
-    }
+    public static bool TryParse(string[] args, out QuickstartOptions options, out string? error, out bool help) =>
+        QuickstartCommandLine.TryParse(args, out options, out error, out help);
 }

@@ -176,7 +176,7 @@ public static class QuickstartRunner
             if (options.KeepRunning)
             {
                 output.WriteLine();
-                output.WriteLine($"Keeping the dev server ({devUrl}) and the WebApi sample ({apiUrl}) up. Press Ctrl+C to stop.");
+                output.WriteLine($"Keeping the dev server ({devUrl}) and the WebApi sample ({apiUrl}) up. Press Ctrl+C (or send SIGTERM) to stop.");
                 await output.FlushAsync(CancellationToken.None);
                 try
                 {
@@ -184,7 +184,7 @@ public static class QuickstartRunner
                 }
                 catch (OperationCanceledException)
                 {
-                    output.WriteLine("Stopping.");
+                    // the end of a kept-running run (Program.cs says why: SIGTERM, SIGINT, the parent process ended)
                 }
             }
 

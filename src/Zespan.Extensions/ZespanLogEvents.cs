@@ -14,7 +14,7 @@ namespace Zespan.Extensions;
 /// <item><term>30-39</term><description>remote configuration (<c>Configuration/Internal/RemoteConfigPoller</c>)</description></item>
 /// <item><term>40-49</term><description>options reloads (<c>Configuration/Internal/ZespanOptionsMonitor</c>)</description></item>
 /// <item><term>50-59</term><description>the backend client (<c>Backend/Internal</c>)</description></item>
-/// <item><term>60-69</term><description>the SDK's own OTLP export (<c>Diagnostics</c>)</description></item>
+/// <item><term>60-69</term><description>reserved for Zespan.Extensions.OpenTelemetry, the SDK's own OTLP export, which logs in the same category (<c>ZespanOpenTelemetryLogEvents</c>)</description></item>
 /// <item><term>70-79</term><description>provider instrumentation: the HTTP handlers and their guardrails (<c>Providers</c>)</description></item>
 /// <item><term>2001-2999</term><description>the export pipeline (<c>Export</c>)</description></item>
 /// <item><term>3001-3099</term><description>tracing (<c>Tracing</c>)</description></item>
@@ -68,13 +68,7 @@ internal static class ZespanLogEvents
     /// <summary>Warning (the first time per endpoint, then Debug): a backend answer was over its size limit after decompression and was discarded.</summary>
     public const int BackendResponseTooLarge = 50;
 
-    // 60-69: the SDK's own OTLP export
-
-    /// <summary>Debug: spans are exported over OTLP/HTTP to the endpoint.</summary>
-    public const int OtlpExportStarted = 60;
-
-    /// <summary>Warning: not every span reached the OTLP endpoint before the host stopped.</summary>
-    public const int OtlpFlushIncomplete = 61;
+    // 60-69: reserved for Zespan.Extensions.OpenTelemetry (ZespanOpenTelemetryLogEvents)
 
     // 70-79: provider instrumentation
 

@@ -12,6 +12,9 @@ public static class PublicApiApproval
 {
     private static readonly ApiGeneratorOptions Options = new()
     {
+        // PublicApiGenerator leaves out Microsoft.* and System.* namespaces unless allowed; the packages put their
+        // registration extensions where users look for them.
+        AllowNamespacePrefixes = ["Microsoft.Extensions.DependencyInjection", "Microsoft.Extensions.AI"],
         // The assembly attributes (InternalsVisibleTo, TargetFramework, ...) are not the surface users rely on.
         ExcludeAttributes =
         [

@@ -109,22 +109,27 @@ internal static class CommandLine
     public static RootCommand Root { get; }
 
     /// <summary>The generated help text.</summary>
-    public static string Usage
+    public static string Usage => BuiltInOutput(["--help"]);
+
+    /// <summary>What System.CommandLine's own action for <paramref name="args"/> writes: the help for <c>--help</c>, the version for <c>--version</c>.</summary>
+    public static string BuiltInOutput(IReadOnlyList<string> args)
     {
-        get
-        {
-            using var writer = new StringWriter();
-            Root.Parse(["--help"]).Invoke(new InvocationConfiguration { Output = writer, Error = writer });
-            return writer.ToString();
-        }
+        using var writer = new StringWriter(CultureInfo.InvariantCulture);
+        Root.Parse(args).Invoke(new InvocationConfiguration { Output = writer, Error = writer });
+        return writer.ToString();
     }
 
-    /// <summary>Parses <paramref name="args"/>; false with the first problem as <paramref name="message"/>, or with <paramref name="helpRequested"/> for <c>--help</c>.</summary>
+    /// <summary>
+    /// Parses <paramref name="args"/>; false with the first problem as <paramref name="message"/>, or with
+    /// <paramref name="helpRequested"/> for <c>--help</c> and <c>--version</c> (their text: <see cref="BuiltInOutput"/>).
+    /// </summary>
     public static bool TryParse(IReadOnlyList<string> args, out DevServerOptions options, out string? message, out bool helpRequested)
     {
         options = new DevServerOptions();
         var result = Root.Parse(args);
-        helpRequested = result.Action is System.CommandLine.Help.HelpAction;
+
+        // the root command has no action of its own: one without errors is --help's or --version's
+        helpRequested = result.Errors.Count == 0 && result.Action is not null;
         if (helpRequested)
         {
             message = null;

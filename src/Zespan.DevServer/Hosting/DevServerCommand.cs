@@ -6,7 +6,7 @@ namespace Zespan.DevServer.Hosting;
 
 /// <summary>
 /// What <c>zespan-dev</c> does with its command line: parse it, build and start the server, print where it listens,
-/// and wait for Ctrl+C or SIGTERM. Exit codes: 0 after a clean stop or <c>--help</c>, 2 for a wrong command line,
+/// and wait for Ctrl+C or SIGTERM. Exit codes: 0 after a clean stop, <c>--help</c> or <c>--version</c>, 2 for a wrong command line,
 /// 1 for a setting the server refuses or an address it cannot listen on.
 /// </summary>
 internal static class DevServerCommand
@@ -17,7 +17,7 @@ internal static class DevServerCommand
         {
             if (help)
             {
-                await output.WriteAsync(CommandLine.Usage).ConfigureAwait(false);
+                await output.WriteAsync(CommandLine.BuiltInOutput(args)).ConfigureAwait(false);
                 return 0;
             }
 

@@ -56,6 +56,14 @@ public sealed class ZespanSpan : IDisposable
     /// </summary>
     public bool IsRecording => _event is not null;
 
+    /// <summary>
+    /// Gets a span that records nothing (<see cref="IsRecording"/> false, ids all zeros, every call ignored): what the
+    /// tracer returns while tracing is disabled or the trace is sampled out. Return it from a test double of
+    /// <see cref="IZespanTracer"/>, for example a Moq mock:
+    /// <c>tracer.Setup(t =&gt; t.StartSpan(It.IsAny&lt;string&gt;())).Returns(ZespanSpan.NonRecording)</c>.
+    /// </summary>
+    public static ZespanSpan NonRecording => NoOp;
+
     /// <summary>The shared span returned while tracing is disabled: records nothing, never becomes current.</summary>
     internal static ZespanSpan NoOp { get; } = new(null, null, null);
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Zespan.Testing;
 
 namespace Zespan.DevServer.Tests.Hosting;
 
@@ -49,6 +50,33 @@ public class DevServerCommandTests
         Assert.DoesNotContain("Exception", output, StringComparison.Ordinal);
         Assert.False(File.Exists(database), "the database file the failed start created was left behind");
         Assert.False(File.Exists(database + "-wal"));
+    }
+
+    [Theory]
+    [InlineData("TERM")]
+    [InlineData("INT")]
+    public async Task Run_Signal_StopsCleanlyAndExitsZero(string signal)
+    {
+        using var directory = new TempDirectory();
+        await using var server = ChildProcess.StartDotnet("Zespan.DevServer.dll", "--db", directory.File("signal.db"), "--urls", "http://127.0.0.1:0");
+        await server.WaitForLineAsync("Press Ctrl+C to stop.");
+
+        await server.SignalAsync(signal);
+        var code = await server.WaitForExitAsync();
+
+        Assert.True(code == 0, $"exit code {code}; it wrote:\n{server.Output}");
+        Assert.DoesNotContain("   at ", server.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_Version_PrintsTheVersionWithoutStarting()
+    {
+        var (code, output, error) = await RunAsync("--version");
+
+        Assert.Equal(0, code);
+        Assert.Empty(error);
+        Assert.Matches(@"^\d+\.\d+\.\d+", output);
+        Assert.DoesNotContain("Zespan dev server:", output, StringComparison.Ordinal);
     }
 
     private static int Count(string text, string part)

@@ -53,6 +53,35 @@ public class ZespanOptionsValidatorTests
     }
 
     [Fact]
+    public async Task StartAsync_SampleRateOutOfRange_NamesTheSettingOnce()
+    {
+        using var host = BuildHost(new Dictionary<string, string?> { ["Zespan:ApiKey"] = Key, ["Zespan:SampleRate"] = "1.5" });
+
+        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        var failure = Assert.Single(ex.Failures);
+        Assert.StartsWith("Zespan:SampleRate must be between 0.0 and 1.0.", failure, StringComparison.Ordinal);
+        Assert.DoesNotContain("SampleRate: Zespan:SampleRate", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(" zsp_secret_value_123")]
+    [InlineData("zsp_secret_value_123 ")]
+    [InlineData("zsp_secret_value_123\n")]
+    [InlineData("\tzsp_secret_value_123\r\n")]
+    public async Task StartAsync_KeyWithSurroundingWhitespace_SaysSoWithoutTheKey(string key)
+    {
+        using var host = BuildHost(new Dictionary<string, string?> { ["Zespan:ApiKey"] = key });
+
+        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        var failure = Assert.Single(ex.Failures);
+        Assert.StartsWith("Zespan:ApiKey has leading or trailing whitespace", failure, StringComparison.Ordinal);
+        Assert.DoesNotContain("secret_value", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("must start with 'zsp_'", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task StartAsync_MissingKey_FailsNamingBothWaysToSetIt()
     {
         using var host = BuildHost(new Dictionary<string, string?> { ["Zespan:Environment"] = "test" }, clearEnvironmentKey: true);

@@ -28,6 +28,25 @@ public class DisabledTracingTests
     }
 
     [Fact]
+    public void NonRecording_WhatADisabledTracerReturns_RecordsNothingAndIgnoresEveryCall()
+    {
+        using var harness = TracingHarness.Create(("Enabled", "false"), ("ApiKey", null));
+
+        var span = ZespanSpan.NonRecording;
+        span.SetTag("k", "v");
+        span.SetMetadata("m", 1);
+        span.SetEvalScore("relevance", 0.5);
+        span.RecordException(new InvalidOperationException("ignored"));
+        span.Dispose();
+        span.Dispose();
+
+        Assert.Same(span, harness.Tracer.StartSpan("disabled"));
+        Assert.False(span.IsRecording);
+        Assert.Equal(new string('0', 32), span.TraceId);
+        Assert.Equal(new string('0', 16), span.SpanId);
+    }
+
+    [Fact]
     public void AddZespan_Disabled_ResolvesNoOps()
     {
         using var harness = TracingHarness.Create(("Enabled", "false"), ("ApiKey", null));

@@ -25,6 +25,16 @@ internal sealed class SettingRangeAttribute(double minimum, double maximum, stri
         _ => false,
     };
 
+    /// <summary>
+    /// The result carries no member names: <c>ValidateOptionsResultBuilder</c> would put them before the message
+    /// (<c>SampleRate: Zespan:SampleRate must be ...</c>), and the message already names the setting.
+    /// </summary>
+    protected override ValidationResult? IsValid(object? value, ValidationContext validationContext)
+    {
+        ArgumentNullException.ThrowIfNull(validationContext);
+        return IsValid(value) ? ValidationResult.Success : new ValidationResult(FormatErrorMessage(validationContext.MemberName ?? validationContext.DisplayName));
+    }
+
     public override string FormatErrorMessage(string name)
     {
         var setting = name.Contains('.', StringComparison.Ordinal) ? name[(name.LastIndexOf('.') + 1)..] : name;

@@ -34,6 +34,11 @@ internal sealed class ZespanOptionsValidator : IValidateOptions<ZespanOptions>
         {
             builder.AddError("Zespan:ApiKey is missing. Set Zespan:ApiKey in configuration or the ZESPAN_API_KEY environment variable to your Zespan API key (it starts with 'zsp_'), or set Zespan:Enabled to false to turn the SDK off.");
         }
+        else if (options.ApiKey.AsSpan().Trim().Length != options.ApiKey.Length)
+        {
+            // Never the key itself: only that it has blank characters at an end, which a copy from a file or a terminal adds.
+            builder.AddError("Zespan:ApiKey has leading or trailing whitespace (a space, tab or line break copied with the key). Remove it from Zespan:ApiKey (or ZESPAN_API_KEY): the key must be exactly the one in your Zespan project settings, starting with 'zsp_'.");
+        }
         else if (!options.ApiKey.StartsWith("zsp_", StringComparison.Ordinal))
         {
             builder.AddError("Zespan:ApiKey is not a Zespan API key: it must start with 'zsp_'. Copy the key from your Zespan project settings into Zespan:ApiKey or ZESPAN_API_KEY.");

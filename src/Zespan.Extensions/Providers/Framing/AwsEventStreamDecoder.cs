@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.IO.Hashing;
 
 namespace Zespan.Extensions.Providers.Internal;
 
@@ -171,7 +172,7 @@ internal sealed class AwsEventStreamDecoder : IDisposable
             var total = BinaryPrimitives.ReadUInt32BigEndian(rest);
             var headersLength = BinaryPrimitives.ReadUInt32BigEndian(rest[4..]);
             var preludeCrc = BinaryPrimitives.ReadUInt32BigEndian(rest[8..]);
-            if (Crc32.Compute(rest[..8]) != preludeCrc)
+            if (Crc32.HashToUInt32(rest[..8]) != preludeCrc)
             {
                 Stop($"event stream prelude CRC mismatch at offset {Offset}");
                 break;
@@ -199,7 +200,7 @@ internal sealed class AwsEventStreamDecoder : IDisposable
 
             var message = rest[..(int)total];
             var messageCrc = BinaryPrimitives.ReadUInt32BigEndian(message[^4..]);
-            if (Crc32.Compute(message[..^4]) != messageCrc)
+            if (Crc32.HashToUInt32(message[..^4]) != messageCrc)
             {
                 CrcErrors++;
                 Problem ??= $"event stream message CRC mismatch at offset {Offset}";

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.IO.Hashing;
 using System.Security.Cryptography;
 using System.Text;
 using Zespan.Extensions.Providers.Internal;
@@ -122,7 +123,7 @@ public class FramingBoundsTests
         var bytes = new byte[total];
         BinaryPrimitives.WriteUInt32BigEndian(bytes, (uint)total);
         BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan(4), 0);
-        BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan(8), Crc32.Compute(bytes.AsSpan(0, 8)));
+        BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan(8), Crc32.HashToUInt32(bytes.AsSpan(0, 8)));
         return bytes;
     }
 

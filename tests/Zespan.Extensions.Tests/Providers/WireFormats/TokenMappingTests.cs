@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.IO.Hashing;
 using System.Text;
 using Zespan.Extensions.Events.Internal;
 using Zespan.Extensions.Pricing.Internal;
@@ -297,10 +298,10 @@ public class TokenMappingTests
         var message = new byte[total];
         BinaryPrimitives.WriteInt32BigEndian(message, total);
         BinaryPrimitives.WriteInt32BigEndian(message.AsSpan(4), (int)headers.Length);
-        BinaryPrimitives.WriteUInt32BigEndian(message.AsSpan(8), Crc32.Compute(message.AsSpan(0, 8)));
+        BinaryPrimitives.WriteUInt32BigEndian(message.AsSpan(8), Crc32.HashToUInt32(message.AsSpan(0, 8)));
         headers.ToArray().CopyTo(message, 12);
         body.CopyTo(message, 12 + (int)headers.Length);
-        BinaryPrimitives.WriteUInt32BigEndian(message.AsSpan(total - 4), Crc32.Compute(message.AsSpan(0, total - 4)));
+        BinaryPrimitives.WriteUInt32BigEndian(message.AsSpan(total - 4), Crc32.HashToUInt32(message.AsSpan(0, total - 4)));
         return message;
 
         static void Header(MemoryStream stream, string name, string value)

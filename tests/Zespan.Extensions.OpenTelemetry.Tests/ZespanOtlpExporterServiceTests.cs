@@ -2,14 +2,15 @@ using System.Diagnostics;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using Zespan.Extensions.Diagnostics.Internal;
-using Zespan.Extensions.Tracing.Internal;
-using Zespan.Testing;
 using Zespan.Extensions.Events.Internal;
+using Zespan.Extensions.OpenTelemetry.Internal;
+using Zespan.Testing;
 
-namespace Zespan.Extensions.Tests.Diagnostics;
+namespace Zespan.Extensions.OpenTelemetry.Tests;
 
-[Collection(ActivityListenerCollection.Name)]
+/// <summary>The OTLP export of Zespan.Extensions.OpenTelemetry: <c>AddOtlpExporter()</c> with <c>EnableOtel</c>.</summary>
 public class ZespanOtlpExporterServiceTests
 {
     [Theory]
@@ -40,7 +41,7 @@ public class ZespanOtlpExporterServiceTests
             o.EnableOtel = true;
             o.OtelEndpoint = collector.BaseUrl;
             o.OtelHeaders["x-team"] = "llm-platform";
-        });
+        }).AddOtlpExporter();
         using var host = builder.Build();
         await host.StartAsync();
 
@@ -84,11 +85,68 @@ public class ZespanOtlpExporterServiceTests
             o.ApiKey = FakeZespanBackend.ValidApiKey;
             o.BaseUrl = new Uri("http://127.0.0.1:9/");
             o.DisableConfigSync = true;
-        });
+        }).AddOtlpExporter();
         using var host = builder.Build();
         await host.StartAsync();
 
         Assert.Null(host.Services.GetRequiredService<ZespanOtlpExporterService>().Provider);
         await host.StopAsync();
+    }
+
+    [Fact]
+    public async Task StartAsync_EnableOtelWithAddOtlpExporter_StartsAProvider()
+    {
+        using var host = BuildHost(enableOtel: true, addExporter: true);
+        await host.StartAsync();
+
+        Assert.NotNull(host.Services.GetRequiredService<ZespanOtlpExporterService>().Provider);
+        await host.StopAsync();
+        Assert.Null(host.Services.GetRequiredService<ZespanOtlpExporterService>().Provider);
+    }
+
+    [Fact]
+    public async Task StartAsync_EnableOtelWithoutAddOtlpExporter_FailsNamingThePackageAndTheCall()
+    {
+        using var host = BuildHost(enableOtel: true, addExporter: false);
+
+        var e = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Contains("Zespan:EnableOtel", e.Message, StringComparison.Ordinal);
+        Assert.Contains("Zespan.Extensions.OpenTelemetry", e.Message, StringComparison.Ordinal);
+        Assert.Contains(".AddOtlpExporter()", e.Message, StringComparison.Ordinal);
+        Assert.Null(host.Services.GetService<ZespanOtlpExporterService>());
+    }
+
+    [Fact]
+    public void AddOtlpExporter_CalledTwice_RegistersOneExporter()
+    {
+        var services = new ServiceCollection();
+        services.AddZespan(o => o.ApiKey = FakeZespanBackend.ValidApiKey).AddOtlpExporter().AddOtlpExporter();
+
+        Assert.Single(services, d => d.ServiceType == typeof(IHostedService) && d.ImplementationFactory?.Method.ReturnType == typeof(ZespanOtlpExporterService));
+        Assert.Single(services, d => d.ServiceType == typeof(ZespanOtlpExporterService));
+    }
+
+    [Fact]
+    public void AddOtlpExporter_NullBuilder_Throws() =>
+        Assert.Throws<ArgumentNullException>(() => ZespanOpenTelemetryBuilderExtensions.AddOtlpExporter(null!));
+
+    private static IHost BuildHost(bool enableOtel, bool addExporter)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        var zespan = builder.Services.AddZespan(o =>
+        {
+            o.ApiKey = FakeZespanBackend.ValidApiKey;
+            o.BaseUrl = new Uri("http://127.0.0.1:9/");
+            o.DisableConfigSync = true;
+            o.EnableOtel = enableOtel;
+            o.OtelEndpoint = new Uri("http://127.0.0.1:9/");
+        });
+        if (addExporter)
+        {
+            zespan.AddOtlpExporter();
+        }
+
+        return builder.Build();
     }
 }

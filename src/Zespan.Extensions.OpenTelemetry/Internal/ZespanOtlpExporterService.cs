@@ -6,8 +6,9 @@ using OpenTelemetry;
 using OpenTelemetry.Exporter;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
+using Zespan.Extensions.Diagnostics.Internal;
 
-namespace Zespan.Extensions.Diagnostics.Internal;
+namespace Zespan.Extensions.OpenTelemetry.Internal;
 
 /// <summary>
 /// With <see cref="ZespanOptions.EnableOtel"/>, builds the SDK's own <see cref="TracerProvider"/>: the
@@ -24,10 +25,9 @@ internal sealed partial class ZespanOtlpExporterService : IHostedService, IDispo
 
     /// <param name="options">The options.</param>
     /// <param name="loggerFactory">The logger factory.</param>
-    /// <param name="metrics">The pipeline's observable instruments, created with the host's start.</param>
-    public ZespanOtlpExporterService(IOptionsMonitor<ZespanOptions> options, ILoggerFactory loggerFactory, ZespanPipelineMetrics metrics)
+    public ZespanOtlpExporterService(IOptionsMonitor<ZespanOptions> options, ILoggerFactory loggerFactory)
     {
-        _ = metrics;
+        ArgumentNullException.ThrowIfNull(loggerFactory);
         _options = options;
         _logger = loggerFactory.CreateLogger(ZespanDiagnostics.Name);
     }
@@ -119,9 +119,9 @@ internal sealed partial class ZespanOtlpExporterService : IHostedService, IDispo
         return client;
     }
 
-    [LoggerMessage(EventId = ZespanLogEvents.OtlpExportStarted, EventName = nameof(ZespanLogEvents.OtlpExportStarted), Level = LogLevel.Debug, Message = "Zespan exports spans over OTLP/HTTP to {Endpoint}.")]
+    [LoggerMessage(EventId = ZespanOpenTelemetryLogEvents.OtlpExportStarted, EventName = nameof(ZespanOpenTelemetryLogEvents.OtlpExportStarted), Level = LogLevel.Debug, Message = "Zespan exports spans over OTLP/HTTP to {Endpoint}.")]
     private static partial void LogOtlpStarted(ILogger logger, Uri endpoint);
 
-    [LoggerMessage(EventId = ZespanLogEvents.OtlpFlushIncomplete, EventName = nameof(ZespanLogEvents.OtlpFlushIncomplete), Level = LogLevel.Warning, Message = "Zespan could not flush every span to the OTLP endpoint before the host stopped.")]
+    [LoggerMessage(EventId = ZespanOpenTelemetryLogEvents.OtlpFlushIncomplete, EventName = nameof(ZespanOpenTelemetryLogEvents.OtlpFlushIncomplete), Level = LogLevel.Warning, Message = "Zespan could not flush every span to the OTLP endpoint before the host stopped.")]
     private static partial void LogOtlpFlushIncomplete(ILogger logger);
 }
