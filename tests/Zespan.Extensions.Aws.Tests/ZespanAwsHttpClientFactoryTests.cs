@@ -153,7 +153,7 @@ public class ZespanAwsHttpClientFactoryTests
             Assert.Equal(NovaLite, (string?)e["model"]);
             Assert.Null(e["requested_model"]);
         });
-        var warning = Assert.Single(h.Logs.Logs, l => l.EventId.Id == 70);
+        var warning = Assert.Single(h.Logs.GetSnapshot(), l => l.Id.Id == 70);
         Assert.Equal(LogLevel.Warning, warning.Level);
     }
 

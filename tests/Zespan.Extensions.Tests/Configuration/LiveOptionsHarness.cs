@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Zespan.Testing;
 using TestServer = Zespan.Testing.LoopbackServer;
 
@@ -25,7 +26,7 @@ internal sealed class LiveOptionsHarness : IAsyncDisposable
     private int _seenEvents;
     private int _seenBatches;
 
-    private LiveOptionsHarness(FakeZespanBackend backend, TestServer llm, IConfigurationRoot configuration, ServiceProvider services, CollectingLoggerProvider logs)
+    private LiveOptionsHarness(FakeZespanBackend backend, TestServer llm, IConfigurationRoot configuration, ServiceProvider services, FakeLogCollector logs)
     {
         Backend = backend;
         Llm = llm;
@@ -41,7 +42,7 @@ internal sealed class LiveOptionsHarness : IAsyncDisposable
 
     public ServiceProvider Services { get; }
 
-    public CollectingLoggerProvider Logs { get; }
+    public FakeLogCollector Logs { get; }
 
     public IZespanTracer Tracer => Services.GetRequiredService<IZespanTracer>();
 
@@ -67,9 +68,9 @@ internal sealed class LiveOptionsHarness : IAsyncDisposable
         }
 
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
-        var logs = new CollectingLoggerProvider();
+        var logs = new FakeLogCollector();
         var services = new ServiceCollection();
-        services.AddLogging(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Trace));
+        services.AddLogging(b => b.AddProvider(new FakeLoggerProvider(logs)).SetMinimumLevel(LogLevel.Trace));
         services.AddZespan(configuration.GetSection("Zespan")).InstrumentAllHttpClients();
         services.AddHttpClient(OpenAIClient).AddZespanOpenAI();
         services.AddHttpClient(PlainClient);

@@ -57,13 +57,13 @@ public sealed class LiveOptionsTests
             await h.FlushAsync();
         }
 
-        Assert.Single(h.Logs.Logs, l => l.EventId.Id == ZespanLogEvents.BatchRejected);
+        Assert.Single(h.Logs.GetSnapshot(), l => l.Id.Id == ZespanLogEvents.BatchRejected);
 
         h.Set(("Debug", "true"));
         h.Tracer.LogGeneration(Generation());
         await h.FlushAsync();
 
-        Assert.Equal(2, h.Logs.Logs.Count(l => l.EventId.Id == ZespanLogEvents.BatchRejected));
+        Assert.Equal(2, h.Logs.GetSnapshot().Count(l => l.Id.Id == ZespanLogEvents.BatchRejected));
     }
 
     [Fact]

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Zespan.Extensions.Export.Internal;
 using Zespan.Extensions.Tracing.Internal;
 using Zespan.Extensions.Events.Internal;
+using Zespan.Testing;
 
 namespace Zespan.Extensions.Tests.Export;
 
@@ -178,7 +179,7 @@ public class ExportBatchingTests
     {
         await using var backend = await Zespan.Testing.FakeZespanBackend.StartAsync();
         var services = new ServiceCollection();
-        services.AddSingleton<TimeProvider>(new ObservableTimeProvider());
+        services.AddSingleton<TimeProvider>(new SignalingTimeProvider());
         services.AddZespan(o =>
         {
             o.ApiKey = Zespan.Testing.FakeZespanBackend.ValidApiKey;

@@ -172,7 +172,7 @@ public class PromptClientCacheTests
         Assert.Equal("one", (await h.Client.GetAsync("p")).Text);
         await h.Internal.WhenRefreshesCompleteAsync();
         Assert.Equal(2, h.Backend.PromptGetCount("p"));
-        Assert.Contains(h.Logs.Entries, e => e.EventId.Id == 5001 && e.Level == LogLevel.Warning && e.Message.Contains("'p'", StringComparison.Ordinal));
+        Assert.Contains(h.Logs.GetSnapshot(), e => e.Id.Id == 5001 && e.Level == LogLevel.Warning && e.Message.Contains("'p'", StringComparison.Ordinal));
 
         // After the retry delay the next hit refreshes again, and this time it succeeds.
         h.Time.Advance(TimeSpan.FromSeconds(30));
@@ -198,7 +198,7 @@ public class PromptClientCacheTests
         Assert.Equal(0, h.Internal.CachedCount);
         var ex = await Assert.ThrowsAsync<PromptNotFoundException>(() => h.Client.GetAsync("p", label: "beta"));
         Assert.Equal("beta", ex.Label);
-        Assert.Contains(h.Logs.Entries, e => e.EventId.Id == 5002);
+        Assert.Contains(h.Logs.GetSnapshot(), e => e.Id.Id == 5002);
     }
 
     [Fact]

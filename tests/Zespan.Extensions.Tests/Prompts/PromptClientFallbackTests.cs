@@ -17,7 +17,7 @@ public class PromptClientFallbackTests
         Assert.Equal(fallback.Text, prompt.Text);
         Assert.Equal("support-reply", prompt.Name);
         Assert.False(fallback.IsFallback);
-        Assert.Contains(h.Logs.Entries, e => e.EventId.Id == 5003 && e.Level == LogLevel.Warning);
+        Assert.Contains(h.Logs.GetSnapshot(), e => e.Id.Id == 5003 && e.Level == LogLevel.Warning);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using Zespan.Extensions.Prompts.Internal;
 using Zespan.Testing;
 
@@ -103,7 +104,7 @@ public class PromptClientOptionsTests
             })
             .Build();
         var services = new ServiceCollection();
-        services.AddSingleton<TimeProvider>(new ManualTimeProvider());
+        services.AddSingleton<TimeProvider>(new FakeTimeProvider(SignalingTimeProvider.DefaultStart));
         services.AddZespan(configuration.GetSection("Zespan"));
         await using var provider = services.BuildServiceProvider();
         var client = (PromptClient)provider.GetRequiredService<IPromptClient>();
