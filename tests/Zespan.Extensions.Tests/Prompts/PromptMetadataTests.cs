@@ -71,7 +71,7 @@ public class PromptMetadataTests
     [Fact]
     public async Task Dispose_WithRefreshRunning_StopsWithoutThrowing()
     {
-        var h = await PromptHarness.StartAsync();
+        var h = await ZespanTestHost.StartPromptsAsync();
         await using (h.Backend)
         {
             h.Backend.SeedPrompt("p", "one", "production");
@@ -82,7 +82,7 @@ public class PromptMetadataTests
             await gate.Arrived;
 
             var refreshes = h.Internal.WhenRefreshesCompleteAsync();
-            await h.Services.DisposeAsync();
+            await ((IAsyncDisposable)h.Services).DisposeAsync();
             await refreshes;
             gate.Release();
         }

@@ -67,7 +67,7 @@ internal sealed class ProcessWideHarness : IAsyncDisposable
 
     /// <summary>Answers with a fixture file.</summary>
     public static Func<HttpContext, RecordedRequest, Task> Serve(string fixture, string contentType = "application/json", int status = 200) =>
-        InstrumentationHarness.Serve(fixture, contentType, status);
+        InstrumentationHost.Serve(fixture, contentType, status);
 
     /// <summary>Flushes and returns every event the backend accepted.</summary>
     public async Task<IReadOnlyList<JsonObject>> FlushAsync()
