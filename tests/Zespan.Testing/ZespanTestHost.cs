@@ -21,6 +21,7 @@ public sealed class ZespanTestHost : IAsyncDisposable, IDisposable
     private readonly LoopbackServer? _provider;
     private IServiceProvider _services = null!;
     private IHost? _host;
+    private bool _stopOnDispose;
 
     private ZespanTestHost(FakeZespanBackend? backend, LoopbackServer? provider, IConfigurationRoot configuration)
     {
@@ -118,6 +119,11 @@ public sealed class ZespanTestHost : IAsyncDisposable, IDisposable
     {
         if (_host is not null)
         {
+            if (_stopOnDispose)
+            {
+                await _host.StopAsync().ConfigureAwait(false);
+            }
+
             if (_host is IAsyncDisposable asyncHost)
             {
                 await asyncHost.DisposeAsync().ConfigureAwait(false);
@@ -177,7 +183,7 @@ public sealed class ZespanTestHost : IAsyncDisposable, IDisposable
         }
 
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
-        var host = new ZespanTestHost(backend, provider, configuration);
+        var host = new ZespanTestHost(backend, provider, configuration) { _stopOnDispose = options.StopHostOnDispose };
         HostApplicationBuilder? hostBuilder = null;
         IServiceCollection services;
         if (options.GenericHost)

@@ -51,6 +51,9 @@ public sealed class ZespanTestHostOptions
     /// <summary>Gets or sets whether the generic host is started (<see cref="GenericHost"/> only). The default is true.</summary>
     public bool StartHost { get; set; } = true;
 
+    /// <summary>Gets or sets whether disposing stops the generic host first (its hosted services' StopAsync). The default is false: a host on a fake clock would wait for it.</summary>
+    public bool StopHostOnDispose { get; set; }
+
     /// <summary>Sets the options every tracing-and-flush test uses: no config sync, a 5 min flush interval, batches of 1000 (flushes come from the test).</summary>
     public ZespanTestHostOptions Quiet()
     {
