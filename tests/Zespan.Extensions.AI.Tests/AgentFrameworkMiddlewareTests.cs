@@ -31,7 +31,7 @@ public sealed class AgentFrameworkMiddlewareTests
     public async Task ChatClientAgent_ZespanMiddleware_OneGenerationPerModelCallUnderTheAgent(bool middlewareOutsideChatSpan)
     {
         await using var openAI = await FakeOpenAI.StartAsync();
-        await using var harness = await ZespanHarness.StartAsync(services: static s => s.AddZespan(_ => { }).CaptureAgentFrameworks());
+        await using var harness = await ZespanTestHost.StartChatAsync(services: static s => s.AddZespan(_ => { }).CaptureAgentFrameworks());
         _ = harness.Tracer; // starts the capture
         var client = new OpenAIClient(new ApiKeyCredential("sk-test"), new OpenAIClientOptions { Endpoint = new Uri(openAI.BaseUrl, "v1") });
         var leaf = client.GetChatClient(FakeOpenAI.Model).AsIChatClient();

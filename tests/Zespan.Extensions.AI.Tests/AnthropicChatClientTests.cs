@@ -27,13 +27,13 @@ public class AnthropicChatClientTests
             await context.Response.Body.WriteAsync(Fixture(fixture));
         };
 
-    private static async Task<(ZespanHarness Harness, LoopbackServer Provider, IChatClient Chat)> StartAsync(
+    private static async Task<(ZespanTestHost Harness, LoopbackServer Provider, IChatClient Chat)> StartAsync(
         Func<HttpContext, RecordedRequest, Task> provider,
         Action<ZespanInstrumentationOptions>? http = null,
         Action<ZespanChatClientOptions>? middleware = null)
     {
         var server = await LoopbackServer.StartAsync(provider);
-        var h = await ZespanHarness.StartAsync(services: s => s.AddHttpClient("anthropic").AddZespanAnthropic(http));
+        var h = await ZespanTestHost.StartChatAsync(services: s => s.AddHttpClient("anthropic").AddZespanAnthropic(http));
         var anthropic = new AnthropicClient
         {
             BaseUrl = server.BaseUrl.ToString().TrimEnd('/'),
@@ -170,7 +170,7 @@ public class AnthropicChatClientTests
     {
         var server = await LoopbackServer.StartAsync(Serve("anthropic-messages.json"));
         await using var __ = server;
-        await using var h = await ZespanHarness.StartAsync(o => o.SampleRate = 0, s => s.AddHttpClient("anthropic").AddZespanAnthropic());
+        await using var h = await ZespanTestHost.StartChatAsync(o => o.SampleRate = 0, s => s.AddHttpClient("anthropic").AddZespanAnthropic());
         var anthropic = new AnthropicClient
         {
             BaseUrl = server.BaseUrl.ToString().TrimEnd('/'),
@@ -191,7 +191,7 @@ public class AnthropicChatClientTests
     {
         var server = await LoopbackServer.StartAsync(Serve("anthropic-messages.json"));
         await using var __ = server;
-        await using var h = await ZespanHarness.StartAsync(
+        await using var h = await ZespanTestHost.StartChatAsync(
             o => o.ModelOverrides.Add(new ModelOverride { From = "claude-haiku-4-5", To = "claude-3-haiku" }),
             s => s.AddHttpClient("anthropic").AddZespanAnthropic());
         var anthropic = new AnthropicClient

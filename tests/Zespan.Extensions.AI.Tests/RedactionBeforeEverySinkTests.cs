@@ -27,7 +27,7 @@ public sealed class RedactionBeforeEverySinkTests
     public async Task ChatClient_SecretsInMessagesAndCompletion_NoSinkSeesThem(bool stream, bool captureContent)
     {
         using var sinks = new TelemetrySinks();
-        await using var h = await ZespanHarness.StartAsync(o => Configure(o, captureContent), sinks.AddLogging);
+        await using var h = await ZespanTestHost.StartChatAsync(o => Configure(o, captureContent), sinks.AddLogging);
         var inner = new FakeChatClient
         {
             Response = new ChatResponse(new ChatMessage(ChatRole.Assistant, "Noted: " + Secret)) { ModelId = "gpt-4o-mini" },
@@ -71,7 +71,7 @@ public sealed class RedactionBeforeEverySinkTests
                 ["usage"] = new JsonObject { ["input_tokens"] = 10, ["output_tokens"] = 8 },
             }.ToJsonString());
         });
-        await using var h = await ZespanHarness.StartAsync(o => Configure(o, captureContent), s =>
+        await using var h = await ZespanTestHost.StartChatAsync(o => Configure(o, captureContent), s =>
         {
             sinks.AddLogging(s);
             s.AddHttpClient("anthropic").AddZespanAnthropic();

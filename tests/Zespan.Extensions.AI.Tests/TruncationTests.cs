@@ -1,5 +1,6 @@
 using System.Text;
 using Microsoft.Extensions.AI;
+using Zespan.Testing;
 
 namespace Zespan.Extensions.AI.Tests;
 
@@ -9,7 +10,7 @@ public sealed class TruncationTests
     [Fact]
     public async Task GetResponseAsync_PromptAndCompletionOverMaxEventBytes_IsDeliveredCutMarkedTruncatedAndValid()
     {
-        await using var h = await ZespanHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartChatAsync();
         var cjk = string.Concat(Enumerable.Repeat("漢字かな😀", 30_000)); // ~150K UTF-16 units, surrogate pairs included
         var inner = new FakeChatClient { Response = new ChatResponse(new ChatMessage(ChatRole.Assistant, cjk)) { ModelId = "gpt-4o" } };
         var client = h.Wrap(inner);

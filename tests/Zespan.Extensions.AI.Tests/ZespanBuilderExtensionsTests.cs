@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
+using Zespan.Testing;
 
 namespace Zespan.Extensions.AI.Tests;
 
@@ -12,7 +13,7 @@ public class ZespanBuilderExtensionsTests
     public async Task UseZespan_AddChatClient_RecordsTheCallWithServicesFromTheBuilder()
     {
         var inner = new FakeChatClient();
-        await using var h = await ZespanHarness.StartAsync(services: s => s.AddChatClient(inner).UseZespan(o => o.ProviderName = "acme"));
+        await using var h = await ZespanTestHost.StartChatAsync(services: s => s.AddChatClient(inner).UseZespan(o => o.ProviderName = "acme"));
         var chat = h.Services.GetRequiredService<IChatClient>();
 
         var response = await chat.GetResponseAsync("hello");
@@ -30,7 +31,7 @@ public class ZespanBuilderExtensionsTests
     public async Task UseZespan_AddEmbeddingGenerator_RecordsAnEmbeddingEvent()
     {
         var inner = new FakeEmbeddingGenerator();
-        await using var h = await ZespanHarness.StartAsync(services: s => s.AddEmbeddingGenerator(inner).UseZespan());
+        await using var h = await ZespanTestHost.StartChatAsync(services: s => s.AddEmbeddingGenerator(inner).UseZespan());
         var generator = h.Services.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>();
 
         var embeddings = await generator.GenerateAsync(["first", "second", "third"]);
@@ -56,7 +57,7 @@ public class ZespanBuilderExtensionsTests
     [Fact]
     public async Task UseZespan_EmbeddingGeneratorStorePromptsOff_KeepsNoInputs()
     {
-        await using var h = await ZespanHarness.StartAsync(o => o.StorePrompts = false, s => s.AddEmbeddingGenerator(new FakeEmbeddingGenerator()).UseZespan());
+        await using var h = await ZespanTestHost.StartChatAsync(o => o.StorePrompts = false, s => s.AddEmbeddingGenerator(new FakeEmbeddingGenerator()).UseZespan());
 
         await h.Services.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>().GenerateAsync(["secret text"]);
 
@@ -69,7 +70,7 @@ public class ZespanBuilderExtensionsTests
     public async Task UseZespan_EmbeddingGeneratorThrows_CallerGetsTheSameExceptionAndTheEventRecordsIt()
     {
         var failure = new InvalidOperationException("quota exceeded");
-        await using var h = await ZespanHarness.StartAsync(services: s => s.AddEmbeddingGenerator(new FakeEmbeddingGenerator { Throw = failure }).UseZespan());
+        await using var h = await ZespanTestHost.StartChatAsync(services: s => s.AddEmbeddingGenerator(new FakeEmbeddingGenerator { Throw = failure }).UseZespan());
 
         var thrown = await Assert.ThrowsAsync<InvalidOperationException>(() => h.Services.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>().GenerateAsync(["x"]));
 
@@ -101,7 +102,7 @@ public class ZespanBuilderExtensionsTests
         var sourceName = "Test.MEAI." + Guid.NewGuid().ToString("N");
         var spans = new List<Activity>();
         using var listener = Listen(sourceName, spans);
-        await using var h = await ZespanHarness.StartAsync(services: s =>
+        await using var h = await ZespanTestHost.StartChatAsync(services: s =>
         {
             var builder = s.AddChatClient(new FakeChatClient());
             if (openTelemetryOutside)
@@ -136,7 +137,7 @@ public class ZespanBuilderExtensionsTests
     {
         var spans = new List<Activity>();
         using var listener = Listen("unused." + Guid.NewGuid().ToString("N"), spans);
-        await using var h = await ZespanHarness.StartAsync(services: s => s.AddChatClient(new FakeChatClient()).UseZespan());
+        await using var h = await ZespanTestHost.StartChatAsync(services: s => s.AddChatClient(new FakeChatClient()).UseZespan());
 
         await h.Services.GetRequiredService<IChatClient>().GetResponseAsync("hello");
 
@@ -152,7 +153,7 @@ public class ZespanBuilderExtensionsTests
         var sourceName = "Test.MEAI." + Guid.NewGuid().ToString("N");
         var spans = new List<Activity>();
         using var listener = Listen(sourceName, spans);
-        await using var h = await ZespanHarness.StartAsync(services: s => s.AddEmbeddingGenerator(new FakeEmbeddingGenerator()).UseOpenTelemetry(sourceName: sourceName).UseZespan());
+        await using var h = await ZespanTestHost.StartChatAsync(services: s => s.AddEmbeddingGenerator(new FakeEmbeddingGenerator()).UseOpenTelemetry(sourceName: sourceName).UseZespan());
 
         await h.Services.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>().GenerateAsync(["x"]);
 

@@ -44,7 +44,7 @@ public class ZespanChatClientGuardrailTests
     [Fact]
     public async Task GetResponseAsync_PreBlocked_ThrowsAndInnerNeverCalled()
     {
-        await using var h = await ZespanHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartChatAsync();
         h.Backend.GuardrailResponder = OnPhase("pre", () => Block());
         var inner = new FakeChatClient();
         var chat = h.Wrap(inner, Guarded());
@@ -75,7 +75,7 @@ public class ZespanChatClientGuardrailTests
     [Fact]
     public async Task GetResponseAsync_PostBlocked_ThrowsAfterInnerCallAndRecordsUsage()
     {
-        await using var h = await ZespanHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartChatAsync();
         h.Backend.GuardrailResponder = OnPhase("post", () => Block("toxicity"));
         var inner = new FakeChatClient();
         var chat = h.Wrap(inner, Guarded());
@@ -101,7 +101,7 @@ public class ZespanChatClientGuardrailTests
     [Fact]
     public async Task GetResponseAsync_PreRedact_InnerGetsRedactedCopyAndCallerListUnchanged()
     {
-        await using var h = await ZespanHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartChatAsync();
         h.Backend.GuardrailResponder = OnPhase("pre", () => Redact("my card is [REDACTED]"));
         var inner = new FakeChatClient();
         var chat = h.Wrap(inner, Guarded(post: false));
@@ -127,7 +127,7 @@ public class ZespanChatClientGuardrailTests
     [Fact]
     public async Task GetResponseAsync_PostRedact_ResponseTextReplaced()
     {
-        await using var h = await ZespanHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartChatAsync();
         h.Backend.GuardrailResponder = OnPhase("post", () => Redact("Hello [NAME]!"));
         var chat = h.Wrap(new FakeChatClient(), Guarded(pre: false));
 
@@ -142,7 +142,7 @@ public class ZespanChatClientGuardrailTests
     [Fact]
     public async Task GetResponseAsync_CheckFailsFailOpen_CallGoesThroughAndUnavailableRecorded()
     {
-        await using var h = await ZespanHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartChatAsync();
         h.Backend.Enqueue(GuardrailPath, new CannedResponse(500, """{"error":"down"}"""), count: 2);
         var inner = new FakeChatClient();
         var chat = h.Wrap(inner, Guarded(failClosed: false));
@@ -164,7 +164,7 @@ public class ZespanChatClientGuardrailTests
     [Fact]
     public async Task GetResponseAsync_CheckFailsFailClosed_BlocksBeforeInnerCall()
     {
-        await using var h = await ZespanHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartChatAsync();
         h.Backend.Enqueue(GuardrailPath, new CannedResponse(500, """{"error":"down"}"""));
         var inner = new FakeChatClient();
         var chat = h.Wrap(inner, Guarded(failClosed: true));
@@ -179,7 +179,7 @@ public class ZespanChatClientGuardrailTests
     [Fact]
     public async Task GetStreamingResponseAsync_PostOn_NoUpdateReachesCallerBeforeCheckPasses()
     {
-        await using var h = await ZespanHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartChatAsync();
         var postArrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         h.Backend.Intercept = async (_, request) =>
@@ -223,7 +223,7 @@ public class ZespanChatClientGuardrailTests
     [Fact]
     public async Task GetStreamingResponseAsync_PostBlocked_ThrowsBeforeFirstUpdate()
     {
-        await using var h = await ZespanHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartChatAsync();
         h.Backend.GuardrailResponder = OnPhase("post", () => Block("toxicity"));
         var chat = h.Wrap(new FakeChatClient(), Guarded());
 
@@ -249,7 +249,7 @@ public class ZespanChatClientGuardrailTests
     [Fact]
     public async Task GetStreamingResponseAsync_PostRedact_ActsAsBlock()
     {
-        await using var h = await ZespanHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartChatAsync();
         h.Backend.GuardrailResponder = OnPhase("post", () => Redact("Hello [NAME]!"));
         var chat = h.Wrap(new FakeChatClient(), Guarded(pre: false));
 
@@ -261,7 +261,7 @@ public class ZespanChatClientGuardrailTests
     [Fact]
     public async Task GetStreamingResponseAsync_PreBlocked_ThrowsAndInnerNeverCalled()
     {
-        await using var h = await ZespanHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartChatAsync();
         h.Backend.GuardrailResponder = OnPhase("pre", () => Block());
         var inner = new FakeChatClient();
         var chat = h.Wrap(inner, Guarded());
@@ -275,7 +275,7 @@ public class ZespanChatClientGuardrailTests
     [Fact]
     public async Task GetResponseAsync_GuardrailRuleForProvider_Applies()
     {
-        await using var h = await ZespanHarness.StartAsync(o => o.GuardrailRules.Add(new GuardrailRule { Provider = "openai", Pre = true, Post = false }));
+        await using var h = await ZespanTestHost.StartChatAsync(o => o.GuardrailRules.Add(new GuardrailRule { Provider = "openai", Pre = true, Post = false }));
         h.Backend.GuardrailResponder = _ => Block();
         var openai = h.Wrap(new FakeChatClient(providerName: "openai"));
         var anthropic = h.Wrap(new FakeChatClient(providerName: "anthropic"));
@@ -289,7 +289,7 @@ public class ZespanChatClientGuardrailTests
     [Fact]
     public async Task GetResponseAsync_ClientOptionsOff_WinOverRule()
     {
-        await using var h = await ZespanHarness.StartAsync(o => o.GuardrailRules.Add(new GuardrailRule { Provider = "*" }));
+        await using var h = await ZespanTestHost.StartChatAsync(o => o.GuardrailRules.Add(new GuardrailRule { Provider = "*" }));
         h.Backend.GuardrailResponder = _ => Block();
         var chat = h.Wrap(new FakeChatClient(), Guarded(pre: false, post: false));
 
@@ -301,7 +301,7 @@ public class ZespanChatClientGuardrailTests
     [Fact]
     public async Task GetResponseAsync_TracingDisabled_GuardrailsStillBlock()
     {
-        await using var h = await ZespanHarness.StartAsync(o => o.DisableTracing = true);
+        await using var h = await ZespanTestHost.StartChatAsync(o => o.DisableTracing = true);
         h.Backend.GuardrailResponder = OnPhase("pre", () => Block());
         var inner = new FakeChatClient();
         var chat = h.Wrap(inner, Guarded());
@@ -315,7 +315,7 @@ public class ZespanChatClientGuardrailTests
     [Fact]
     public async Task GetResponseAsync_StorePromptsOff_CheckStillSendsTextButEventHasNone()
     {
-        await using var h = await ZespanHarness.StartAsync(o => o.StorePrompts = false);
+        await using var h = await ZespanTestHost.StartChatAsync(o => o.StorePrompts = false);
         var chat = h.Wrap(new FakeChatClient(), Guarded());
 
         await chat.GetResponseAsync(Conversation());
@@ -332,7 +332,7 @@ public class ZespanChatClientGuardrailTests
     [InlineData(true)]
     public async Task GetResponseAsync_PostRedactCannotBeApplied_FailClosedDecides(bool failClosed)
     {
-        await using var h = await ZespanHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartChatAsync();
         h.Backend.GuardrailResponder = OnPhase("post", () => Redact("[REDACTED]"));
         var response = new ChatResponse { Messages = Array.AsReadOnly([new ChatMessage(ChatRole.Assistant, "mail me at a@b.com")]) };
         var chat = h.Wrap(new FakeChatClient { Response = response }, Guarded(pre: false, failClosed: failClosed));

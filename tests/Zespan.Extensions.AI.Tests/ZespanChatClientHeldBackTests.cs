@@ -1,5 +1,6 @@
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
+using Zespan.Testing;
 
 namespace Zespan.Extensions.AI.Tests;
 
@@ -32,7 +33,7 @@ public class ZespanChatClientHeldBackTests
     [Fact]
     public async Task GetStreamingResponseAsync_HeldOverCapFailOpen_EveryUpdateDeliveredUnchecked()
     {
-        await using var h = await ZespanHarness.StartAsync(static o => o.ShutdownTimeout = TimeSpan.FromMinutes(1)); // a multi-megabyte event: its truncation must not race FlushAsync's default 5 s on a loaded machine
+        await using var h = await ZespanTestHost.StartChatAsync(static o => o.ShutdownTimeout = TimeSpan.FromMinutes(1)); // a multi-megabyte event: its truncation must not race FlushAsync's default 5 s on a loaded machine
         var updates = HugeUpdates();
         var chat = h.Wrap(new FakeChatClient { Updates = updates }, o => o.Guardrails = new GuardrailOptions { Pre = false, Post = true, FailClosed = false });
 
@@ -52,7 +53,7 @@ public class ZespanChatClientHeldBackTests
     [Fact]
     public async Task GetStreamingResponseAsync_HeldOverCapFailClosed_BlocksBeforeAnyUpdate()
     {
-        await using var h = await ZespanHarness.StartAsync(static o => o.ShutdownTimeout = TimeSpan.FromMinutes(1)); // a multi-megabyte event: its truncation must not race FlushAsync's default 5 s on a loaded machine
+        await using var h = await ZespanTestHost.StartChatAsync(static o => o.ShutdownTimeout = TimeSpan.FromMinutes(1)); // a multi-megabyte event: its truncation must not race FlushAsync's default 5 s on a loaded machine
         var inner = new FakeChatClient { Updates = HugeUpdates() };
         var chat = h.Wrap(inner, o => o.Guardrails = new GuardrailOptions { Pre = false, Post = true, FailClosed = true });
         var count = 0;
@@ -74,7 +75,7 @@ public class ZespanChatClientHeldBackTests
     [Fact]
     public async Task GetResponseAsync_RemoteGuardrailEnable_AllowRemoteGuardrailsFalse_NotChecked()
     {
-        await using var h = await ZespanHarness.StartAsync(o => o.DisableConfigSync = false);
+        await using var h = await ZespanTestHost.StartChatAsync(o => o.DisableConfigSync = false);
         h.Backend.SetConfig(3, """[{"type": "guardrail_enable", "provider": "*", "pre": true, "post": true}]""");
         await h.Services.GetRequiredService<IZespanClient>().RefreshConfigAsync();
 

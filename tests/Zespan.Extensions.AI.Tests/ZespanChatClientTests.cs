@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
+using Zespan.Testing;
 
 namespace Zespan.Extensions.AI.Tests;
 
@@ -18,7 +19,7 @@ public class ZespanChatClientTests
     [Fact]
     public async Task GetResponseAsync_FakeClient_RecordsGenerationEvent()
     {
-        await using var h = await ZespanHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartChatAsync();
         var inner = new FakeChatClient();
         var chat = h.Wrap(inner);
 
@@ -58,7 +59,7 @@ public class ZespanChatClientTests
     [Fact]
     public async Task GetResponseAsync_UsageDetails_MapsCachedReasoningAndAudioIntoTheTokenModel()
     {
-        await using var h = await ZespanHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartChatAsync();
         var inner = new FakeChatClient("openai", "gpt-5.6-terra");
         inner.Response = new(new ChatMessage(ChatRole.Assistant, "ok"))
         {
@@ -93,7 +94,7 @@ public class ZespanChatClientTests
     [Fact]
     public async Task GetResponseAsync_ToolCallsAndResults_RecordsToolMessages()
     {
-        await using var h = await ZespanHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartChatAsync();
         var inner = new FakeChatClient
         {
             Response = new ChatResponse(new ChatMessage(ChatRole.Assistant,
@@ -138,7 +139,7 @@ public class ZespanChatClientTests
     [Fact]
     public async Task GetResponseAsync_ChatOptionsModel_WinsOverDefaultModel()
     {
-        await using var h = await ZespanHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartChatAsync();
         var chat = h.Wrap(new FakeChatClient(providerName: "anthropic", defaultModelId: "claude-haiku-4-5"));
 
         await chat.GetResponseAsync(Conversation(), new ChatOptions { ModelId = "claude-sonnet-4-5" });
@@ -157,7 +158,7 @@ public class ZespanChatClientTests
     [InlineData("Ollama", "ollama")]
     public async Task GetResponseAsync_MetadataProviderName_MappedToZespanName(string metadataName, string expected)
     {
-        await using var h = await ZespanHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartChatAsync();
         var chat = h.Wrap(new FakeChatClient(providerName: metadataName));
 
         await chat.GetResponseAsync(Conversation());
@@ -168,7 +169,7 @@ public class ZespanChatClientTests
     [Fact]
     public async Task GetResponseAsync_ProviderNameOption_LabelsEvent()
     {
-        await using var h = await ZespanHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartChatAsync();
         var chat = h.Wrap(new FakeChatClient(providerName: null), o => o.ProviderName = "together");
 
         await chat.GetResponseAsync(Conversation());
@@ -181,7 +182,7 @@ public class ZespanChatClientTests
     [Fact]
     public async Task GetResponseAsync_InnerThrows_RecordsErrorAndRethrowsSameException()
     {
-        await using var h = await ZespanHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartChatAsync();
         var failure = new TimeoutException("provider too slow");
         var chat = h.Wrap(new FakeChatClient { Throw = failure });
 
@@ -199,7 +200,7 @@ public class ZespanChatClientTests
     [Fact]
     public async Task GetResponseAsync_StorePromptsOff_RecordsNoText()
     {
-        await using var h = await ZespanHarness.StartAsync(o => o.StorePrompts = false);
+        await using var h = await ZespanTestHost.StartChatAsync(o => o.StorePrompts = false);
         var chat = h.Wrap(new FakeChatClient());
 
         await chat.GetResponseAsync(Conversation());
@@ -216,7 +217,7 @@ public class ZespanChatClientTests
     [Fact]
     public async Task GetResponseAsync_InContextScope_CarriesUserSessionAndTags()
     {
-        await using var h = await ZespanHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartChatAsync();
         var chat = h.Wrap(new FakeChatClient());
 
         using (h.Context.BeginScope(userId: "user-7", sessionId: "session-3", tags: new Dictionary<string, string> { ["tenant"] = "acme" }))
@@ -233,7 +234,7 @@ public class ZespanChatClientTests
     [Fact]
     public async Task GetResponseAsync_InsideSpan_IsChildOfSpan()
     {
-        await using var h = await ZespanHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartChatAsync();
         var chat = h.Wrap(new FakeChatClient());
         string traceId;
         string spanId;
@@ -254,7 +255,7 @@ public class ZespanChatClientTests
     [Fact]
     public async Task GetStreamingResponseAsync_FakeClient_PassesUpdatesAndRecordsStreamedEvent()
     {
-        await using var h = await ZespanHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartChatAsync();
         var inner = new FakeChatClient();
         var chat = h.Wrap(inner);
 
@@ -282,7 +283,7 @@ public class ZespanChatClientTests
     [Fact]
     public async Task GetStreamingResponseAsync_NoPostCheck_YieldsEachUpdateBeforeTheNextIsProduced()
     {
-        await using var h = await ZespanHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartChatAsync();
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var inner = new FakeChatClient { BeforeUpdate = i => i == 1 ? gate.Task : Task.CompletedTask };
         var chat = h.Wrap(inner);
@@ -302,7 +303,7 @@ public class ZespanChatClientTests
     [Fact]
     public async Task GetStreamingResponseAsync_DisposedEarly_RecordsWhatWasSeen()
     {
-        await using var h = await ZespanHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartChatAsync();
         var inner = new FakeChatClient();
         var chat = h.Wrap(inner);
 
@@ -326,7 +327,7 @@ public class ZespanChatClientTests
     [Fact]
     public async Task GetStreamingResponseAsync_Canceled_RecordsCancellationAndRethrows()
     {
-        await using var h = await ZespanHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartChatAsync();
         using var cts = new CancellationTokenSource();
         var inner = new FakeChatClient { BeforeUpdate = _ => Task.Delay(Timeout.Infinite) };
         var chat = h.Wrap(inner);
@@ -347,7 +348,7 @@ public class ZespanChatClientTests
     [Fact]
     public async Task GetStreamingResponseAsync_FailsMidStream_RecordsErrorAndRethrowsSameException()
     {
-        await using var h = await ZespanHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartChatAsync();
         var failure = new InvalidOperationException("stream broke");
         var chat = h.Wrap(new FakeChatClient { ThrowDuringStream = (2, failure) });
 
@@ -371,7 +372,7 @@ public class ZespanChatClientTests
     [Fact]
     public async Task GetStreamingResponseAsync_StorePromptsOff_RecordsNoTextButUsage()
     {
-        await using var h = await ZespanHarness.StartAsync(o => o.StorePrompts = false);
+        await using var h = await ZespanTestHost.StartChatAsync(o => o.StorePrompts = false);
         var chat = h.Wrap(new FakeChatClient());
 
         await foreach (var _ in chat.GetStreamingResponseAsync(Conversation()))
@@ -398,7 +399,7 @@ public class ZespanChatClientTests
     [Fact]
     public async Task WithZespan_ZespanDisabled_PassesThroughWithoutEventsOrChecks()
     {
-        await using var h = await ZespanHarness.StartAsync(o => o.Enabled = false);
+        await using var h = await ZespanTestHost.StartChatAsync(o => o.Enabled = false);
         var inner = new FakeChatClient();
         var chat = h.Wrap(inner, o => o.Guardrails = new GuardrailOptions());
 
@@ -419,7 +420,7 @@ public class ZespanChatClientTests
     [Fact]
     public async Task WithZespan_WrappedTwice_RecordsOneEvent()
     {
-        await using var h = await ZespanHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartChatAsync();
         var chat = h.Wrap(h.Wrap(new FakeChatClient()));
 
         await chat.GetResponseAsync(Conversation());
@@ -435,7 +436,7 @@ public class ZespanChatClientTests
     [Fact]
     public async Task GetService_Metadata_ComesFromInnerClient()
     {
-        await using var h = await ZespanHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartChatAsync();
         var chat = h.Wrap(new FakeChatClient(providerName: "anthropic", defaultModelId: "claude-haiku-4-5"));
 
         var metadata = chat.GetService<ChatClientMetadata>();
@@ -447,7 +448,7 @@ public class ZespanChatClientTests
     [Fact]
     public async Task GetResponseAsync_ActivityListener_ActivityCarriesGenAiAttributesAndEventSpanId()
     {
-        await using var h = await ZespanHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartChatAsync();
         var chat = h.Wrap(new FakeChatClient());
         var stopped = new List<Activity>();
         using var listener = new ActivityListener
@@ -486,7 +487,7 @@ public class ZespanChatClientTests
     [Fact]
     public async Task GetResponseAsync_ArgumentsHoldJsonElement_RecordedAsJson()
     {
-        await using var h = await ZespanHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartChatAsync();
         var chat = h.Wrap(new FakeChatClient());
         var element = JsonDocument.Parse("""{"nested":[1,2]}""").RootElement;
 

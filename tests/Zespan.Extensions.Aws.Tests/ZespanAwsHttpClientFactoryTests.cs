@@ -13,7 +13,7 @@ public class ZespanAwsHttpClientFactoryTests
     private const string NovaLite = "amazon.nova-lite-v1:0";
     private const string EventStream = "application/vnd.amazon.eventstream";
 
-    private static TestServiceConfig Config(AwsHarness h, bool zespan, bool cacheHttpClient = true, Action<ZespanInstrumentationOptions>? configure = null)
+    private static TestServiceConfig Config(ZespanTestHost h, bool zespan, bool cacheHttpClient = true, Action<ZespanInstrumentationOptions>? configure = null)
     {
         var config = new TestServiceConfig { ServiceURL = h.Provider.BaseUrl.ToString(), CacheHttpClient = cacheHttpClient };
         if (zespan)
@@ -38,7 +38,7 @@ public class ZespanAwsHttpClientFactoryTests
     [InlineData(false)]
     public async Task CreateHttpClient_SignedConverse_GoesOutByteIdenticalAndRecordsGeneration(bool cacheHttpClient)
     {
-        await using var h = await AwsHarness.StartAsync(AwsHarness.Serve("bedrock-converse.json"));
+        await using var h = await ZespanTestHost.StartAwsAsync(AwsHost.Serve("bedrock-converse.json"));
         var body = Fixtures.Bytes("bedrock-converse.request.json");
         var bare = Config(h, zespan: false, cacheHttpClient);
         var traced = Config(h, zespan: true, cacheHttpClient);
@@ -72,7 +72,7 @@ public class ZespanAwsHttpClientFactoryTests
     [Fact]
     public async Task CreateHttpClient_SignedConverseStream_GoesOutByteIdenticalAndRecordsStreamedGeneration()
     {
-        await using var h = await AwsHarness.StartAsync(AwsHarness.Serve("bedrock-converse-stream.bin", EventStream));
+        await using var h = await ZespanTestHost.StartAwsAsync(AwsHost.Serve("bedrock-converse-stream.bin", EventStream));
         var body = Fixtures.Bytes("bedrock-converse.request.json");
         var traced = Config(h, zespan: true);
         var signed = SignedRequest.Converse(h.Provider.BaseUrl, traced, NovaLite, body, "converse-stream");
@@ -102,7 +102,7 @@ public class ZespanAwsHttpClientFactoryTests
     public async Task CreateHttpClient_ProviderError_IsRecordedAndReachesTheSdkUnchanged()
     {
         var error = Fixtures.Bytes("bedrock-error-400.json");
-        await using var h = await AwsHarness.StartAsync(async (context, _) =>
+        await using var h = await ZespanTestHost.StartAwsAsync(async (context, _) =>
         {
             context.Response.StatusCode = 400;
             context.Response.ContentType = "application/json";
@@ -132,8 +132,8 @@ public class ZespanAwsHttpClientFactoryTests
     [Fact]
     public async Task CreateHttpClient_ModelOverrideMatchesBedrockModel_SendsUnchangedAndWarnsOnce()
     {
-        await using var h = await AwsHarness.StartAsync(
-            AwsHarness.Serve("bedrock-converse.json"),
+        await using var h = await ZespanTestHost.StartAwsAsync(
+            AwsHost.Serve("bedrock-converse.json"),
             o => o.ModelOverrides.Add(new ModelOverride { From = NovaLite, To = "amazon.nova-micro-v1:0" }));
         var body = Fixtures.Bytes("bedrock-converse.request.json");
         var traced = Config(h, zespan: true);
@@ -153,14 +153,14 @@ public class ZespanAwsHttpClientFactoryTests
             Assert.Equal(NovaLite, (string?)e["model"]);
             Assert.Null(e["requested_model"]);
         });
-        var warning = Assert.Single(h.Logs.Logs, l => l.EventId.Id == 70);
+        var warning = Assert.Single(h.Logs.GetSnapshot(), l => l.Id.Id == 70);
         Assert.Equal(LogLevel.Warning, warning.Level);
     }
 
     [Fact]
     public async Task CreateHttpClient_GuardrailRedactsBedrockPrompt_BlocksInsteadOfRewriting()
     {
-        await using var h = await AwsHarness.StartAsync(AwsHarness.Serve("bedrock-converse.json"));
+        await using var h = await ZespanTestHost.StartAwsAsync(AwsHost.Serve("bedrock-converse.json"));
         h.Backend.GuardrailResponder = _ => JsonNode.Parse("""
             {"passed": false, "results": [{"policy": "pii", "passed": false, "action": "redact", "reason": "email", "modified_text": "my email is [EMAIL]"}]}
             """)!.AsObject();
@@ -179,7 +179,7 @@ public class ZespanAwsHttpClientFactoryTests
     [Fact]
     public async Task CreateHttpClient_ProviderNameConfigured_LabelsEvent()
     {
-        await using var h = await AwsHarness.StartAsync(AwsHarness.Serve("bedrock-converse.json"));
+        await using var h = await ZespanTestHost.StartAwsAsync(AwsHost.Serve("bedrock-converse.json"));
         var traced = Config(h, zespan: true, configure: o => o.ProviderName = "bedrock-eu");
         var signed = SignedRequest.Converse(h.Provider.BaseUrl, traced, NovaLite, Fixtures.Bytes("bedrock-converse.request.json"));
 
@@ -193,7 +193,7 @@ public class ZespanAwsHttpClientFactoryTests
     [Fact]
     public async Task CreateHttpClient_OtherAwsService_PassesThroughUnrecorded()
     {
-        await using var h = await AwsHarness.StartAsync(AwsHarness.Serve("bedrock-converse.json"));
+        await using var h = await ZespanTestHost.StartAwsAsync(AwsHost.Serve("bedrock-converse.json"));
         var other = new TestServiceConfig("S3", "s3", "s3") { ServiceURL = h.Provider.BaseUrl.ToString() };
         other.UseZespan(h.Services);
         var bare = new TestServiceConfig("S3", "s3", "s3") { ServiceURL = h.Provider.BaseUrl.ToString() };
@@ -212,7 +212,7 @@ public class ZespanAwsHttpClientFactoryTests
     public async Task CreateHttpClient_ProxyInConfig_SendsThroughProxy()
     {
         // The loopback server plays an HTTP proxy: the request reaches it in absolute form, for a host that does not resolve.
-        await using var h = await AwsHarness.StartAsync(AwsHarness.Serve("bedrock-converse.json"));
+        await using var h = await ZespanTestHost.StartAwsAsync(AwsHost.Serve("bedrock-converse.json"));
         var traced = new TestServiceConfig { ProxyHost = h.Provider.BaseUrl.Host, ProxyPort = h.Provider.BaseUrl.Port };
         traced.UseZespan(h.Services);
         var endpoint = new Uri("http://bedrock-runtime.zespan-proxy-test.invalid/");
@@ -231,7 +231,7 @@ public class ZespanAwsHttpClientFactoryTests
     [Fact]
     public async Task CreateHttpClient_Timeout_FollowsConfig()
     {
-        await using var h = await AwsHarness.StartAsync(AwsHarness.Serve("bedrock-converse.json"));
+        await using var h = await ZespanTestHost.StartAwsAsync(AwsHost.Serve("bedrock-converse.json"));
         var factory = new ZespanAwsHttpClientFactory(h.Services);
 
         using var configured = factory.CreateHttpClient(new TestServiceConfig { Timeout = TimeSpan.FromSeconds(7) });
@@ -244,7 +244,7 @@ public class ZespanAwsHttpClientFactoryTests
     [Fact]
     public async Task CreateInnerHandler_Config_MirrorsSdkDefaultFactory()
     {
-        await using var h = await AwsHarness.StartAsync(AwsHarness.Serve("bedrock-converse.json"));
+        await using var h = await ZespanTestHost.StartAwsAsync(AwsHost.Serve("bedrock-converse.json"));
         var probe = new ProbeFactory(h.Services);
         var credentials = new NetworkCredential("user", "pass");
         var config = new TestServiceConfig
@@ -278,7 +278,7 @@ public class ZespanAwsHttpClientFactoryTests
     [Fact]
     public async Task CreateHttpClient_OverriddenInnerHandler_StillSendsThroughZespan()
     {
-        await using var h = await AwsHarness.StartAsync(AwsHarness.Serve("bedrock-converse.json"));
+        await using var h = await ZespanTestHost.StartAwsAsync(AwsHost.Serve("bedrock-converse.json"));
         var custom = new CustomInnerFactory(h.Services);
         var config = new TestServiceConfig { ServiceURL = h.Provider.BaseUrl.ToString(), HttpClientFactory = custom };
         var signed = SignedRequest.Converse(h.Provider.BaseUrl, config, NovaLite, Fixtures.Bytes("bedrock-converse.request.json"));
@@ -292,7 +292,7 @@ public class ZespanAwsHttpClientFactoryTests
     [Fact]
     public async Task CacheMembers_FollowConfigAndNeverShareGlobally()
     {
-        await using var h = await AwsHarness.StartAsync(AwsHarness.Serve("bedrock-converse.json"));
+        await using var h = await ZespanTestHost.StartAwsAsync(AwsHost.Serve("bedrock-converse.json"));
         var factory = new ZespanAwsHttpClientFactory(h.Services);
         var cached = new TestServiceConfig { CacheHttpClient = true };
         var uncached = new TestServiceConfig { CacheHttpClient = false };
@@ -317,7 +317,7 @@ public class ZespanAwsHttpClientFactoryTests
     [Fact]
     public async Task UseZespan_Config_SetsFactoryAndReturnsSameConfig()
     {
-        await using var h = await AwsHarness.StartAsync(AwsHarness.Serve("bedrock-converse.json"));
+        await using var h = await ZespanTestHost.StartAwsAsync(AwsHost.Serve("bedrock-converse.json"));
         var config = new TestServiceConfig();
 
         var returned = config.UseZespan(h.Services);

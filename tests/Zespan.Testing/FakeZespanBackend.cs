@@ -214,6 +214,7 @@ public sealed partial class FakeZespanBackend : IAsyncDisposable
             var key = auth.StartsWith("Bearer ", StringComparison.Ordinal) ? auth["Bearer ".Length..] : null;
             if (AcceptedKeys.Count > 0 && (key is null || !AcceptedKeys.Contains(key)))
             {
+                context.Response.Headers.WWWAuthenticate = "Bearer";
                 await WriteErrorAsync(context, 401, "unauthorized", "invalid API key").ConfigureAwait(false);
                 return;
             }
@@ -264,13 +265,28 @@ public sealed partial class FakeZespanBackend : IAsyncDisposable
             batch = null;
         }
 
-        if (batch is null || batch["batch_id"]?.GetValue<string>() is not { } batchId || batch["events"] is not JsonArray events)
+        if (batch is null || batch["batch_id"] is not JsonValue id || !id.TryGetValue<string>(out var batchId) || batchId.Length == 0
+            || batch["events"] is not JsonArray events)
         {
-            await WriteErrorAsync(context, 400, "invalid_request", "malformed batch").ConfigureAwait(false);
+            await WriteErrorAsync(context, 400, "invalid_request", "malformed batch: batch_id and events are required").ConfigureAwait(false);
             return;
         }
 
-        if (_batchIds.TryAdd(batchId, 0))
+        // As the dev server: the Idempotency-Key, when sent, is the batch id; dropped_since_last is a count.
+        if (recorded.Header("Idempotency-Key") is { Length: > 0 } idempotencyKey && !string.Equals(idempotencyKey, batchId, StringComparison.Ordinal))
+        {
+            await WriteErrorAsync(context, 400, "invalid_request", "the Idempotency-Key header differs from batch_id").ConfigureAwait(false);
+            return;
+        }
+
+        if (batch["dropped_since_last"] is { } dropped && (dropped is not JsonValue count || !count.TryGetValue<long>(out var n) || n < 0))
+        {
+            await WriteErrorAsync(context, 400, "invalid_request", "dropped_since_last must be a count, not negative").ConfigureAwait(false);
+            return;
+        }
+
+        var stored = _batchIds.TryAdd(batchId, 0);
+        if (stored)
         {
             lock (_gate)
             {
@@ -286,7 +302,14 @@ public sealed partial class FakeZespanBackend : IAsyncDisposable
         }
 
         context.Response.StatusCode = 202;
-        await context.Response.WriteAsJsonAsync(new { accepted = events.Count }).ConfigureAwait(false);
+        var answer = new JsonObject { ["accepted"] = events.Count };
+        if (!stored)
+        {
+            answer["duplicate"] = true;
+        }
+
+        context.Response.ContentType = "application/json";
+        await context.Response.WriteAsync(answer.ToJsonString()).ConfigureAwait(false);
     }
 
     /// <summary>Writes the protocol's error body.</summary>

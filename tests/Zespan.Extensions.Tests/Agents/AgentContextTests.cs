@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Zespan.Extensions.Tests.Tracing;
 using Zespan.Extensions.Tracing.Internal;
 using Zespan.Extensions.Events.Internal;
+using Zespan.Testing;
 
 namespace Zespan.Extensions.Tests.Agents;
 
@@ -10,7 +11,7 @@ public class AgentContextTests
     [Fact]
     public void StartAgent_RecordsAgentEventWithInfoAndCopiedTools()
     {
-        using var harness = TracingHarness.Create();
+        using var harness = ZespanTestHost.CreateTracing();
         var tools = new List<AgentTool> { new("lookup_order", "Finds an order") };
 
         using (var agent = harness.Tracer.StartAgent("support", "triage", "semantic-kernel", tools))
@@ -31,7 +32,7 @@ public class AgentContextTests
     [Fact]
     public void StartAgent_DefaultsAndInsideSpan_IsAgentChildOfSpan()
     {
-        using var harness = TracingHarness.Create();
+        using var harness = ZespanTestHost.CreateTracing();
 
         using (harness.Tracer.StartSpan("workflow"))
         {
@@ -55,7 +56,7 @@ public class AgentContextTests
     [Fact]
     public void LogPlanAndDelegateTo_RecordChildEvents()
     {
-        using var harness = TracingHarness.Create();
+        using var harness = ZespanTestHost.CreateTracing();
         var steps = new List<string> { "search", "answer" };
 
         using (var agent = harness.Tracer.StartAgent("planner"))
@@ -79,7 +80,7 @@ public class AgentContextTests
     [Fact]
     public void TraceTool_RecordsArgumentsAndResultSnapshots_AndNestsCallsInside()
     {
-        using var harness = TracingHarness.Create();
+        using var harness = ZespanTestHost.CreateTracing();
         var arguments = new Dictionary<string, object?> { ["order_id"] = "A-1" };
         var result = new List<string> { "shipped" };
 
@@ -118,7 +119,7 @@ public class AgentContextTests
     [Fact]
     public void TraceTool_ToolThrows_PropagatesSameExceptionAndRecordsError()
     {
-        using var harness = TracingHarness.Create();
+        using var harness = ZespanTestHost.CreateTracing();
         var thrown = new KeyNotFoundException("no such order");
 
         using (var agent = harness.Tracer.StartAgent("support"))
@@ -142,7 +143,7 @@ public class AgentContextTests
     [Fact]
     public async Task TraceToolAsync_RecordsResultAndErrors_AndLeavesCallerContextAlone()
     {
-        using var harness = TracingHarness.Create();
+        using var harness = ZespanTestHost.CreateTracing();
         var thrown = new TimeoutException("slow");
 
         using (var agent = harness.Tracer.StartAgent("support"))
@@ -186,7 +187,7 @@ public class AgentContextTests
     [Fact]
     public async Task TraceTool_TypeInfoOverloads_UseSourceGeneratedJson()
     {
-        using var harness = TracingHarness.Create();
+        using var harness = ZespanTestHost.CreateTracing();
 
         using (var agent = harness.Tracer.StartAgent("support"))
         {
@@ -204,7 +205,7 @@ public class AgentContextTests
     [Fact]
     public void AgentMembers_AfterDispose_IgnoredButToolsStillRun()
     {
-        using var harness = TracingHarness.Create();
+        using var harness = ZespanTestHost.CreateTracing();
         var agent = harness.Tracer.StartAgent("done");
         agent.Dispose();
 
@@ -219,7 +220,7 @@ public class AgentContextTests
     [Fact]
     public void Agent_ExposesIdsOfItsSpan()
     {
-        using var harness = TracingHarness.Create();
+        using var harness = ZespanTestHost.CreateTracing();
 
         using (var agent = harness.Tracer.StartAgent("ids"))
         {
@@ -234,7 +235,7 @@ public class AgentContextTests
     [Fact]
     public void TraceTool_SampledOutAgent_RunsToolAndRecordsNothingInside()
     {
-        using var harness = TracingHarness.Create(("SampleRate", "0"));
+        using var harness = ZespanTestHost.CreateTracing(("SampleRate", "0"));
 
         using (var agent = harness.Tracer.StartAgent("sampled-out"))
         {

@@ -11,7 +11,7 @@ public class PrivateClientTests
     public async Task FlushAsync_AppAddsAHandlerToEveryHttpClient_TheBackendCallsDoNotGoThroughIt()
     {
         var seen = 0;
-        await using var h = await ExportHarness.StartAsync(services: s =>
+        await using var h = await ZespanTestHost.StartExportAsync(services: s =>
             s.ConfigureHttpClientDefaults(b => b.AddHttpMessageHandler(() => new CountingHandler(() => Interlocked.Increment(ref seen)))));
         h.EnqueueAll(TestEvents.Many(3));
 

@@ -1,6 +1,7 @@
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
 using Zespan.Extensions.Configuration.Internal;
 using Zespan.Testing;
@@ -14,7 +15,7 @@ namespace Zespan.Extensions.Tests.Configuration;
 public sealed class RemoteConfigLimitsTests : IAsyncLifetime
 {
     private FakeZespanBackend _backend = null!;
-    private readonly CollectingLoggerProvider _logs = new();
+    private readonly FakeLogCollector _logs = new();
 
     public async Task InitializeAsync() => _backend = await FakeZespanBackend.StartAsync();
 
@@ -23,7 +24,7 @@ public sealed class RemoteConfigLimitsTests : IAsyncLifetime
     private ServiceProvider Build(Action<ZespanOptions>? configure = null)
     {
         var services = new ServiceCollection();
-        services.AddLogging(b => b.AddProvider(_logs).SetMinimumLevel(LogLevel.Trace));
+        services.AddLogging(b => b.AddProvider(new FakeLoggerProvider(_logs)).SetMinimumLevel(LogLevel.Trace));
         services.AddZespan(o =>
         {
             o.ApiKey = FakeZespanBackend.ValidApiKey;
@@ -71,8 +72,8 @@ public sealed class RemoteConfigLimitsTests : IAsyncLifetime
         Assert.Equal(1, o.RemoteConfigVersion);
         Assert.Equal(["good_key"], o.RedactKeys);
         Assert.Equal("b", Assert.Single(o.ModelOverrides).To);
-        Assert.Single(_logs.Logs, l => l.EventId.Id == ZespanLogEvents.RemoteConfigRejected);
-        Assert.DoesNotContain(_logs.Logs, l => l.EventId.Id == ZespanLogEvents.RemoteConfigMalformed);
+        Assert.Single(_logs.GetSnapshot(), l => l.Id.Id == ZespanLogEvents.RemoteConfigRejected);
+        Assert.DoesNotContain(_logs.GetSnapshot(), l => l.Id.Id == ZespanLogEvents.RemoteConfigMalformed);
         Assert.False(string.IsNullOrEmpty(what));
     }
 

@@ -3,7 +3,9 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 using Zespan.Extensions.Configuration.Internal;
 using Zespan.Testing;
 
@@ -12,8 +14,8 @@ namespace Zespan.Extensions.Tests.Configuration;
 public sealed class RemoteConfigTests : IAsyncLifetime
 {
     private FakeZespanBackend _backend = null!;
-    private readonly CollectingLoggerProvider _logs = new();
-    private readonly ManualTimeProvider _time = new();
+    private readonly FakeLogCollector _logs = new();
+    private readonly FakeTimeProvider _time = new(SignalingTimeProvider.DefaultStart);
 
     public async Task InitializeAsync() => _backend = await FakeZespanBackend.StartAsync();
 
@@ -23,7 +25,7 @@ public sealed class RemoteConfigTests : IAsyncLifetime
     {
         var services = new ServiceCollection();
         services.AddSingleton<TimeProvider>(_time);
-        services.AddLogging(b => b.AddProvider(_logs).SetMinimumLevel(LogLevel.Trace));
+        services.AddLogging(b => b.AddProvider(new FakeLoggerProvider(_logs)).SetMinimumLevel(LogLevel.Trace));
         if (configuration is not null)
         {
             services.AddZespan(configuration.GetSection("Zespan"));
@@ -131,9 +133,9 @@ public sealed class RemoteConfigTests : IAsyncLifetime
 
         Assert.Equal(0.8, monitor.CurrentValue.SampleRate);
         Assert.Empty(monitor.CurrentValue.ModelOverrides);
-        Assert.Single(_logs.Logs, l => l.EventId.Id == 31 && l.Message.Contains("sample_rate", StringComparison.Ordinal));
-        Assert.Single(_logs.Logs, l => l.EventId.Id == 31 && l.Message.Contains("model_override", StringComparison.Ordinal));
-        Assert.DoesNotContain(_logs.Logs, l => l.Message.Contains("teleport", StringComparison.Ordinal));
+        Assert.Single(_logs.GetSnapshot(), l => l.Id.Id == 31 && l.Message.Contains("sample_rate", StringComparison.Ordinal));
+        Assert.Single(_logs.GetSnapshot(), l => l.Id.Id == 31 && l.Message.Contains("model_override", StringComparison.Ordinal));
+        Assert.DoesNotContain(_logs.GetSnapshot(), l => l.Message.Contains("teleport", StringComparison.Ordinal));
     }
 
     [Theory]
@@ -173,7 +175,7 @@ public sealed class RemoteConfigTests : IAsyncLifetime
         await RefreshAsync(sp);
         await RefreshAsync(sp);
 
-        var error = Assert.Single(_logs.Logs, l => l.EventId.Id == 32);
+        var error = Assert.Single(_logs.GetSnapshot(), l => l.Id.Id == 32);
         Assert.Equal(LogLevel.Error, error.Level);
         Assert.DoesNotContain("zsp_wrong_key", error.Message, StringComparison.Ordinal);
     }
@@ -244,7 +246,7 @@ public sealed class RemoteConfigTests : IAsyncLifetime
 
         Assert.Equal(0.4, monitor.CurrentValue.SampleRate);
         Assert.Equal(0, changes);
-        Assert.Contains(_logs.Logs, l => l.EventId.Id == 40 && l.Message.Contains("Zespan:SampleRate", StringComparison.Ordinal));
+        Assert.Contains(_logs.GetSnapshot(), l => l.Id.Id == 40 && l.Message.Contains("Zespan:SampleRate", StringComparison.Ordinal));
 
         config["Zespan:SampleRate"] = "0.7";
         config.Reload();

@@ -1,5 +1,6 @@
 using Zespan.Extensions.Context.Internal;
 using Zespan.Extensions.Tests.Tracing;
+using Zespan.Testing;
 
 namespace Zespan.Extensions.Tests.Context;
 
@@ -12,7 +13,7 @@ public class DeferredContextScopeTests
     [Fact]
     public void BeginDeferred_ValuesChangeAfterBegin_EventsAndCurrentSeeTheValuesOfTheirTime()
     {
-        using var harness = TracingHarness.Create();
+        using var harness = ZespanTestHost.CreateTracing();
         var source = new Source();
 
         using (ContextScope.BeginDeferred(source))
@@ -41,7 +42,7 @@ public class DeferredContextScopeTests
     [Fact]
     public void BeginScope_InsideDeferred_InnerValuesWinTagsMerge()
     {
-        using var harness = TracingHarness.Create();
+        using var harness = ZespanTestHost.CreateTracing();
         var source = new Source { Values = new ContextScopeValues("request-user", "request-session", new Dictionary<string, string> { ["team"] = "a", ["route"] = "/x" }, null, null) };
 
         using (ContextScope.BeginDeferred(source))
@@ -59,7 +60,7 @@ public class DeferredContextScopeTests
     [Fact]
     public void BeginDeferred_InsideOuterScope_OuterValuesFillWhatTheSourceLeavesOut()
     {
-        using var harness = TracingHarness.Create();
+        using var harness = ZespanTestHost.CreateTracing();
         var source = new Source { Values = new ContextScopeValues(null, "deferred-session", null, null, null) };
 
         using (harness.Context.BeginScope(userId: "outer", sessionId: "outer-session", tags: new Dictionary<string, string> { ["t"] = "1" }))
@@ -77,7 +78,7 @@ public class DeferredContextScopeTests
     [Fact]
     public void BeginDeferred_SameSnapshot_MergedOnce()
     {
-        using var harness = TracingHarness.Create();
+        using var harness = ZespanTestHost.CreateTracing();
         var source = new Source { Values = new ContextScopeValues("u", null, new Dictionary<string, string> { ["a"] = "1" }, null, null) };
 
         using (ContextScope.BeginDeferred(source))
@@ -93,7 +94,7 @@ public class DeferredContextScopeTests
     [Fact]
     public void BeginDeferred_SourceThrows_ScopeKeepsItsLastValuesAndNothingThrows()
     {
-        using var harness = TracingHarness.Create();
+        using var harness = ZespanTestHost.CreateTracing();
         var source = new Source { Values = new ContextScopeValues("u1", null, null, null, null) };
 
         using (ContextScope.BeginDeferred(source))

@@ -1,4 +1,5 @@
 using Zespan.Extensions.Tests.Tracing;
+using Zespan.Testing;
 
 namespace Zespan.Extensions.Tests.Context;
 
@@ -7,7 +8,7 @@ public class ZespanContextAccessorTests
     [Fact]
     public void BeginScope_SetsCurrent_DisposeRestoresNone()
     {
-        using var harness = TracingHarness.Create();
+        using var harness = ZespanTestHost.CreateTracing();
         Assert.Null(harness.Context.Current);
 
         using (harness.Context.BeginScope("u1", "s1", new Dictionary<string, string> { ["a"] = "1" }, "u1@example.com", "User"))
@@ -26,7 +27,7 @@ public class ZespanContextAccessorTests
     [Fact]
     public void BeginScope_Nested_InheritsInnerWinsTagsMerge()
     {
-        using var harness = TracingHarness.Create();
+        using var harness = ZespanTestHost.CreateTracing();
 
         using (harness.Context.BeginScope("outer-user", "outer-session", new Dictionary<string, string> { ["team"] = "a", ["tier"] = "gold" }, userName: "Outer"))
         {
@@ -60,7 +61,7 @@ public class ZespanContextAccessorTests
     [Fact]
     public void Dispose_OutOfOrder_IsSafe()
     {
-        using var harness = TracingHarness.Create();
+        using var harness = ZespanTestHost.CreateTracing();
 
         var outer = harness.Context.BeginScope("outer");
         var inner = harness.Context.BeginScope(sessionId: "inner-session");
@@ -82,7 +83,7 @@ public class ZespanContextAccessorTests
     [Fact]
     public void Dispose_MiddleScopeFirst_InnerEndReturnsToOuter()
     {
-        using var harness = TracingHarness.Create();
+        using var harness = ZespanTestHost.CreateTracing();
 
         using var outer = harness.Context.BeginScope("outer");
         var middle = harness.Context.BeginScope("middle");
@@ -96,7 +97,7 @@ public class ZespanContextAccessorTests
     [Fact]
     public async Task BeginScope_FlowsAcrossAwait_ChildScopesDoNotLeak()
     {
-        using var harness = TracingHarness.Create();
+        using var harness = ZespanTestHost.CreateTracing();
 
         using (harness.Context.BeginScope("request-user"))
         {
@@ -124,7 +125,7 @@ public class ZespanContextAccessorTests
     [Fact]
     public void BeginScope_NullOrEmptyTagValues_Skipped()
     {
-        using var harness = TracingHarness.Create();
+        using var harness = ZespanTestHost.CreateTracing();
 
         using (harness.Context.BeginScope(tags: new Dictionary<string, string> { ["k"] = null! }))
         {

@@ -3,6 +3,7 @@ using System.Diagnostics.Metrics;
 using Zespan.Extensions.Diagnostics.Internal;
 using Zespan.Extensions.Events.Internal;
 using Zespan.Extensions.Tests.Tracing;
+using Zespan.Testing;
 
 namespace Zespan.Extensions.Tests.Diagnostics;
 
@@ -35,7 +36,7 @@ public sealed class UsageMetricsTests : IDisposable
     [Fact]
     public void RecordMetrics_AllowListEmpty_NoUserOrTagDimension()
     {
-        using var harness = TracingHarness.Create();
+        using var harness = ZespanTestHost.CreateTracing();
         using (harness.Context.BeginScope(userId: "user-42", tags: new Dictionary<string, string> { ["team"] = "support" }))
         {
             harness.Tracer.LogGeneration(new GenerationLog { Name = "off", Model = "gpt-4o-metrics-off", PromptTokens = 1000, CompletionTokens = 100 });
@@ -59,7 +60,7 @@ public sealed class UsageMetricsTests : IDisposable
     [Fact]
     public void RecordMetrics_AllowListed_TokensAndCostCarryTheUserAndTheChosenTags()
     {
-        using var harness = TracingHarness.Create(("MetricTagAllowList:0", "customer_identifier"), ("MetricTagAllowList:1", "tags.team"), ("MetricTagAllowList:2", "absent"));
+        using var harness = ZespanTestHost.CreateTracing(("MetricTagAllowList:0", "customer_identifier"), ("MetricTagAllowList:1", "tags.team"), ("MetricTagAllowList:2", "absent"));
         using (harness.Context.BeginScope(userId: "user-42", tags: new Dictionary<string, string> { ["team"] = "support", ["region"] = "eu" }))
         {
             harness.Tracer.LogGeneration(new GenerationLog { Name = "on", Model = "gpt-4o-metrics-on", PromptTokens = 1000, CompletionTokens = 100 });
@@ -85,7 +86,7 @@ public sealed class UsageMetricsTests : IDisposable
     [Fact]
     public void RecordMetrics_UnpricedModel_CountsTheCallByModelAndRecordsNoCost()
     {
-        using var harness = TracingHarness.Create();
+        using var harness = ZespanTestHost.CreateTracing();
         harness.Tracer.LogGeneration(new GenerationLog { Name = "unpriced", Model = "acme-metrics-unpriced", PromptTokens = 10, CompletionTokens = 1 });
 
         Assert.Equal(CostStatuses.Unpriced, harness.Prepared("unpriced").CostStatus);

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Zespan.Extensions.Tests.Providers;
+using Zespan.Testing;
 
 namespace Zespan.Extensions.Tests.Diagnostics;
 
@@ -27,7 +28,7 @@ public sealed class ZespanActivitiesTests : IDisposable
     [Fact]
     public async Task Spans_EveryKind_AreActivitiesWithIdsAndAttributes()
     {
-        await using var h = await InstrumentationHarness.StartAsync(InstrumentationHarness.Serve("openai-chat.json"), (s, _) => s.AddHttpClient("openai").AddZespanOpenAI());
+        await using var h = await ZespanTestHost.StartInstrumentedAsync(InstrumentationHost.Serve("openai-chat.json"), (s, _) => s.AddHttpClient("openai").AddZespanOpenAI());
         var tracer = h.Services.GetRequiredService<IZespanTracer>();
         var context = h.Services.GetRequiredService<IZespanContextAccessor>();
         var marker = "act-" + Guid.NewGuid().ToString("N")[..8];
@@ -80,7 +81,7 @@ public sealed class ZespanActivitiesTests : IDisposable
     [Fact]
     public async Task LogGeneration_WithListener_RecordsActivityWithRedactedContent()
     {
-        await using var h = await InstrumentationHarness.StartAsync(InstrumentationHarness.Serve("openai-chat.json"), (_, _) => { }, o => o.OtelCaptureContent = true);
+        await using var h = await ZespanTestHost.StartInstrumentedAsync(InstrumentationHost.Serve("openai-chat.json"), (_, _) => { }, o => o.OtelCaptureContent = true);
         var tracer = h.Services.GetRequiredService<IZespanTracer>();
         var model = "logged-" + Guid.NewGuid().ToString("N")[..8];
 
@@ -105,7 +106,7 @@ public sealed class ZespanActivitiesTests : IDisposable
     [Fact]
     public async Task Complete_EventThatIsAlreadyAParent_KeepsItsSpanIdForItsChildren()
     {
-        await using var h = await InstrumentationHarness.StartAsync(InstrumentationHarness.Serve("openai-chat.json"), (_, _) => { });
+        await using var h = await ZespanTestHost.StartInstrumentedAsync(InstrumentationHost.Serve("openai-chat.json"), (_, _) => { });
         var tracer = h.Services.GetRequiredService<Zespan.Extensions.Tracing.Internal.ZespanTracer>();
         Assert.True(tracer.TryStartEvent(LogTypes.Generation, "parent-" + Guid.NewGuid().ToString("N")[..8], out var parent));
         Assert.True(tracer.TryStartChildEvent(parent, LogTypes.Guardrail, "guardrail.pre", out var child));

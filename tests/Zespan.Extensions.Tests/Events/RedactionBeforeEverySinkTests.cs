@@ -146,8 +146,8 @@ public sealed class RedactionBeforeEverySinkTests
         Assert.NotNull(events[0]["prompt_messages"]);
     }
 
-    private static async Task<InstrumentationHarness> StartAsync(TelemetrySinks sinks, bool captureContent, Func<HttpContext, RecordedRequest, Task> provider) =>
-        await InstrumentationHarness.StartAsync(
+    private static async Task<ZespanTestHost> StartAsync(TelemetrySinks sinks, bool captureContent, Func<HttpContext, RecordedRequest, Task> provider) =>
+        await ZespanTestHost.StartInstrumentedAsync(
             provider,
             (s, _) =>
             {
@@ -180,7 +180,7 @@ public sealed class RedactionBeforeEverySinkTests
         Encoding.UTF8,
         "application/json");
 
-    private static void AssertRedactedEverywhere(InstrumentationHarness h, TelemetrySinks sinks, IReadOnlyList<JsonObject> events, bool captureContent, params string[] logTypes)
+    private static void AssertRedactedEverywhere(ZespanTestHost h, TelemetrySinks sinks, IReadOnlyList<JsonObject> events, bool captureContent, params string[] logTypes)
     {
         foreach (var logType in logTypes)
         {

@@ -20,7 +20,7 @@ public class DeliveryTests
     public async Task FlushAsync_429StormWithRetryAfter_DeliversEveryEventOnceOneRequestAtATimeAtMostOnePerSecond()
     {
         var backend = await FakeZespanBackend.StartAsync();
-        await using var h = await ExportHarness.StartAsync(new() { ["BatchSize"] = "25" }, backend: backend);
+        await using var h = await ZespanTestHost.StartExportAsync(new() { ["BatchSize"] = "25" }, backend: backend);
         var stormEnd = h.Time.GetUtcNow() + TimeSpan.FromSeconds(20);
         var arrivals = new ConcurrentQueue<DateTimeOffset>();
         var inFlight = 0;
@@ -76,7 +76,7 @@ public class DeliveryTests
     public async Task FlushAsync_OutageLongerThanTheRetryBudget_DeliversEveryEventAfterRecovery()
     {
         var backend = await FakeZespanBackend.StartAsync();
-        await using var h = await ExportHarness.StartAsync(new() { ["BatchSize"] = "10" }, backend: backend);
+        await using var h = await ZespanTestHost.StartExportAsync(new() { ["BatchSize"] = "10" }, backend: backend);
         var recovery = h.Time.GetUtcNow() + TimeSpan.FromMinutes(3);
         backend.Intercept = (context, request) =>
         {
@@ -121,7 +121,7 @@ public class DeliveryTests
             context.Response.Headers.RetryAfter = "0";
             return Task.FromResult(true);
         };
-        await using var h = await ExportHarness.StartAsync(new() { ["MaxQueueBytes"] = budget.ToString(System.Globalization.CultureInfo.InvariantCulture) }, backend: backend);
+        await using var h = await ZespanTestHost.StartExportAsync(new() { ["MaxQueueBytes"] = budget.ToString(System.Globalization.CultureInfo.InvariantCulture) }, backend: backend);
         using var dropped = new MetricCollector<long>(h.Services.GetRequiredService<IMeterFactory>(), "Zespan", "zespan.events.dropped");
 
         // 200 KB prompts: each event holds about 400 KB of UTF-16 text, so two fit.
@@ -154,7 +154,7 @@ public class DeliveryTests
     }
 
     /// <summary>One flush, advancing fake time to each delay it waits for (retry delays, the gate's backoff).</summary>
-    internal static async Task<bool> FlushOnceAsync(ExportHarness h)
+    internal static async Task<bool> FlushOnceAsync(ZespanTestHost h)
     {
         var flush = h.Client.FlushAsync();
         while (true)
@@ -173,7 +173,7 @@ public class DeliveryTests
 
     /// <summary>Flushes until a flush delivered everything, advancing fake time as the export waits.</summary>
     /// <returns>The number of flushes it took.</returns>
-    internal static async Task<int> FlushUntilDeliveredAsync(ExportHarness h, int maxFlushes = 200)
+    internal static async Task<int> FlushUntilDeliveredAsync(ZespanTestHost h, int maxFlushes = 200)
     {
         for (var i = 1; i <= maxFlushes; i++)
         {

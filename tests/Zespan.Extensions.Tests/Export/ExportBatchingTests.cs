@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Zespan.Extensions.Export.Internal;
 using Zespan.Extensions.Tracing.Internal;
 using Zespan.Extensions.Events.Internal;
+using Zespan.Testing;
 
 namespace Zespan.Extensions.Tests.Export;
 
@@ -11,7 +12,7 @@ public class ExportBatchingTests
     [Fact]
     public async Task TryEnqueue_BatchSizeReached_SendsOneFullBatchWithoutWaitingForTheInterval()
     {
-        await using var h = await ExportHarness.StartAsync(new() { ["BatchSize"] = "5" });
+        await using var h = await ZespanTestHost.StartExportAsync(new() { ["BatchSize"] = "5" });
 
         h.EnqueueAll(TestEvents.Many(7));
         await h.Backend.WaitForEventsAsync(5);
@@ -28,7 +29,7 @@ public class ExportBatchingTests
     public async Task Loop_FlushIntervalElapses_SendsWhatIsWaiting()
     {
         var interval = TimeSpan.FromSeconds(2);
-        await using var h = await ExportHarness.StartAsync(new() { ["FlushInterval"] = "00:00:02" });
+        await using var h = await ZespanTestHost.StartExportAsync(new() { ["FlushInterval"] = "00:00:02" });
         h.EnqueueAll(TestEvents.Many(3));
         Assert.Empty(h.Ingests);
 
@@ -50,7 +51,7 @@ public class ExportBatchingTests
     [Fact]
     public async Task StopAsync_HostStops_DeliversEverythingQueued()
     {
-        await using var h = await ExportHarness.StartAsync(new() { ["BatchSize"] = "10" });
+        await using var h = await ZespanTestHost.StartExportAsync(new() { ["BatchSize"] = "10" });
         h.EnqueueAll(TestEvents.Many(25));
 
         await h.Host.StopAsync();
@@ -66,7 +67,7 @@ public class ExportBatchingTests
     public async Task Export_EventsLargerThanMaxBatchBytesAllows_SplitsBatchesBySizeAndCutsAnOversizedEvent()
     {
         const int maxBatchBytes = 8192;
-        await using var h = await ExportHarness.StartAsync(new() { ["MaxBatchBytes"] = maxBatchBytes.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        await using var h = await ZespanTestHost.StartExportAsync(new() { ["MaxBatchBytes"] = maxBatchBytes.ToString(System.Globalization.CultureInfo.InvariantCulture) });
         h.EnqueueAll(TestEvents.Many(10, "mid", promptChars: 1800));
         h.Queue.TryEnqueue(TestEvents.Create("huge", promptChars: 20_000));
         h.EnqueueAll(TestEvents.Many(2, "after", promptChars: 1800));
@@ -88,7 +89,7 @@ public class ExportBatchingTests
     public async Task Export_EventThatCannotBeCutBelowMaxBatchBytes_IsDroppedCountedAndReportedInTheNextBatch()
     {
         const int maxBatchBytes = 8192;
-        await using var h = await ExportHarness.StartAsync(new() { ["MaxBatchBytes"] = maxBatchBytes.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        await using var h = await ZespanTestHost.StartExportAsync(new() { ["MaxBatchBytes"] = maxBatchBytes.ToString(System.Globalization.CultureInfo.InvariantCulture) });
         h.EnqueueAll(TestEvents.Many(2, "mid", promptChars: 1800));
         h.Queue.TryEnqueue(TestEvents.Create(new string('n', 10_000))); // a name is never cut
         h.EnqueueAll(TestEvents.Many(2, "after", promptChars: 1800));
@@ -106,7 +107,7 @@ public class ExportBatchingTests
     [Fact]
     public async Task Export_Processors_RunInOrderAndFilterOrDropThrowingOnes()
     {
-        await using var h = await ExportHarness.StartAsync(services: s =>
+        await using var h = await ZespanTestHost.StartExportAsync(services: s =>
         {
             s.AddSingleton<IZespanEventProcessor>(new DelegateProcessor(20, e => e.Name != "filtered"));
             s.AddSingleton<IZespanEventProcessor>(new DelegateProcessor(30, e => e.Name == "boom" ? throw new InvalidOperationException("processor bug") : true));
@@ -136,7 +137,7 @@ public class ExportBatchingTests
     {
         var local = new AsyncLocal<string?>();
         var seen = new List<(string? Local, System.Diagnostics.Activity? Activity)>();
-        await using var h = await ExportHarness.StartAsync(new() { ["BatchSize"] = "2" }, s =>
+        await using var h = await ZespanTestHost.StartExportAsync(new() { ["BatchSize"] = "2" }, s =>
             s.AddSingleton<IZespanEventProcessor>(new DelegateProcessor(0, e =>
             {
                 lock (seen)
@@ -178,7 +179,7 @@ public class ExportBatchingTests
     {
         await using var backend = await Zespan.Testing.FakeZespanBackend.StartAsync();
         var services = new ServiceCollection();
-        services.AddSingleton<TimeProvider>(new ObservableTimeProvider());
+        services.AddSingleton<TimeProvider>(new SignalingTimeProvider());
         services.AddZespan(o =>
         {
             o.ApiKey = Zespan.Testing.FakeZespanBackend.ValidApiKey;
@@ -200,7 +201,7 @@ public class ExportBatchingTests
     [Fact]
     public async Task DrainAtProcessExit_NoHostStoppedIt_SendsEverythingSynchronously()
     {
-        await using var h = await ExportHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartExportAsync();
         h.EnqueueAll(TestEvents.Many(4));
 
         h.Worker.DrainAtProcessExit();
@@ -212,7 +213,7 @@ public class ExportBatchingTests
     [Fact]
     public async Task DrainAtProcessExit_HostAlreadyStopped_SendsNothingMore()
     {
-        await using var h = await ExportHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartExportAsync();
         await h.Host.StopAsync();
         h.EnqueueAll(TestEvents.Many(2));
 
@@ -225,7 +226,7 @@ public class ExportBatchingTests
     [Fact]
     public async Task Dispose_WithEventsQueued_DropsAndCountsThemAndRefusesNewOnes()
     {
-        await using var h = await ExportHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartExportAsync();
         h.EnqueueAll(TestEvents.Many(3));
 
         await h.Worker.DisposeAsync();

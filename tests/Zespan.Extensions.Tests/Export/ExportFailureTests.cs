@@ -13,7 +13,7 @@ public class ExportFailureTests
     [Fact]
     public async Task FlushAsync_Two503s_RetriesTheSameBatchIdWithAByteIdenticalBody()
     {
-        await using var h = await ExportHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartExportAsync();
         h.Backend.FailNext("/v1/ingest", 2);
         h.EnqueueAll(TestEvents.Many(3));
 
@@ -29,7 +29,7 @@ public class ExportFailureTests
         var requests = h.Ingests;
         Assert.Equal(3, requests.Count);
         var key = Assert.Single(requests.Select(r => r.Header("Idempotency-Key")).Distinct());
-        Assert.All(requests, r => Assert.Equal(key, ExportHarness.Envelope(r)["batch_id"]!.GetValue<string>()));
+        Assert.All(requests, r => Assert.Equal(key, ExportHost.Envelope(r)["batch_id"]!.GetValue<string>()));
         Assert.All(requests, r => Assert.Equal(requests[0].RawBody, r.RawBody));
         Assert.Equal(3, Assert.Single(h.Backend.Batches)["events"]!.AsArray().Count);
         Assert.Equal(2, h.Stats.Retries);
@@ -48,7 +48,7 @@ public class ExportFailureTests
     [MemberData(nameof(RetryAfterCases))]
     public async Task FlushAsync_RetryAfter_WaitsThatLongCappedAt60SecondsThenSendsTheSameBatch(int status, string retryAfter, int expectedSeconds)
     {
-        await using var h = await ExportHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartExportAsync();
         h.Backend.Enqueue("/v1/ingest", new CannedResponse(status, """{"error":{"type":"rate_limited","message":"slow down"}}""", new Dictionary<string, string> { ["Retry-After"] = retryAfter }));
         h.EnqueueAll(TestEvents.Many(2));
 
@@ -68,7 +68,7 @@ public class ExportFailureTests
     [Fact]
     public async Task FlushAsync_413_SplitsTheBatchIntoTwoNewBatchIds()
     {
-        await using var h = await ExportHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartExportAsync();
         h.Backend.Enqueue("/v1/ingest", new CannedResponse(413, """{"error":{"type":"too_large","message":"body too large"}}"""));
         h.EnqueueAll(TestEvents.Many(5));
 
@@ -76,10 +76,10 @@ public class ExportFailureTests
 
         var requests = h.Ingests;
         Assert.Equal(3, requests.Count);
-        var ids = requests.Select(r => ExportHarness.Envelope(r)["batch_id"]!.GetValue<string>()).ToArray();
+        var ids = requests.Select(r => ExportHost.Envelope(r)["batch_id"]!.GetValue<string>()).ToArray();
         Assert.Equal(3, ids.Distinct().Count());
-        Assert.All(requests, r => Assert.Equal(ExportHarness.Envelope(r)["batch_id"]!.GetValue<string>(), r.Header("Idempotency-Key")));
-        Assert.Equal([5, 2, 3], requests.Select(r => ExportHarness.Envelope(r)["events"]!.AsArray().Count));
+        Assert.All(requests, r => Assert.Equal(ExportHost.Envelope(r)["batch_id"]!.GetValue<string>(), r.Header("Idempotency-Key")));
+        Assert.Equal([5, 2, 3], requests.Select(r => ExportHost.Envelope(r)["events"]!.AsArray().Count));
         Assert.Equal(["e0", "e1", "e2", "e3", "e4"], h.AcceptedNames());
         Assert.Equal(0, h.Stats.EventsDroppedRejected + h.Stats.EventsDroppedFailedDelivery);
     }
@@ -87,13 +87,13 @@ public class ExportFailureTests
     [Fact]
     public async Task FlushAsync_413ForLoneEvents_DropsCountsAndReportsThemAndStillReturnsTrue()
     {
-        await using var h = await ExportHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartExportAsync();
         h.Backend.Enqueue("/v1/ingest", new CannedResponse(413), count: 3);
         h.EnqueueAll(TestEvents.Many(2));
 
         Assert.True(await h.Client.FlushAsync());
 
-        Assert.Equal([2, 1, 1], h.Ingests.Select(r => ExportHarness.Envelope(r)["events"]!.AsArray().Count));
+        Assert.Equal([2, 1, 1], h.Ingests.Select(r => ExportHost.Envelope(r)["events"]!.AsArray().Count));
         Assert.Empty(h.Backend.Events);
         Assert.Equal(2, h.Stats.EventsDroppedRejected);
 
@@ -105,7 +105,7 @@ public class ExportFailureTests
     [Fact]
     public async Task FlushAsync_400_DropsCountsLogsOnceAndReportsTheLoss()
     {
-        await using var h = await ExportHarness.StartAsync(new() { ["Debug"] = "false" });
+        await using var h = await ZespanTestHost.StartExportAsync(new() { ["Debug"] = "false" });
         h.Backend.FailNext("/v1/ingest", 2, HttpStatusCode.BadRequest);
 
         h.EnqueueAll(TestEvents.Many(3));
@@ -133,7 +133,7 @@ public class ExportFailureTests
     {
         const string revoked = "zsp_revoked_key_1";
         const string rotated = "zsp_rotated_key_2";
-        await using var h = await ExportHarness.StartAsync(
+        await using var h = await ZespanTestHost.StartExportAsync(
             new() { ["ApiKey"] = revoked, ["Debug"] = "false", ["MaxQueueSize"] = "4" });
         using var ticks = new TickSignal(h.Worker);
         h.EnqueueAll(TestEvents.Many(2, "first"));
@@ -150,7 +150,7 @@ public class ExportFailureTests
         Assert.Equal(1, h.Stats.EventsDroppedQueueFull);
         Assert.Equal(1, h.Stats.Dropped(DropReason.KeyRejected));
         Assert.False(await h.Client.FlushAsync());
-        h.Time.Advance(ExportHarness.FlushInterval);
+        h.Time.Advance(ExportHost.FlushInterval);
         await ticks.WaitForTicksAsync(1);
         Assert.Single(h.Ingests);
 
@@ -177,7 +177,7 @@ public class ExportFailureTests
     [Fact]
     public async Task TryEnqueue_QueueFull_DropsCountsAndReportsDroppedSinceLastUntilAccepted()
     {
-        await using var h = await ExportHarness.StartAsync(new() { ["MaxQueueSize"] = "5", ["BatchSize"] = "100" });
+        await using var h = await ZespanTestHost.StartExportAsync(new() { ["MaxQueueSize"] = "5", ["BatchSize"] = "100" });
 
         var results = TestEvents.Many(8).Select(h.Queue.TryEnqueue).ToArray();
 
@@ -206,7 +206,7 @@ public class ExportFailureTests
             context.Abort(); // the connection drops: a network error on every attempt
             return Task.FromResult(true);
         };
-        await using var h = await ExportHarness.StartAsync(new() { ["MaxQueueSize"] = "10" }, backend: backend);
+        await using var h = await ZespanTestHost.StartExportAsync(new() { ["MaxQueueSize"] = "10" }, backend: backend);
         h.EnqueueAll(TestEvents.Many(3));
 
         var flush = h.Client.FlushAsync();
@@ -218,8 +218,8 @@ public class ExportFailureTests
         Assert.Equal(20 - accepted, h.Stats.EventsDroppedQueueFull);
 
         await h.Backend.WaitForRequestsAsync("/v1/ingest", 1);
-        await h.Time.WaitForTimerAsync(ExportHarness.ShutdownTimeout);
-        h.Time.Advance(ExportHarness.ShutdownTimeout);
+        await h.Time.WaitForTimerAsync(ExportHost.ShutdownTimeout);
+        h.Time.Advance(ExportHost.ShutdownTimeout);
         Assert.False(await flush);
         Assert.NotEmpty(h.Ingests);
         Assert.Empty(h.Backend.Events);
@@ -228,7 +228,7 @@ public class ExportFailureTests
     [Fact]
     public async Task FlushAsync_RetriesRunOut_KeepsTheBatchAndSendsItAgainWithTheSameBatchIdAfterTheBackoff()
     {
-        await using var h = await ExportHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartExportAsync();
         var retryNow = new Dictionary<string, string> { ["Retry-After"] = "0" };
         h.Backend.Enqueue("/v1/ingest", new CannedResponse(503, null, retryNow), count: 4);
         h.EnqueueAll(TestEvents.Many(3));
@@ -260,7 +260,7 @@ public class ExportFailureTests
     [Fact]
     public async Task FlushAsync_CircuitOpen_SendsNothingKeepsEveryBatchAndDeliversAllOnceItCloses()
     {
-        await using var h = await ExportHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartExportAsync();
         var retryNow = new Dictionary<string, string> { ["Retry-After"] = "0" };
         h.Backend.Enqueue("/v1/ingest", new CannedResponse(503, null, retryNow), count: 50);
 
@@ -288,7 +288,7 @@ public class ExportFailureTests
     [Fact]
     public async Task Loop_AfterAFailedDelivery_TriesOnlyOnTheIntervalAndStopsAtTheFirstFailure()
     {
-        await using var h = await ExportHarness.StartAsync(new() { ["BatchSize"] = "2" });
+        await using var h = await ZespanTestHost.StartExportAsync(new() { ["BatchSize"] = "2" });
         using var ticks = new TickSignal(h.Worker);
         h.Backend.Enqueue("/v1/ingest", new CannedResponse(503, null, new Dictionary<string, string> { ["Retry-After"] = "0" }), count: 50);
 
@@ -299,7 +299,7 @@ public class ExportFailureTests
 
         // Degraded: whole batches waiting no longer wake the loop; the interval tries the kept batch first, fails, stops.
         h.EnqueueAll(TestEvents.Many(4, "second"));
-        h.Time.Advance(ExportHarness.FlushInterval);
+        h.Time.Advance(ExportHost.FlushInterval);
         await ticks.WaitForTicksAsync(1);
 
         Assert.Equal(8, h.Ingests.Count); // the kept batch, four attempts (the hour moved the first failures out of the circuit's window)
@@ -309,13 +309,13 @@ public class ExportFailureTests
 
         // Once the backend answers again, the next interval sends everything, oldest first, and leaves degraded mode.
         h.Backend.ClearCanned();
-        h.Time.Advance(ExportHarness.FlushInterval);
+        h.Time.Advance(ExportHost.FlushInterval);
         await ticks.WaitForTicksAsync(2);
         Assert.Equal(["first0", "first1", "second0", "second1", "second2", "second3"], h.AcceptedNames());
         Assert.False(h.Gate.IsDegraded);
     }
 
-    private static async Task FlushAfterBackoffAsync(ExportHarness h, bool expected)
+    private static async Task FlushAfterBackoffAsync(ZespanTestHost h, bool expected)
     {
         var flush = h.Client.FlushAsync();
         var backoff = await h.Time.WaitForTimerAsync(d => d > TimeSpan.Zero && d <= DeliveryGate.MaxBackoff);

@@ -11,7 +11,7 @@ public partial class ExportWireFormatTests
     [Fact]
     public async Task FlushAsync_OneBatch_GzipHeadersAndEnvelopeAsTheSpecSays()
     {
-        await using var h = await ExportHarness.StartAsync(new() { ["Environment"] = "staging-eu" });
+        await using var h = await ZespanTestHost.StartExportAsync(new() { ["Environment"] = "staging-eu" });
         var sent = TestEvents.Create("openai.chat.completions");
         h.Queue.TryEnqueue(sent);
 
@@ -27,7 +27,7 @@ public partial class ExportWireFormatTests
         Assert.Equal([0x1f, 0x8b], request.RawBody[..2]);
         Assert.True(request.RawBody.Length < request.Body.Length);
 
-        var envelope = ExportHarness.Envelope(request);
+        var envelope = ExportHost.Envelope(request);
         var batchId = envelope["batch_id"]!.GetValue<string>();
         Assert.True(Guid.TryParseExact(batchId, "D", out _));
         Assert.Equal(batchId, batchId.ToLowerInvariant());
@@ -62,7 +62,7 @@ public partial class ExportWireFormatTests
     [Fact]
     public async Task FlushAsync_AmbientActivityAndHttpListener_BackendCallsAreNeitherTracedNorPropagated()
     {
-        await using var h = await ExportHarness.StartAsync(new() { ["BatchSize"] = "2" });
+        await using var h = await ZespanTestHost.StartExportAsync(new() { ["BatchSize"] = "2" });
         var port = h.Backend.BaseUrl.Port;
         var seen = new List<Activity>();
         using var httpListener = new ActivityListener

@@ -10,7 +10,7 @@ public class ExporterSeamTests
     public async Task AddZespan_DecoratingExporterRegistered_EveryBatchPassesThroughIt()
     {
         RecordingExporter? recorder = null;
-        await using var h = await ExportHarness.StartAsync(
+        await using var h = await ZespanTestHost.StartExportAsync(
             new() { ["BatchSize"] = "3" },
             s => s.AddSingleton<IZespanExporter>(sp => recorder = new RecordingExporter(sp.GetRequiredService<IngestExporter>())));
         h.Backend.Enqueue("/v1/ingest", new CannedResponse(413));

@@ -232,7 +232,7 @@ public sealed class OfflineStorageTests : IDisposable
         h.Host.Dispose();
     }
 
-    private async Task<ExportHarness> StartAsync(FakeZespanBackend backend, string apiKey, Dictionary<string, string?>? settings = null, bool start = true)
+    private async Task<ZespanTestHost> StartAsync(FakeZespanBackend backend, string apiKey, Dictionary<string, string?>? settings = null, bool start = true)
     {
         var values = new Dictionary<string, string?> { ["OfflineStorageDirectory"] = _directory, ["ApiKey"] = apiKey, ["Debug"] = "false" };
         foreach (var (key, value) in settings ?? [])
@@ -240,7 +240,7 @@ public sealed class OfflineStorageTests : IDisposable
             values[key] = value;
         }
 
-        return await ExportHarness.StartAsync(values, backend: backend, startHost: start);
+        return await ZespanTestHost.StartExportAsync(values, backend: backend, startHost: start);
     }
 
     private static int EventsIn(string file) => int.Parse(Path.GetFileName(file).Split('-')[2], CultureInfo.InvariantCulture);

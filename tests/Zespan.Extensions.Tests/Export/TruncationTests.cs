@@ -24,7 +24,7 @@ public class TruncationTests
     [Fact]
     public async Task LogGeneration_CjkPromptAndCompletionOverMaxEventBytes_IsDeliveredCutAndMarkedTruncated()
     {
-        await using var h = await ExportHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartExportAsync();
         var tracer = h.Services.GetRequiredService<IZespanTracer>();
 
         tracer.LogGeneration(new GenerationLog
@@ -46,7 +46,7 @@ public class TruncationTests
     [Fact]
     public async Task Span_LargeMetadataAndToolResult_IsDeliveredCutAndMarkedTruncated()
     {
-        await using var h = await ExportHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartExportAsync();
         var tracer = h.Services.GetRequiredService<IZespanTracer>();
 
         using (var span = tracer.StartSpan("rag-pipeline"))
@@ -68,7 +68,7 @@ public class TruncationTests
     [Fact]
     public async Task Span_MetadataAndToolDataNestedDeeperThanJsonReadersAccept_FlattenedAndTheBatchIsDelivered()
     {
-        await using var h = await ExportHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartExportAsync();
         var tracer = h.Services.GetRequiredService<IZespanTracer>();
         static JsonNode Nest(int depth)
         {
@@ -130,7 +130,7 @@ public class TruncationTests
             }),
             ["usage"] = new JsonObject { ["prompt_tokens"] = 10, ["completion_tokens"] = 20, ["total_tokens"] = 30 },
         }.ToJsonString();
-        await using var h = await InstrumentationHarness.StartAsync(
+        await using var h = await ZespanTestHost.StartInstrumentedAsync(
             async (context, _) =>
             {
                 context.Response.ContentType = "application/json";
@@ -152,7 +152,7 @@ public class TruncationTests
         Assert.Equal(30, (int)e["total_tokens"]!);
     }
 
-    private static void AssertCut(JsonObject e, ExportHarness h)
+    private static void AssertCut(JsonObject e, ZespanTestHost h)
     {
         Assert.True((bool)e["truncated"]!);
         Assert.Equal(1, h.Stats.EventsTruncated);

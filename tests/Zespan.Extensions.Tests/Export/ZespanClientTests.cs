@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Zespan.Extensions.Configuration.Internal;
 using Zespan.Extensions.Export.Internal;
+using Zespan.Testing;
 
 namespace Zespan.Extensions.Tests.Export;
 
@@ -14,7 +15,7 @@ public class ZespanClientTests
     {
         const int threads = 8;
         const int perThread = 40;
-        await using var h = await ExportHarness.StartAsync(new() { ["BatchSize"] = "7" });
+        await using var h = await ZespanTestHost.StartExportAsync(new() { ["BatchSize"] = "7" });
         using var start = new ManualResetEventSlim();
 
         var workers = Enumerable.Range(0, threads).Select(t => Task.Run(async () =>
@@ -62,7 +63,7 @@ public class ZespanClientTests
     [Fact]
     public async Task FlushAsync_NothingQueued_ReturnsTrueWithoutSending()
     {
-        await using var h = await ExportHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartExportAsync();
 
         Assert.True(await h.Client.FlushAsync());
 
@@ -72,7 +73,7 @@ public class ZespanClientTests
     [Fact]
     public async Task RefreshConfigAsync_BackendFailing_FetchesAtOnceEveryTimeAndNeverThrows()
     {
-        await using var h = await ExportHarness.StartAsync(startHost: false);
+        await using var h = await ZespanTestHost.StartExportAsync(startHost: false);
         h.Backend.FailNext("/v1/config", 2, HttpStatusCode.InternalServerError);
 
         await h.Client.RefreshConfigAsync();
@@ -87,7 +88,7 @@ public class ZespanClientTests
     [Fact]
     public async Task AddZespan_EnabledFalse_EveryServiceIsANoOpAndNothingIsSent()
     {
-        await using var h = await ExportHarness.StartAsync(
+        await using var h = await ZespanTestHost.StartExportAsync(
             new() { ["Enabled"] = "false", ["ApiKey"] = null, ["BatchSize"] = "1" });
 
         Assert.IsType<DisabledZespanExport>(h.Client);

@@ -6,6 +6,7 @@ using Zespan.Extensions.Redaction.Internal;
 using Zespan.Extensions.Tests.Tracing;
 using Zespan.Extensions.Tracing.Internal;
 using Zespan.Extensions.Events.Internal;
+using Zespan.Testing;
 
 namespace Zespan.Extensions.Tests.Filtering;
 
@@ -152,8 +153,8 @@ public class ExportFilterTests
     [Fact]
     public void Process_AllFiltersAnded_NoFiltersKeepsEverything()
     {
-        using var none = TracingHarness.Create();
-        using var two = TracingHarness.Create(
+        using var none = ZespanTestHost.CreateTracing();
+        using var two = ZespanTestHost.CreateTracing(
             ("ExportFilters:0:Field", "log_type"), ("ExportFilters:0:Operator", "in"), ("ExportFilters:0:Values:0", "generation"), ("ExportFilters:0:Values:1", "workflow"),
             ("ExportFilters:1:Field", "latency"), ("ExportFilters:1:Operator", "gte"), ("ExportFilters:1:Value", "1"));
         var keepAll = Processor(none);
@@ -174,7 +175,7 @@ public class ExportFilterTests
     [Fact]
     public void Process_FiltersChangedAtRuntime_Recompiled()
     {
-        using var harness = TracingHarness.Create(("ExportFilters:0:Field", "model"), ("ExportFilters:0:Value", "gpt-4o-mini"));
+        using var harness = ZespanTestHost.CreateTracing(("ExportFilters:0:Field", "model"), ("ExportFilters:0:Value", "gpt-4o-mini"));
         var processor = Processor(harness);
         Assert.True(processor.Process(SampleEvent()));
 
@@ -186,7 +187,7 @@ public class ExportFilterTests
     [Fact]
     public void Process_ParentFilteredOut_ChildStillExported()
     {
-        using var harness = TracingHarness.Create(("ExportFilters:0:Field", "log_type"), ("ExportFilters:0:Operator", "not"), ("ExportFilters:0:Value", "workflow"));
+        using var harness = ZespanTestHost.CreateTracing(("ExportFilters:0:Field", "log_type"), ("ExportFilters:0:Operator", "not"), ("ExportFilters:0:Value", "workflow"));
         var processor = Processor(harness);
 
         using (harness.Tracer.StartSpan("parent"))
@@ -198,7 +199,7 @@ public class ExportFilterTests
         Assert.True(processor.Process(harness.Single("child")));
     }
 
-    private static ExportFilterProcessor Processor(TracingHarness harness) =>
+    private static ExportFilterProcessor Processor(ZespanTestHost harness) =>
         harness.Services.GetServices<IZespanEventProcessor>().OfType<ExportFilterProcessor>().Single();
 
     private static CompiledExportFilter Compile(string field, string op, string value) =>

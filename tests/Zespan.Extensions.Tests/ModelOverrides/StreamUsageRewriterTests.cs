@@ -86,7 +86,7 @@ public class StreamUsageRewriterTests
     [Fact]
     public async Task IncludeStreamUsage_OpenAISdkStreamingApi_CallerUpdatesUnchangedAndUsageRecorded()
     {
-        await using var h = await InstrumentationHarness.StartAsync(OpenAIStream, Client(includeStreamUsage: true));
+        await using var h = await ZespanTestHost.StartInstrumentedAsync(OpenAIStream, Client(includeStreamUsage: true));
         var bare = OpenAIChat(new HttpClient(), h.Provider.BaseUrl);
         var traced = OpenAIChat(h.Factory.CreateClient("openai"), h.Provider.BaseUrl);
 
@@ -112,7 +112,7 @@ public class StreamUsageRewriterTests
     [Fact]
     public async Task IncludeStreamUsage_RequestWithoutStreamOptions_IsAskedForUsageAndTheCallerSeesTheUsageChunk()
     {
-        await using var h = await InstrumentationHarness.StartAsync(OpenAIStream, Client(includeStreamUsage: true));
+        await using var h = await ZespanTestHost.StartInstrumentedAsync(OpenAIStream, Client(includeStreamUsage: true));
 
         var stream = await PostAsync(h.Factory.CreateClient("openai"), h.Provider.BaseUrl, StreamRequest);
 
@@ -127,7 +127,7 @@ public class StreamUsageRewriterTests
     [Fact]
     public async Task IncludeStreamUsage_RequestSaysIncludeUsageFalse_IsSentUnchanged()
     {
-        await using var h = await InstrumentationHarness.StartAsync(OpenAIStream, Client(includeStreamUsage: true));
+        await using var h = await ZespanTestHost.StartInstrumentedAsync(OpenAIStream, Client(includeStreamUsage: true));
         const string body = """{"model":"gpt-4o-mini","stream":true,"stream_options":{"include_usage":false},"messages":[{"role":"user","content":"hello"}]}""";
 
         await PostAsync(h.Factory.CreateClient("openai"), h.Provider.BaseUrl, body);
@@ -138,7 +138,7 @@ public class StreamUsageRewriterTests
     [Fact]
     public async Task StreamWithoutUsage_OptionOff_TokensEstimatedAndMarked()
     {
-        await using var h = await InstrumentationHarness.StartAsync(OpenAIStream, Client(includeStreamUsage: false));
+        await using var h = await ZespanTestHost.StartInstrumentedAsync(OpenAIStream, Client(includeStreamUsage: false));
 
         var stream = await PostAsync(h.Factory.CreateClient("openai"), h.Provider.BaseUrl, StreamRequest);
 
@@ -157,7 +157,7 @@ public class StreamUsageRewriterTests
             Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
         };
         ActivitySource.AddActivityListener(listener);
-        await using var h = await InstrumentationHarness.StartAsync(OpenAIStream, Client(includeStreamUsage: false));
+        await using var h = await ZespanTestHost.StartInstrumentedAsync(OpenAIStream, Client(includeStreamUsage: false));
 
         await PostAsync(h.Factory.CreateClient("openai"), h.Provider.BaseUrl, StreamRequest);
 

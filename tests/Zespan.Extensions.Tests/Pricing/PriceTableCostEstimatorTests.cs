@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Zespan.Extensions.Tests.Providers;
+using Zespan.Testing;
 
 namespace Zespan.Extensions.Tests.Pricing;
 
@@ -8,7 +9,7 @@ public class PriceTableCostEstimatorTests
     [Fact]
     public async Task LogGeneration_NoCostGiven_IsEstimatedFromPriceTableAndOverrides()
     {
-        await using var h = await InstrumentationHarness.StartAsync(InstrumentationHarness.Serve("openai-chat.json"), (_, _) => { },
+        await using var h = await ZespanTestHost.StartInstrumentedAsync(InstrumentationHost.Serve("openai-chat.json"), (_, _) => { },
             o => o.ModelPrices.Add(new ModelPrice { Model = "house-model", InputPerMillion = 1_000_000m, OutputPerMillion = 2_000_000m }));
         var tracer = h.Services.GetRequiredService<IZespanTracer>();
 

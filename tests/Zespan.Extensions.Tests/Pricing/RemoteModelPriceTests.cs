@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
 using Zespan.Extensions.Configuration.Internal;
 using Zespan.Testing;
@@ -10,7 +11,7 @@ namespace Zespan.Extensions.Tests.Pricing;
 public sealed class RemoteModelPriceTests : IAsyncLifetime
 {
     private FakeZespanBackend _backend = null!;
-    private readonly CollectingLoggerProvider _logs = new();
+    private readonly FakeLogCollector _logs = new();
 
     public async Task InitializeAsync() => _backend = await FakeZespanBackend.StartAsync();
 
@@ -19,7 +20,7 @@ public sealed class RemoteModelPriceTests : IAsyncLifetime
     private ServiceProvider Build(Action<ZespanOptions>? configure = null)
     {
         var services = new ServiceCollection();
-        services.AddLogging(b => b.AddProvider(_logs).SetMinimumLevel(LogLevel.Trace));
+        services.AddLogging(b => b.AddProvider(new FakeLoggerProvider(_logs)).SetMinimumLevel(LogLevel.Trace));
         services.AddZespan(o =>
         {
             o.ApiKey = FakeZespanBackend.ValidApiKey;

@@ -1,3 +1,5 @@
+using Zespan.Testing;
+
 namespace Zespan.Extensions.Tests.Prompts;
 
 /// <summary>The prompt cache holds at most <see cref="ZespanOptions.PromptCacheMaxEntries"/> prompts, evicting the least recently used.</summary>
@@ -9,7 +11,7 @@ public class PromptCacheBoundTests
     [Fact]
     public async Task GetAsync_OverTheBound_LeastRecentlyUsedEvicted()
     {
-        await using var h = await PromptHarness.StartAsync(o => o.PromptCacheMaxEntries = 2);
+        await using var h = await ZespanTestHost.StartPromptsAsync(o => o.PromptCacheMaxEntries = 2);
         foreach (var name in new[] { "a", "b", "c" })
         {
             h.Backend.SeedPrompt(name, name + " text", "production");
@@ -33,7 +35,7 @@ public class PromptCacheBoundTests
     [Fact]
     public async Task GetAsync_ManyDistinctPrompts_CacheNeverExceedsTheBound()
     {
-        await using var h = await PromptHarness.StartAsync(o => o.PromptCacheMaxEntries = 10);
+        await using var h = await ZespanTestHost.StartPromptsAsync(o => o.PromptCacheMaxEntries = 10);
         for (var i = 0; i < 60; i++)
         {
             h.Backend.SeedPrompt("p" + i, "text " + i, "production");

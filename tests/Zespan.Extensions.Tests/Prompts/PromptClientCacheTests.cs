@@ -13,7 +13,7 @@ public class PromptClientCacheTests
     [Fact]
     public async Task GetAsync_NoLabelOrVersion_FetchesProductionLabel()
     {
-        await using var h = await PromptHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartPromptsAsync();
         h.Backend.SeedPrompt("support-reply", "v1 {{name}}", "production");
         h.Backend.SeedPrompt("support-reply", "v2 {{name}}", "staging");
 
@@ -28,7 +28,7 @@ public class PromptClientCacheTests
     [Fact]
     public async Task GetAsync_Request_CarriesKeyAndUserAgent()
     {
-        await using var h = await PromptHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartPromptsAsync();
         h.Backend.SeedPrompt("p", "text", "production");
 
         await h.Client.GetAsync("p");
@@ -41,7 +41,7 @@ public class PromptClientCacheTests
     [Fact]
     public async Task GetAsync_BothLabelAndVersion_ThrowsArgumentException()
     {
-        await using var h = await PromptHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartPromptsAsync();
 
         var ex = Assert.Throws<ArgumentException>(() => { _ = h.Client.GetAsync("p", label: "staging", version: 2); });
 
@@ -56,7 +56,7 @@ public class PromptClientCacheTests
     [InlineData("..")]
     public async Task GetAsync_NameThatCannotBeAddressed_ThrowsArgumentException(string name)
     {
-        await using var h = await PromptHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartPromptsAsync();
 
         Assert.ThrowsAny<ArgumentException>(() => { _ = h.Client.GetAsync(name); });
     }
@@ -64,7 +64,7 @@ public class PromptClientCacheTests
     [Fact]
     public async Task GetAsync_WithinTtl_ServedFromCacheWithoutRequest()
     {
-        await using var h = await PromptHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartPromptsAsync();
         h.Backend.SeedPrompt("p", "one", "production");
 
         var first = await h.Client.GetAsync("p");
@@ -79,7 +79,7 @@ public class PromptClientCacheTests
     [Fact]
     public async Task GetAsync_LabelsAndVersions_CachedUnderSeparateKeys()
     {
-        await using var h = await PromptHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartPromptsAsync();
         h.Backend.SeedPrompt("p", "one", "production");
         h.Backend.SeedPrompt("p", "two", "staging");
 
@@ -98,7 +98,7 @@ public class PromptClientCacheTests
     [Fact]
     public async Task GetAsync_CacheHit_ReturnsSameCompletedTask()
     {
-        await using var h = await PromptHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartPromptsAsync();
         h.Backend.SeedPrompt("p", "one", "production");
         await h.Client.GetAsync("p");
 
@@ -112,7 +112,7 @@ public class PromptClientCacheTests
     [Fact]
     public async Task GetAsync_AfterTtl_ReturnsStalePromptAtOnceAndRefreshesInBackground()
     {
-        await using var h = await PromptHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartPromptsAsync();
         h.Backend.SeedPrompt("p", "one", "production");
         var first = await h.Client.GetAsync("p");
         h.Backend.SeedPrompt("p", "two", "production");
@@ -137,7 +137,7 @@ public class PromptClientCacheTests
     [Fact]
     public async Task GetAsync_ManyStaleHits_StartOneRefresh()
     {
-        await using var h = await PromptHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartPromptsAsync();
         h.Backend.SeedPrompt("p", "one", "production");
         await h.Client.GetAsync("p");
         h.Time.Advance(Ttl + TimeSpan.FromSeconds(1));
@@ -158,7 +158,7 @@ public class PromptClientCacheTests
     [Fact]
     public async Task GetAsync_RefreshFails_KeepsStalePromptAndRetriesLater()
     {
-        await using var h = await PromptHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartPromptsAsync();
         h.Backend.SeedPrompt("p", "one", "production");
         await h.Client.GetAsync("p");
         h.Backend.SeedPrompt("p", "two", "production");
@@ -172,7 +172,7 @@ public class PromptClientCacheTests
         Assert.Equal("one", (await h.Client.GetAsync("p")).Text);
         await h.Internal.WhenRefreshesCompleteAsync();
         Assert.Equal(2, h.Backend.PromptGetCount("p"));
-        Assert.Contains(h.Logs.Entries, e => e.EventId.Id == 5001 && e.Level == LogLevel.Warning && e.Message.Contains("'p'", StringComparison.Ordinal));
+        Assert.Contains(h.Logs.GetSnapshot(), e => e.Id.Id == 5001 && e.Level == LogLevel.Warning && e.Message.Contains("'p'", StringComparison.Ordinal));
 
         // After the retry delay the next hit refreshes again, and this time it succeeds.
         h.Time.Advance(TimeSpan.FromSeconds(30));
@@ -185,7 +185,7 @@ public class PromptClientCacheTests
     [Fact]
     public async Task GetAsync_RefreshAnswers404_EvictsPrompt()
     {
-        await using var h = await PromptHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartPromptsAsync();
         h.Backend.SeedPrompt("p", "one", "beta");
         await h.Client.GetAsync("p", label: "beta");
         h.Backend.RemoveLabel("p", "beta");
@@ -198,13 +198,13 @@ public class PromptClientCacheTests
         Assert.Equal(0, h.Internal.CachedCount);
         var ex = await Assert.ThrowsAsync<PromptNotFoundException>(() => h.Client.GetAsync("p", label: "beta"));
         Assert.Equal("beta", ex.Label);
-        Assert.Contains(h.Logs.Entries, e => e.EventId.Id == 5002);
+        Assert.Contains(h.Logs.GetSnapshot(), e => e.Id.Id == 5002);
     }
 
     [Fact]
     public async Task GetAsync_100ConcurrentMisses_MakeOneRequest()
     {
-        await using var h = await PromptHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartPromptsAsync();
         h.Backend.SeedPrompt("p", "one", "production");
         var gate = h.HoldGets("p");
 
@@ -220,7 +220,7 @@ public class PromptClientCacheTests
     [Fact]
     public async Task GetAsync_FirstCallerCancels_OthersStillGetPrompt()
     {
-        await using var h = await PromptHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartPromptsAsync();
         h.Backend.SeedPrompt("p", "one", "production");
         var gate = h.HoldGets("p");
         using var cts = new CancellationTokenSource();
@@ -240,7 +240,7 @@ public class PromptClientCacheTests
     [Fact]
     public async Task GetAsync_CanceledTokenOnMiss_ThrowsWithoutRequest()
     {
-        await using var h = await PromptHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartPromptsAsync();
         using var cts = new CancellationTokenSource();
         await cts.CancelAsync();
 
@@ -252,7 +252,7 @@ public class PromptClientCacheTests
     [Fact]
     public async Task ClearCache_AfterGet_NextGetFetchesAgain()
     {
-        await using var h = await PromptHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartPromptsAsync();
         h.Backend.SeedPrompt("p", "one", "production");
         await h.Client.GetAsync("p");
         h.Backend.SeedPrompt("p", "two", "production");
@@ -267,7 +267,7 @@ public class PromptClientCacheTests
     [Fact]
     public async Task ClearCache_DuringFetch_FetchResultIsNotCached()
     {
-        await using var h = await PromptHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartPromptsAsync();
         h.Backend.SeedPrompt("p", "one", "production");
         var gate = h.HoldGets("p");
         var inFlight = h.Client.GetAsync("p");
@@ -283,7 +283,7 @@ public class PromptClientCacheTests
     [Fact]
     public async Task GetAsync_TtlZero_FetchesEveryTime()
     {
-        await using var h = await PromptHarness.StartAsync(o => o.PromptCacheTtl = TimeSpan.Zero);
+        await using var h = await ZespanTestHost.StartPromptsAsync(o => o.PromptCacheTtl = TimeSpan.Zero);
         h.Backend.SeedPrompt("p", "one", "production");
 
         await h.Client.GetAsync("p");
@@ -297,7 +297,7 @@ public class PromptClientCacheTests
     [Fact]
     public async Task GetAsync_CustomTtl_ExpiresAfterIt()
     {
-        await using var h = await PromptHarness.StartAsync(o => o.PromptCacheTtl = TimeSpan.FromSeconds(10));
+        await using var h = await ZespanTestHost.StartPromptsAsync(o => o.PromptCacheTtl = TimeSpan.FromSeconds(10));
         h.Backend.SeedPrompt("p", "one", "production");
         await h.Client.GetAsync("p");
 
@@ -315,7 +315,7 @@ public class PromptClientCacheTests
     [Fact]
     public async Task GetAsync_AppMemoryCacheWithSizeLimit_StillCaches()
     {
-        await using var h = await PromptHarness.StartAsync(services: s => s.AddMemoryCache(o => o.SizeLimit = 1));
+        await using var h = await ZespanTestHost.StartPromptsAsync(services: s => s.AddMemoryCache(o => o.SizeLimit = 1));
         _ = h.Services.GetRequiredService<IMemoryCache>();
         h.Backend.SeedPrompt("a", "one", "production");
         h.Backend.SeedPrompt("b", "one", "production");
@@ -332,7 +332,7 @@ public class PromptClientCacheTests
     [Fact]
     public async Task GetAsync_NotFound_IsNotCached()
     {
-        await using var h = await PromptHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartPromptsAsync();
 
         await Assert.ThrowsAsync<PromptNotFoundException>(() => h.Client.GetAsync("p"));
         h.Backend.SeedPrompt("p", "one", "production");
@@ -344,7 +344,7 @@ public class PromptClientCacheTests
     [Fact]
     public async Task GetAsync_TransientFailure_IsRetried()
     {
-        await using var h = await PromptHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartPromptsAsync();
         h.Backend.SeedPrompt("p", "one", "production");
         h.Backend.Enqueue("/v1/prompts/p", new CannedResponse(503, """{"error":{"type":"unavailable","message":"busy"}}""", new Dictionary<string, string> { ["Retry-After"] = "0" }));
 
@@ -357,7 +357,7 @@ public class PromptClientCacheTests
     [Fact]
     public async Task Cache_EntriesReplacedOrCleared_LeaveNoStalenessTimerBehind()
     {
-        await using var h = await PromptHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartPromptsAsync();
         h.Backend.SeedPrompt("p", "one", "production");
         h.Backend.SeedPrompt("q", "one", "production");
         await h.Client.GetAsync("p");
@@ -376,7 +376,7 @@ public class PromptClientCacheTests
     [Fact]
     public async Task GetAsync_TtlBeyondTimerRange_CachesWithoutExpiring()
     {
-        await using var h = await PromptHarness.StartAsync(o => o.PromptCacheTtl = TimeSpan.MaxValue);
+        await using var h = await ZespanTestHost.StartPromptsAsync(o => o.PromptCacheTtl = TimeSpan.MaxValue);
         h.Backend.SeedPrompt("p", "one", "production");
 
         await h.Client.GetAsync("p");

@@ -10,7 +10,7 @@ public class PromptClientCrudTests
     [Fact]
     public async Task CreateAsync_TextPrompt_RoundTripsEveryField()
     {
-        await using var h = await PromptHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartPromptsAsync();
         h.Backend.PromptClock = () => new DateTimeOffset(2026, 11, 21, 23, 0, 0, TimeSpan.Zero).AddTicks(1234560);
         var config = new Dictionary<string, JsonElement>
         {
@@ -55,7 +55,7 @@ public class PromptClientCrudTests
     [Fact]
     public async Task CreateAsync_ChatPrompt_RoundTripsMessages()
     {
-        await using var h = await PromptHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartPromptsAsync();
 
         var created = await h.Client.CreateAsync(new CreatePromptRequest
         {
@@ -80,7 +80,7 @@ public class PromptClientCrudTests
     [Fact]
     public async Task CreateAsync_NextVersion_IncrementsAndMovesLabel()
     {
-        await using var h = await PromptHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartPromptsAsync();
         await h.Client.CreateAsync(new CreatePromptRequest { Name = "p", Text = "one", Labels = ["production"] });
 
         var second = await h.Client.CreateAsync(new CreatePromptRequest { Name = "p", Text = "two", Labels = ["production"] });
@@ -94,7 +94,7 @@ public class PromptClientCrudTests
     [Fact]
     public async Task CreateAsync_CachedLabel_IsInvalidated()
     {
-        await using var h = await PromptHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartPromptsAsync();
         h.Backend.SeedPrompt("p", "one", "production");
         Assert.Equal("one", (await h.Client.GetAsync("p")).Text);
         Assert.Equal("one", (await h.Client.GetAsync("p", version: 1)).Text);
@@ -111,7 +111,7 @@ public class PromptClientCrudTests
     [Fact]
     public async Task CreateAsync_OtherPromptCached_StaysCached()
     {
-        await using var h = await PromptHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartPromptsAsync();
         h.Backend.SeedPrompt("other", "x", "production");
         await h.Client.GetAsync("other");
 
@@ -137,7 +137,7 @@ public class PromptClientCrudTests
     [MemberData(nameof(InvalidRequests))]
     public async Task CreateAsync_IncompleteRequest_ThrowsArgumentExceptionWithoutRequest(CreatePromptRequest request)
     {
-        await using var h = await PromptHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartPromptsAsync();
 
         Assert.ThrowsAny<ArgumentException>(() => { _ = h.Client.CreateAsync(request); });
 
@@ -147,7 +147,7 @@ public class PromptClientCrudTests
     [Fact]
     public async Task CreateAsync_RetriedAfter503_SendsOneIdempotencyKeyAndCreatesOneVersion()
     {
-        await using var h = await PromptHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartPromptsAsync();
         h.Backend.Enqueue("/v1/prompts", new CannedResponse(503, """{"error":{"type":"unavailable","message":"busy"}}""", new Dictionary<string, string> { ["Retry-After"] = "0" }));
 
         var created = await h.Client.CreateAsync(new CreatePromptRequest { Name = "p", Text = "one" });
@@ -163,7 +163,7 @@ public class PromptClientCrudTests
     [Fact]
     public async Task CreateAsync_RejectedByServer_ThrowsZespanApiExceptionWithStatusAndMessage()
     {
-        await using var h = await PromptHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartPromptsAsync();
         h.Backend.Enqueue("/v1/prompts", new CannedResponse(422, """{"error":{"type":"invalid_request","message":"the name is reserved"}}"""));
 
         var ex = await Assert.ThrowsAsync<ZespanApiException>(() => h.Client.CreateAsync(new CreatePromptRequest { Name = "p", Text = "one" }));
@@ -178,7 +178,7 @@ public class PromptClientCrudTests
     [Fact]
     public async Task UpdateLabelsAsync_LabelOfOtherVersion_MovesItAndInvalidatesCache()
     {
-        await using var h = await PromptHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartPromptsAsync();
         h.Backend.SeedPrompt("p", "one");
         h.Backend.SeedPrompt("p", "two", "production");
         Assert.Equal("two", (await h.Client.GetAsync("p")).Text);
@@ -198,7 +198,7 @@ public class PromptClientCrudTests
     [Fact]
     public async Task UpdateLabelsAsync_EmptyList_RemovesEveryLabel()
     {
-        await using var h = await PromptHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartPromptsAsync();
         h.Backend.SeedPrompt("p", "one", "production", "staging");
 
         var updated = await h.Client.UpdateLabelsAsync("p", 1, []);
@@ -210,7 +210,7 @@ public class PromptClientCrudTests
     [Fact]
     public async Task UpdateLabelsAsync_MissingVersion_ThrowsPromptNotFoundNamingVersion()
     {
-        await using var h = await PromptHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartPromptsAsync();
         h.Backend.SeedPrompt("p", "one", "production");
 
         var ex = await Assert.ThrowsAsync<PromptNotFoundException>(() => h.Client.UpdateLabelsAsync("p", 9, ["production"]));
@@ -223,7 +223,7 @@ public class PromptClientCrudTests
     [Fact]
     public async Task UpdateLabelsAsync_InvalidArguments_Throw()
     {
-        await using var h = await PromptHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartPromptsAsync();
 
         Assert.ThrowsAny<ArgumentException>(() => { _ = h.Client.UpdateLabelsAsync("p", 0, ["x"]); });
         Assert.ThrowsAny<ArgumentException>(() => { _ = h.Client.UpdateLabelsAsync("p", 1, [""]); });
@@ -234,7 +234,7 @@ public class PromptClientCrudTests
     [Fact]
     public async Task ListAsync_FiltersAndPages()
     {
-        await using var h = await PromptHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartPromptsAsync();
         h.Backend.SeedPrompt("a", "a1");
         h.Backend.SeedPrompt("a", "a2", "staging");
         h.Backend.SeedPrompt("a", "a3", "production");
@@ -258,7 +258,7 @@ public class PromptClientCrudTests
     [Fact]
     public async Task ListAsync_NothingMatches_ReturnsEmptyPage()
     {
-        await using var h = await PromptHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartPromptsAsync();
 
         var page = await h.Client.ListAsync(name: "missing");
 
@@ -271,7 +271,7 @@ public class PromptClientCrudTests
     [InlineData(1, 0)]
     public async Task ListAsync_InvalidPaging_ThrowsArgumentOutOfRange(int page, int limit)
     {
-        await using var h = await PromptHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartPromptsAsync();
 
         Assert.Throws<ArgumentOutOfRangeException>(() => { _ = h.Client.ListAsync(page: page, limit: limit); });
     }
@@ -279,7 +279,7 @@ public class PromptClientCrudTests
     [Fact]
     public async Task GetAsync_NameNeedingEscapes_RoundTrips()
     {
-        await using var h = await PromptHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartPromptsAsync();
         const string name = "team/support reply?ü#1";
 
         await h.Client.CreateAsync(new CreatePromptRequest { Name = name, Text = "hi", Labels = ["production"] });
@@ -297,7 +297,7 @@ public class PromptClientCrudTests
     [Fact]
     public async Task GetAsync_NotFoundByLabel_ThrowsNamingPromptAndLabel()
     {
-        await using var h = await PromptHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartPromptsAsync();
 
         var ex = await Assert.ThrowsAsync<PromptNotFoundException>(() => h.Client.GetAsync("support-reply", label: "staging"));
 
@@ -313,7 +313,7 @@ public class PromptClientCrudTests
     [Fact]
     public async Task GetAsync_NotFoundByVersion_ThrowsNamingVersion()
     {
-        await using var h = await PromptHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartPromptsAsync();
         h.Backend.SeedPrompt("p", "one", "production");
 
         var ex = await Assert.ThrowsAsync<PromptNotFoundException>(() => h.Client.GetAsync("p", version: 4));
@@ -326,7 +326,7 @@ public class PromptClientCrudTests
     [Fact]
     public async Task GetAsync_ServerErrorEchoingKey_ThrowsWithStatusAndMessageButNoKey()
     {
-        await using var h = await PromptHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartPromptsAsync();
         h.Backend.Enqueue("/v1/prompts/p", new CannedResponse(400, $$$"""{"error":{"type":"invalid_request","message":"bad key {{{FakeZespanBackend.ValidApiKey}}} for this project"}}"""));
 
         var ex = await Assert.ThrowsAsync<ZespanApiException>(() => h.Client.GetAsync("p"));
@@ -342,7 +342,7 @@ public class PromptClientCrudTests
     [Fact]
     public async Task GetAsync_WrongKey_ThrowsUnauthorizedWithoutKey()
     {
-        await using var h = await PromptHarness.StartAsync(o => o.ApiKey = "zsp_wrong_key_42");
+        await using var h = await ZespanTestHost.StartPromptsAsync(o => o.ApiKey = "zsp_wrong_key_42");
 
         var ex = await Assert.ThrowsAsync<ZespanApiException>(() => h.Client.GetAsync("p"));
 
@@ -354,7 +354,7 @@ public class PromptClientCrudTests
     [Fact]
     public async Task GetAsync_ServerKeepsFailing_ThrowsAfterRetriesWithStatus()
     {
-        await using var h = await PromptHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartPromptsAsync();
         h.Backend.Enqueue("/v1/prompts/p", new CannedResponse(503, """{"error":{"type":"unavailable","message":"down for maintenance"}}""", new Dictionary<string, string> { ["Retry-After"] = "0" }), count: 3);
 
         var ex = await Assert.ThrowsAsync<ZespanApiException>(() => h.Client.GetAsync("p"));
@@ -367,7 +367,7 @@ public class PromptClientCrudTests
     [Fact]
     public async Task GetAsync_BodyWithUnknownFields_IsRead()
     {
-        await using var h = await PromptHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartPromptsAsync();
         h.Backend.Enqueue("/v1/prompts/p", new CannedResponse(200, """
             {"name":"p","version":7,"type":"chat","future":{"x":[1,2]},
              "prompt":[{"role":"system","content":"be {{tone}}","cache_control":{"type":"ephemeral"}}],
@@ -393,7 +393,7 @@ public class PromptClientCrudTests
     [InlineData("text", "\"hi\"", PromptType.Text)]
     public async Task GetAsync_TypeMissingOrUnknown_DecidedByPromptShape(string? type, string promptJson, PromptType expected)
     {
-        await using var h = await PromptHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartPromptsAsync();
         var typeJson = type is null ? string.Empty : "\"type\":\"" + type + "\",";
         h.Backend.Enqueue("/v1/prompts/p", new CannedResponse(200, "{\"name\":\"p\",\"version\":1," + typeJson + "\"prompt\":" + promptJson + "}"));
 
@@ -411,7 +411,7 @@ public class PromptClientCrudTests
     [InlineData("null")]
     public async Task GetAsync_UnreadableBody_ThrowsZespanApiException(string body)
     {
-        await using var h = await PromptHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartPromptsAsync();
         h.Backend.Enqueue("/v1/prompts/p", new CannedResponse(200, body));
 
         var ex = await Assert.ThrowsAsync<ZespanApiException>(() => h.Client.GetAsync("p"));
@@ -423,7 +423,7 @@ public class PromptClientCrudTests
     [Fact]
     public async Task GetAsync_BaseUrlWithPathPrefix_KeepsPrefix()
     {
-        await using var h = await PromptHarness.StartAsync(pathPrefix: "api/");
+        await using var h = await ZespanTestHost.StartPromptsAsync(pathPrefix: "api/");
         h.Backend.Intercept = async (context, request) =>
         {
             if (request.Path != "/api/v1/prompts/p")

@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.Logging;
+using Zespan.Testing;
 
 namespace Zespan.Extensions.Tests.Prompts;
 
@@ -8,7 +9,7 @@ public class PromptClientFallbackTests
     [Fact]
     public async Task GetAsync_WithFallback_NothingCachedAndFetchFails_ReturnsFallbackMarked()
     {
-        await using var h = await PromptHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartPromptsAsync();
         var fallback = PromptTestData.TextFallback();
 
         var prompt = await h.Client.GetAsync("support-reply", fallback);
@@ -17,13 +18,13 @@ public class PromptClientFallbackTests
         Assert.Equal(fallback.Text, prompt.Text);
         Assert.Equal("support-reply", prompt.Name);
         Assert.False(fallback.IsFallback);
-        Assert.Contains(h.Logs.Entries, e => e.EventId.Id == 5003 && e.Level == LogLevel.Warning);
+        Assert.Contains(h.Logs.GetSnapshot(), e => e.Id.Id == 5003 && e.Level == LogLevel.Warning);
     }
 
     [Fact]
     public async Task GetAsync_WithFallback_ServerError_ReturnsFallback()
     {
-        await using var h = await PromptHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartPromptsAsync();
         h.Backend.FailNext("/v1/prompts/support-reply", 1, HttpStatusCode.Forbidden);
 
         var prompt = await h.Client.GetAsync("support-reply", PromptTestData.TextFallback(), version: 3);
@@ -34,7 +35,7 @@ public class PromptClientFallbackTests
     [Fact]
     public async Task GetAsync_WithFallback_PromptAvailable_ReturnsFetchedPrompt()
     {
-        await using var h = await PromptHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartPromptsAsync();
         h.Backend.SeedPrompt("support-reply", "from zespan", "production");
 
         var prompt = await h.Client.GetAsync("support-reply", PromptTestData.TextFallback());
@@ -49,7 +50,7 @@ public class PromptClientFallbackTests
     [Fact]
     public async Task GetAsync_WithFallback_StaleCachedAndRefreshFails_ReturnsCachedPrompt()
     {
-        await using var h = await PromptHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartPromptsAsync();
         h.Backend.SeedPrompt("support-reply", "from zespan", "production");
         await h.Client.GetAsync("support-reply");
         h.Time.Advance(TimeSpan.FromMinutes(6));
@@ -66,7 +67,7 @@ public class PromptClientFallbackTests
     [Fact]
     public async Task GetAsync_WithFallback_CallerCancels_Throws()
     {
-        await using var h = await PromptHarness.StartAsync();
+        await using var h = await ZespanTestHost.StartPromptsAsync();
         h.Backend.SeedPrompt("support-reply", "x", "production");
         var gate = h.HoldGets("support-reply");
         using var cts = new CancellationTokenSource();
@@ -82,7 +83,7 @@ public class PromptClientFallbackTests
     [Fact]
     public async Task GetAsync_WithFallback_AlreadyMarked_ReturnsSameInstance()
     {
-        await using var h = await PromptHarness.StartAsync(o => o.Enabled = false);
+        await using var h = await ZespanTestHost.StartPromptsAsync(o => o.Enabled = false);
         var fallback = PromptTestData.TextFallback() with { IsFallback = true };
 
         Assert.Same(fallback, await h.Client.GetAsync("support-reply", fallback));
@@ -91,7 +92,7 @@ public class PromptClientFallbackTests
     [Fact]
     public async Task GetAsync_Disabled_WithFallbackReturnsFallbackWithoutRequest()
     {
-        await using var h = await PromptHarness.StartAsync(o => o.Enabled = false);
+        await using var h = await ZespanTestHost.StartPromptsAsync(o => o.Enabled = false);
 
         var prompt = await h.Client.GetAsync("support-reply", PromptTestData.TextFallback());
 
@@ -102,7 +103,7 @@ public class PromptClientFallbackTests
     [Fact]
     public async Task GetAsync_Disabled_WithoutFallbackThrowsInvalidOperation()
     {
-        await using var h = await PromptHarness.StartAsync(o => o.Enabled = false);
+        await using var h = await ZespanTestHost.StartPromptsAsync(o => o.Enabled = false);
 
         var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => h.Client.GetAsync("support-reply"));
 
@@ -114,7 +115,7 @@ public class PromptClientFallbackTests
     [Fact]
     public async Task BackendCalls_Disabled_ThrowInvalidOperation()
     {
-        await using var h = await PromptHarness.StartAsync(o => o.Enabled = false);
+        await using var h = await ZespanTestHost.StartPromptsAsync(o => o.Enabled = false);
 
         Assert.Throws<InvalidOperationException>(() => { _ = h.Client.ListAsync(); });
         Assert.Throws<InvalidOperationException>(() => { _ = h.Client.CreateAsync(new CreatePromptRequest { Name = "p", Text = "x" }); });
@@ -125,7 +126,7 @@ public class PromptClientFallbackTests
     [Fact]
     public async Task Compile_Disabled_StillWorks()
     {
-        await using var h = await PromptHarness.StartAsync(o => o.Enabled = false);
+        await using var h = await ZespanTestHost.StartPromptsAsync(o => o.Enabled = false);
 
         var text = h.Client.Compile(PromptTestData.TextFallback(), PromptTestData.Vars(("customer_name", "Ada")));
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using Zespan.Extensions.Prompts.Internal;
 using Zespan.Testing;
 
@@ -70,7 +71,7 @@ public class PromptMetadataTests
     [Fact]
     public async Task Dispose_WithRefreshRunning_StopsWithoutThrowing()
     {
-        var h = await PromptHarness.StartAsync();
+        var h = await ZespanTestHost.StartPromptsAsync();
         await using (h.Backend)
         {
             h.Backend.SeedPrompt("p", "one", "production");
@@ -81,7 +82,7 @@ public class PromptMetadataTests
             await gate.Arrived;
 
             var refreshes = h.Internal.WhenRefreshesCompleteAsync();
-            await h.Services.DisposeAsync();
+            await ((IAsyncDisposable)h.Services).DisposeAsync();
             await refreshes;
             gate.Release();
         }
@@ -103,7 +104,7 @@ public class PromptClientOptionsTests
             })
             .Build();
         var services = new ServiceCollection();
-        services.AddSingleton<TimeProvider>(new ManualTimeProvider());
+        services.AddSingleton<TimeProvider>(new FakeTimeProvider(SignalingTimeProvider.DefaultStart));
         services.AddZespan(configuration.GetSection("Zespan"));
         await using var provider = services.BuildServiceProvider();
         var client = (PromptClient)provider.GetRequiredService<IPromptClient>();

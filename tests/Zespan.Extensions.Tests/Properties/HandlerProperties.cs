@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using CsCheck;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Zespan.Testing;
 
 namespace Zespan.Extensions.Tests.Properties;
@@ -26,9 +27,9 @@ public sealed class HandlerProperties : IAsyncLifetime
     [MemberData(nameof(Modes))]
     public async Task SendAsync_GeneratedExchanges_CallerSeesProviderBytesAndEveryCallIsRecorded(bool storePrompts)
     {
-        var logs = new CollectingLoggerProvider();
+        var logs = new FakeLogCollector();
         var services = new ServiceCollection();
-        services.AddLogging(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Debug));
+        services.AddLogging(b => b.AddProvider(new FakeLoggerProvider(logs)).SetMinimumLevel(LogLevel.Debug));
         services.AddZespan(o =>
         {
             o.ApiKey = FakeZespanBackend.ValidApiKey;
@@ -83,8 +84,8 @@ public sealed class HandlerProperties : IAsyncLifetime
         // One event per call (log type generation, response or embedding by endpoint); none lost on the export side.
         Assert.Equal(calls, _backend.Events.Count);
         // The one warning a mutated body may rightly cause: a model with no price (logged once per model).
-        Assert.DoesNotContain(logs.Logs, l => l.Level >= LogLevel.Warning && l.EventId.Id != ZespanLogEvents.ModelUnpriced);
-        Assert.DoesNotContain(logs.Logs, l => l.EventId.Id == ZespanLogEvents.InstrumentationFailed);
+        Assert.DoesNotContain(logs.GetSnapshot(), l => l.Level >= LogLevel.Warning && l.Id.Id != ZespanLogEvents.ModelUnpriced);
+        Assert.DoesNotContain(logs.GetSnapshot(), l => l.Id.Id == ZespanLogEvents.InstrumentationFailed);
     }
 
     /// <summary>Answers each request with the case's body, in small pieces, and keeps the request's bytes.</summary>

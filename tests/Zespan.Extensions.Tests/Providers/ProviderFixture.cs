@@ -1,9 +1,10 @@
 using System.Text;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.Time.Testing;
+using Zespan.Extensions.Events.Internal;
 using Zespan.Extensions.Providers.Internal;
 using Zespan.Extensions.Tracing.Internal;
 using Zespan.Testing;
-using Zespan.Extensions.Events.Internal;
 
 namespace Zespan.Extensions.Tests.Providers;
 
@@ -83,7 +84,7 @@ internal sealed class FixtureCall
     {
         var endpoint = LlmEndpoint.Detect(Provider, new Uri(Url));
         var context = new ParseContext(StorePrompts, MaxEventBytes);
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider(SignalingTimeProvider.DefaultStart);
         var start = time.GetTimestamp();
 
         CaptureBuffer? request = null;

@@ -3,6 +3,7 @@ using System.ClientModel.Primitives;
 using Microsoft.Extensions.DependencyInjection;
 using OpenAI;
 using OpenAI.Chat;
+using Zespan.Testing;
 
 namespace Zespan.Extensions.Tests.Providers;
 
@@ -11,7 +12,7 @@ public class ZespanInstrumentationTests
     [Fact]
     public async Task CreateHttpClient_WithoutFactory_TracesCalls()
     {
-        await using var h = await InstrumentationHarness.StartAsync(InstrumentationHarness.Serve("openai-chat.json"), (_, _) => { });
+        await using var h = await ZespanTestHost.StartInstrumentedAsync(InstrumentationHost.Serve("openai-chat.json"), (_, _) => { });
         using var http = ZespanInstrumentation.CreateHttpClient(h.Services, ZespanProvider.OpenAI, o => o.ProviderName = "gateway");
         var chat = new ChatClient("gpt-4o-mini", new ApiKeyCredential("sk"), new OpenAIClientOptions { Endpoint = new Uri(h.Provider.BaseUrl, "v1"), Transport = new HttpClientPipelineTransport(http) });
 

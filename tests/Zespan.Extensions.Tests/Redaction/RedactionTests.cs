@@ -6,6 +6,7 @@ using Zespan.Extensions.Tests.Tracing;
 using Zespan.Extensions.Tracing.Internal;
 using Zespan.Extensions.Events.Internal;
 using Zespan.Extensions.Providers.Internal;
+using Zespan.Testing;
 
 namespace Zespan.Extensions.Tests.Redaction;
 
@@ -234,7 +235,7 @@ public class RedactionTests
     [Fact]
     public void Process_OptionsRedactKeys_MergedAndChangeableAtRuntime()
     {
-        using var harness = TracingHarness.Create(("RedactKeys:0", "email"));
+        using var harness = ZespanTestHost.CreateTracing(("RedactKeys:0", "email"));
         var processor = harness.Services.GetServices<IZespanEventProcessor>().OfType<RedactionProcessor>().Single();
 
         var first = new ZespanEvent { Tags = new() { ["email"] = "a@b.c", ["password"] = "p", ["phone"] = "1" } };
@@ -251,7 +252,7 @@ public class RedactionTests
     [Fact]
     public void Process_SpanTagsAndMetadata_RedactedWhateverStorePromptsSays()
     {
-        using var harness = TracingHarness.Create(("StorePrompts", "false"));
+        using var harness = ZespanTestHost.CreateTracing(("StorePrompts", "false"));
         var processor = harness.Services.GetServices<IZespanEventProcessor>().OfType<RedactionProcessor>().Single();
 
         using (var span = harness.Tracer.StartSpan("span"))

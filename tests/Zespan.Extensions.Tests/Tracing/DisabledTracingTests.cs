@@ -4,6 +4,7 @@ using Zespan.Extensions.Export.Internal;
 using Zespan.Extensions.Filtering.Internal;
 using Zespan.Extensions.Redaction.Internal;
 using Zespan.Extensions.Tracing.Internal;
+using Zespan.Testing;
 
 namespace Zespan.Extensions.Tests.Tracing;
 
@@ -30,7 +31,7 @@ public class DisabledTracingTests
     [Fact]
     public void NonRecording_WhatADisabledTracerReturns_RecordsNothingAndIgnoresEveryCall()
     {
-        using var harness = TracingHarness.Create(("Enabled", "false"), ("ApiKey", null));
+        using var harness = ZespanTestHost.CreateTracing(("Enabled", "false"), ("ApiKey", null));
 
         var span = ZespanSpan.NonRecording;
         span.SetTag("k", "v");
@@ -49,7 +50,7 @@ public class DisabledTracingTests
     [Fact]
     public void AddZespan_Disabled_ResolvesNoOps()
     {
-        using var harness = TracingHarness.Create(("Enabled", "false"), ("ApiKey", null));
+        using var harness = ZespanTestHost.CreateTracing(("Enabled", "false"), ("ApiKey", null));
 
         Assert.IsType<NoOpZespanTracer>(harness.Tracer);
         Assert.IsType<NoOpZespanContextAccessor>(harness.Context);
@@ -63,7 +64,7 @@ public class DisabledTracingTests
     [InlineData("DisableTracing", "true")]
     public void StartSpan_Disabled_SharedNoOpSpanAndNothingEnqueued(string setting, string value)
     {
-        using var harness = TracingHarness.Create((setting, value));
+        using var harness = ZespanTestHost.CreateTracing((setting, value));
 
         var first = harness.Tracer.StartSpan("a");
         var second = harness.Tracer.StartSpan("b");
@@ -85,7 +86,7 @@ public class DisabledTracingTests
     [InlineData("DisableTracing", "true")]
     public async Task StartAgent_Disabled_ToolsStillRunAndThrow(string setting, string value)
     {
-        using var harness = TracingHarness.Create((setting, value));
+        using var harness = ZespanTestHost.CreateTracing((setting, value));
         using var agent = harness.Tracer.StartAgent("planner", tools: [new AgentTool("lookup", "finds")]);
         var thrown = new InvalidOperationException("tool failed");
 
@@ -106,7 +107,7 @@ public class DisabledTracingTests
     [Fact]
     public void StartSpan_DisableTracingTurnedOffAtRuntime_RecordsAgain()
     {
-        using var harness = TracingHarness.Create(("DisableTracing", "true"));
+        using var harness = ZespanTestHost.CreateTracing(("DisableTracing", "true"));
 
         using (harness.Tracer.StartSpan("off"))
         {

@@ -1,6 +1,7 @@
 using Zespan.Extensions.Pricing.Internal;
 using Microsoft.Extensions.DependencyInjection;
 using Zespan.Extensions.Tracing.Internal;
+using Zespan.Testing;
 
 namespace Zespan.Extensions.Tests.Tracing;
 
@@ -11,7 +12,7 @@ public class LogGenerationTests
     [InlineData(false)]
     public void LogGeneration_NoModel_ThrowsArgumentExceptionNamingModel(bool enabled)
     {
-        using var harness = TracingHarness.Create(("Enabled", enabled ? "true" : "false"));
+        using var harness = ZespanTestHost.CreateTracing(("Enabled", enabled ? "true" : "false"));
 
         var ex = Assert.Throws<ArgumentException>(() => harness.Tracer.LogGeneration(new GenerationLog { Model = " " }));
 
@@ -22,7 +23,7 @@ public class LogGenerationTests
     [Fact]
     public void LogGeneration_WithLatency_StartsThatLongBeforeNow()
     {
-        using var harness = TracingHarness.Create();
+        using var harness = ZespanTestHost.CreateTracing();
         var now = harness.Time.GetUtcNow();
 
         harness.Tracer.LogGeneration(new GenerationLog
@@ -59,7 +60,7 @@ public class LogGenerationTests
     [Fact]
     public void LogGeneration_NoLatency_StartsAndEndsNow()
     {
-        using var harness = TracingHarness.Create();
+        using var harness = ZespanTestHost.CreateTracing();
 
         harness.Tracer.LogGeneration(new GenerationLog { Model = "m", Name = "manual.call", StatusCode = 429, Cost = 0.0125 });
 
@@ -73,7 +74,7 @@ public class LogGenerationTests
     [Fact]
     public void LogGeneration_InsideSpan_IsItsChild()
     {
-        using var harness = TracingHarness.Create();
+        using var harness = ZespanTestHost.CreateTracing();
 
         using (harness.Tracer.StartSpan("workflow"))
         {
@@ -90,7 +91,7 @@ public class LogGenerationTests
     [Fact]
     public void LogGeneration_CustomerFields_FromLogElseAmbientScope()
     {
-        using var harness = TracingHarness.Create();
+        using var harness = ZespanTestHost.CreateTracing();
         using var scope = harness.Context.BeginScope("scope-user", "session-1", new Dictionary<string, string> { ["team"] = "a" }, "scope@example.com", "Scope User");
 
         harness.Tracer.LogGeneration(new GenerationLog { Model = "m", Name = "ambient" });
@@ -118,8 +119,8 @@ public class LogGenerationTests
     [Fact]
     public void LogGeneration_Messages_CopiedAndDroppedWhenStorePromptsOff()
     {
-        using var stored = TracingHarness.Create();
-        using var notStored = TracingHarness.Create(("StorePrompts", "false"));
+        using var stored = ZespanTestHost.CreateTracing();
+        using var notStored = ZespanTestHost.CreateTracing(("StorePrompts", "false"));
         var messages = new List<LlmMessage> { new("user", "hello") };
         var calls = new List<LlmToolCall> { new("c1", "lookup", """{"id":1}""") };
         var log = new GenerationLog
@@ -145,7 +146,7 @@ public class LogGenerationTests
     [Fact]
     public void LogGeneration_Metadata_SnapshottedWhenLogged()
     {
-        using var harness = TracingHarness.Create();
+        using var harness = ZespanTestHost.CreateTracing();
         var items = new List<string> { "a" };
 
         harness.Tracer.LogGeneration(new GenerationLog { Model = "m", Metadata = new Dictionary<string, object?> { ["items"] = items, ["n"] = 1 } });
@@ -159,7 +160,7 @@ public class LogGenerationTests
     [Fact]
     public void LogGeneration_Error_Sends500UnlessStatusGiven()
     {
-        using var harness = TracingHarness.Create();
+        using var harness = ZespanTestHost.CreateTracing();
 
         harness.Tracer.LogGeneration(new GenerationLog { Model = "m", Name = "e500", Error = new HttpRequestException("reset") });
         harness.Tracer.LogGeneration(new GenerationLog { Model = "m", Name = "e503", Error = new HttpRequestException("down"), StatusCode = 503 });
@@ -173,7 +174,7 @@ public class LogGenerationTests
     public void LogGeneration_NoCost_EstimatedWhenAnEstimatorIsRegistered()
     {
         var estimator = new FixedEstimator(0.5);
-        using var harness = TracingHarness.Create(s => s.AddSingleton<IZespanCostEstimator>(estimator));
+        using var harness = ZespanTestHost.CreateTracing(s => s.AddSingleton<IZespanCostEstimator>(estimator));
 
         harness.Tracer.LogGeneration(new GenerationLog { Model = "gpt-4o", Provider = "openai", PromptTokens = 10, CompletionTokens = 5, Name = "estimated" });
         harness.Tracer.LogGeneration(new GenerationLog { Model = "gpt-4o", Cost = 0.1, Name = "given" });
@@ -189,7 +190,7 @@ public class LogGenerationTests
     [Fact]
     public void LogGeneration_TracingDisabled_RecordsNothing()
     {
-        using var harness = TracingHarness.Create(("DisableTracing", "true"));
+        using var harness = ZespanTestHost.CreateTracing(("DisableTracing", "true"));
 
         harness.Tracer.LogGeneration(new GenerationLog { Model = "m" });
 

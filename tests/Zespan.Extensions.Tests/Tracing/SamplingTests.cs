@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Zespan.Extensions.Tracing.Internal;
+using Zespan.Testing;
 
 namespace Zespan.Extensions.Tests.Tracing;
 
@@ -67,7 +68,7 @@ public class SamplingTests
     [Fact]
     public void StartSpan_RateZero_NothingRecordedAndChildrenInherit()
     {
-        using var harness = TracingHarness.Create(("SampleRate", "0"));
+        using var harness = ZespanTestHost.CreateTracing(("SampleRate", "0"));
 
         using (var root = harness.Tracer.StartSpan("root"))
         {
@@ -96,7 +97,7 @@ public class SamplingTests
     [Fact]
     public void StartSpan_RateOne_EverythingRecorded()
     {
-        using var harness = TracingHarness.Create(("SampleRate", "1"));
+        using var harness = ZespanTestHost.CreateTracing(("SampleRate", "1"));
 
         for (var i = 0; i < 100; i++)
         {
@@ -110,7 +111,7 @@ public class SamplingTests
     [Fact]
     public void StartSpan_RateHalf_EachTraceWholeOrAbsent()
     {
-        using var harness = TracingHarness.Create(("SampleRate", "0.5"));
+        using var harness = ZespanTestHost.CreateTracing(("SampleRate", "0.5"));
 
         for (var i = 0; i < 400; i++)
         {
@@ -134,7 +135,7 @@ public class SamplingTests
     [Fact]
     public void StartSpan_UnderActivity_DecisionFollowsActivityTraceId()
     {
-        using var harness = TracingHarness.Create(("SampleRate", "0.5"));
+        using var harness = ZespanTestHost.CreateTracing(("SampleRate", "0.5"));
         var decisions = new List<(ActivityTraceId TraceId, bool Recorded)>();
 
         for (var i = 0; i < 200; i++)
@@ -152,7 +153,7 @@ public class SamplingTests
     [Fact]
     public void StartSpan_SampleRateChangedAtRuntime_NewTracesFollowIt()
     {
-        using var harness = TracingHarness.Create(("SampleRate", "1"));
+        using var harness = ZespanTestHost.CreateTracing(("SampleRate", "1"));
 
         using (harness.Tracer.StartSpan("kept"))
         {

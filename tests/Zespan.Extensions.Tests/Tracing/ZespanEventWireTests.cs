@@ -3,6 +3,7 @@ using System.Text.Json;
 using Zespan.Extensions.Export.Internal;
 using Zespan.Extensions.Tracing.Internal;
 using Zespan.Extensions.Events.Internal;
+using Zespan.Testing;
 
 namespace Zespan.Extensions.Tests.Tracing;
 
@@ -12,7 +13,7 @@ public class ZespanEventWireTests
     [Fact]
     public void Serialize_SpanEvent_HasWireIdsAndMergedTagsAndNoInternalFields()
     {
-        using var harness = TracingHarness.Create();
+        using var harness = ZespanTestHost.CreateTracing();
         using var activity = new Activity("request").SetIdFormat(ActivityIdFormat.W3C).Start();
         using var scope = harness.Context.BeginScope("user-1", tags: new Dictionary<string, string> { ["team"] = "a" });
 
@@ -61,7 +62,7 @@ public class ZespanEventWireTests
     [Fact]
     public void Serialize_LoggedGeneration_HasTheTokenBreakdownCostStatusAndPriceTableVersion()
     {
-        using var harness = TracingHarness.Create();
+        using var harness = ZespanTestHost.CreateTracing();
         harness.Tracer.LogGeneration(new GenerationLog
         {
             Name = "gen",
@@ -95,7 +96,7 @@ public class ZespanEventWireTests
     [Fact]
     public void Serialize_SpanEvent_HasNoTokenOrCostFields()
     {
-        using var harness = TracingHarness.Create();
+        using var harness = ZespanTestHost.CreateTracing();
         using (harness.Tracer.StartSpan("plain"))
         {
         }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Zespan.Extensions.Tracing.Internal;
+using Zespan.Testing;
 
 namespace Zespan.Extensions.Tests.Tracing;
 
@@ -11,7 +12,7 @@ public class ZespanSpanTests
     [Fact]
     public void StartSpan_NoParent_IsWorkflowRootOfNewTrace()
     {
-        using var harness = TracingHarness.Create(("Environment", "staging"));
+        using var harness = ZespanTestHost.CreateTracing(("Environment", "staging"));
 
         string traceId, spanId;
         using (var span = harness.Tracer.StartSpan("rag-pipeline"))
@@ -37,7 +38,7 @@ public class ZespanSpanTests
     [Fact]
     public void StartSpan_InsideSpans_IsCustomChildOfInnermost()
     {
-        using var harness = TracingHarness.Create();
+        using var harness = ZespanTestHost.CreateTracing();
 
         using (harness.Tracer.StartSpan("outer"))
         {
@@ -68,7 +69,7 @@ public class ZespanSpanTests
     [Fact]
     public void StartSpan_AfterRootEnded_StartsNewTrace()
     {
-        using var harness = TracingHarness.Create();
+        using var harness = ZespanTestHost.CreateTracing();
 
         using (harness.Tracer.StartSpan("first"))
         {
@@ -85,7 +86,7 @@ public class ZespanSpanTests
     [Fact]
     public void StartSpan_UnderAmbientActivity_JoinsItsTraceButStaysWorkflow()
     {
-        using var harness = TracingHarness.Create();
+        using var harness = ZespanTestHost.CreateTracing();
         using var activity = new Activity("aspnet-request").SetIdFormat(ActivityIdFormat.W3C).Start();
 
         using (harness.Tracer.StartSpan("handler"))
@@ -108,7 +109,7 @@ public class ZespanSpanTests
     [Fact]
     public void StartSpan_HierarchicalActivity_IsIgnored()
     {
-        using var harness = TracingHarness.Create();
+        using var harness = ZespanTestHost.CreateTracing();
         using var activity = new Activity("legacy").SetIdFormat(ActivityIdFormat.Hierarchical).Start();
 
         using (harness.Tracer.StartSpan("span"))
@@ -121,7 +122,7 @@ public class ZespanSpanTests
     [Fact]
     public async Task StartSpan_AcrossAwaitAndTasks_ChildrenOfEnclosingSpan()
     {
-        using var harness = TracingHarness.Create();
+        using var harness = ZespanTestHost.CreateTracing();
 
         using (harness.Tracer.StartSpan("root"))
         {
@@ -153,7 +154,7 @@ public class ZespanSpanTests
     [Fact]
     public async Task StartSpan_CurrentSpanEndedInAnotherFlow_IsNotUsedAsParent()
     {
-        using var harness = TracingHarness.Create();
+        using var harness = ZespanTestHost.CreateTracing();
 
         var root = harness.Tracer.StartSpan("root");
         await Task.Run(root.Dispose);
@@ -168,7 +169,7 @@ public class ZespanSpanTests
     [Fact]
     public void Dispose_OutOfOrder_OuterSpanIsNotCurrentAnyMore()
     {
-        using var harness = TracingHarness.Create();
+        using var harness = ZespanTestHost.CreateTracing();
 
         var outer = harness.Tracer.StartSpan("outer");
         var inner = harness.Tracer.StartSpan("inner");
@@ -184,7 +185,7 @@ public class ZespanSpanTests
     [Fact]
     public void Dispose_SetsEndTimeAndLatencyFromTimeProvider()
     {
-        using var harness = TracingHarness.Create();
+        using var harness = ZespanTestHost.CreateTracing();
         var start = harness.Time.GetUtcNow();
 
         using (harness.Tracer.StartSpan("timed"))
@@ -201,7 +202,7 @@ public class ZespanSpanTests
     [Fact]
     public void Dispose_Twice_EnqueuesOnce()
     {
-        using var harness = TracingHarness.Create();
+        using var harness = ZespanTestHost.CreateTracing();
 
         var span = harness.Tracer.StartSpan("once");
         span.Dispose();
@@ -213,7 +214,7 @@ public class ZespanSpanTests
     [Fact]
     public void Set_AfterDispose_IsIgnored()
     {
-        using var harness = TracingHarness.Create();
+        using var harness = ZespanTestHost.CreateTracing();
         var span = harness.Tracer.StartSpan("closed");
         span.SetTag("before", "1");
         span.Dispose();
@@ -234,7 +235,7 @@ public class ZespanSpanTests
     [Fact]
     public void RecordException_Sends500WithTypeAndMessage()
     {
-        using var harness = TracingHarness.Create();
+        using var harness = ZespanTestHost.CreateTracing();
 
         using (var span = harness.Tracer.StartSpan("failing"))
         {
@@ -250,7 +251,7 @@ public class ZespanSpanTests
     [Fact]
     public void SetTag_UpToManyTags_MergedOverScopeTagsInnerWins()
     {
-        using var harness = TracingHarness.Create();
+        using var harness = ZespanTestHost.CreateTracing();
         using var scope = harness.Context.BeginScope(tags: new Dictionary<string, string> { ["team"] = "scope", ["region"] = "eu" });
 
         using (var one = harness.Tracer.StartSpan("one"))
@@ -288,7 +289,7 @@ public class ZespanSpanTests
     [Fact]
     public void SetTag_TwoTags_NoTagsWithoutScope()
     {
-        using var harness = TracingHarness.Create();
+        using var harness = ZespanTestHost.CreateTracing();
 
         using (harness.Tracer.StartSpan("plain"))
         {
@@ -308,7 +309,7 @@ public class ZespanSpanTests
     [Fact]
     public void SetMetadata_CallerMutatesAfterwards_EventKeepsSnapshot()
     {
-        using var harness = TracingHarness.Create();
+        using var harness = ZespanTestHost.CreateTracing();
         var dictionary = new Dictionary<string, object?> { ["k"] = "v", ["list"] = new List<int> { 1, 2 } };
         var list = new List<string> { "a" };
         var node = new JsonObject { ["n"] = 1 };
@@ -359,7 +360,7 @@ public class ZespanSpanTests
     [MemberData(nameof(MetadataValues))]
     public void SetMetadata_Value_IsCopiedAsJson(object? value, string expectedJson)
     {
-        using var harness = TracingHarness.Create();
+        using var harness = ZespanTestHost.CreateTracing();
 
         using (var span = harness.Tracer.StartSpan("meta"))
         {
@@ -373,7 +374,7 @@ public class ZespanSpanTests
     [Fact]
     public void SetMetadata_JsonElementAndTypeInfo_AreCopied()
     {
-        using var harness = TracingHarness.Create();
+        using var harness = ZespanTestHost.CreateTracing();
         JsonElement element;
         using (var document = JsonDocument.Parse("""{"a":[1,{"b":true}]}"""))
         {
@@ -394,7 +395,7 @@ public class ZespanSpanTests
     [Fact]
     public void SetMetadata_ObjectThatCannotSerialize_RecordsItsText()
     {
-        using var harness = TracingHarness.Create();
+        using var harness = ZespanTestHost.CreateTracing();
 
         using (var span = harness.Tracer.StartSpan("meta"))
         {
@@ -407,7 +408,7 @@ public class ZespanSpanTests
     [Fact]
     public void SetEvalScore_FiniteScoresKept_NonFiniteIgnored()
     {
-        using var harness = TracingHarness.Create();
+        using var harness = ZespanTestHost.CreateTracing();
 
         using (var span = harness.Tracer.StartSpan("scored"))
         {
@@ -422,7 +423,7 @@ public class ZespanSpanTests
     [Fact]
     public void SetTag_NullKey_Throws_NullValueIgnored()
     {
-        using var harness = TracingHarness.Create();
+        using var harness = ZespanTestHost.CreateTracing();
         using var span = harness.Tracer.StartSpan("args");
 
         Assert.Throws<ArgumentNullException>(() => span.SetTag(null!, "v"));
@@ -437,7 +438,7 @@ public class ZespanSpanTests
     [Fact]
     public void StartSpan_ManyThreadsAtOnce_NothingLostOrDuplicated()
     {
-        using var harness = TracingHarness.Create();
+        using var harness = ZespanTestHost.CreateTracing();
         const int Threads = 8;
         const int PerThread = 400;
 
@@ -467,7 +468,7 @@ public class ZespanSpanTests
     [Fact]
     public async Task SetAndDispose_FromManyThreadsOnOneSpan_EventFrozenWhenEnqueued()
     {
-        using var harness = TracingHarness.Create();
+        using var harness = ZespanTestHost.CreateTracing();
         (int Tags, int Metadata, int Scores) atEnqueue = (-1, -1, -1);
         harness.Queue.OnEnqueue = e => atEnqueue = (e.Tags?.Count ?? 0, e.Metadata?.Count ?? 0, e.EvalScores?.Count ?? 0);
         var span = harness.Tracer.StartSpan("contended");
@@ -497,7 +498,7 @@ public class ZespanSpanTests
     [Fact]
     public void Trace_ReturnsResult_AndRecordsThrownExceptionUnchanged()
     {
-        using var harness = TracingHarness.Create();
+        using var harness = ZespanTestHost.CreateTracing();
 
         var result = harness.Tracer.Trace("ok", span =>
         {
@@ -519,7 +520,7 @@ public class ZespanSpanTests
     [Fact]
     public async Task TraceAsync_ReturnsResult_AndRecordsThrownExceptionUnchanged()
     {
-        using var harness = TracingHarness.Create();
+        using var harness = ZespanTestHost.CreateTracing();
 
         var result = await harness.Tracer.TraceAsync("ok", async span =>
         {

@@ -1,4 +1,5 @@
 using Zespan.Extensions.Tracing.Internal;
+using Zespan.Testing;
 
 namespace Zespan.Extensions.Tests.Tracing;
 
@@ -8,7 +9,7 @@ public class ZespanTracerInternalApiTests
     [Fact]
     public void TryStartEvent_InsideSpanAndScope_FillsIdsEnvironmentContextAndStart()
     {
-        using var harness = TracingHarness.Create(("Environment", "test"));
+        using var harness = ZespanTestHost.CreateTracing(("Environment", "test"));
         using var scope = harness.Context.BeginScope("u1", "s1", new Dictionary<string, string> { ["team"] = "x" }, "u1@example.com", "User One");
         using var span = harness.Tracer.StartSpan("workflow");
         var start = harness.Time.GetUtcNow();
@@ -38,7 +39,7 @@ public class ZespanTracerInternalApiTests
     [Fact]
     public void TryStartEvent_NoSpan_IsRootOfNewTrace()
     {
-        using var harness = TracingHarness.Create();
+        using var harness = ZespanTestHost.CreateTracing();
 
         Assert.True(harness.Internal.TryStartEvent(LogTypes.Embedding, "openai.embeddings", out var item));
 
@@ -53,7 +54,7 @@ public class ZespanTracerInternalApiTests
     [InlineData("SampleRate", "0")]
     public void TryStartEvent_NotRecording_ReturnsFalse(string setting, string value)
     {
-        using var harness = TracingHarness.Create((setting, value));
+        using var harness = ZespanTestHost.CreateTracing((setting, value));
 
         Assert.False(harness.Internal.TryStartEvent(LogTypes.Generation, "x", out var item));
         Assert.Null(item);
@@ -62,7 +63,7 @@ public class ZespanTracerInternalApiTests
     [Fact]
     public void TryStartEvent_UnderSampledOutSpan_ReturnsFalse()
     {
-        using var harness = TracingHarness.Create(("SampleRate", "0"));
+        using var harness = ZespanTestHost.CreateTracing(("SampleRate", "0"));
         using var span = harness.Tracer.StartSpan("root");
         harness.SetOption("SampleRate", "1");
 
@@ -72,7 +73,7 @@ public class ZespanTracerInternalApiTests
     [Fact]
     public void TryStartChildEvent_IsChildOfGivenEvent()
     {
-        using var harness = TracingHarness.Create();
+        using var harness = ZespanTestHost.CreateTracing();
         Assert.True(harness.Internal.TryStartEvent(LogTypes.Generation, "call", out var generation));
 
         Assert.True(harness.Internal.TryStartChildEvent(generation!, LogTypes.Guardrail, "guardrail.pre", out var guardrail));
@@ -87,7 +88,7 @@ public class ZespanTracerInternalApiTests
     [Fact]
     public void Complete_QueueThrows_DoesNotThrow()
     {
-        using var harness = TracingHarness.Create();
+        using var harness = ZespanTestHost.CreateTracing();
         harness.Queue.OnEnqueue = _ => throw new InvalidOperationException("queue broken");
 
         using (harness.Tracer.StartSpan("span"))

@@ -8,6 +8,7 @@ using OpenAI;
 using OpenAI.Chat;
 using Zespan.Extensions.Configuration.Internal;
 using Zespan.Extensions.Providers.Internal;
+using Zespan.Testing;
 
 namespace Zespan.Extensions.Tests.Providers;
 
@@ -187,8 +188,8 @@ public class ProviderEndpointsTests
     [Fact]
     public async Task InstrumentAllHttpClients_ProviderEndpointWithName_EventCarriesTheName()
     {
-        await using var h = await InstrumentationHarness.StartAsync(
-            InstrumentationHarness.Serve("openai-chat.json"),
+        await using var h = await ZespanTestHost.StartInstrumentedAsync(
+            InstrumentationHost.Serve("openai-chat.json"),
             (s, baseUrl) =>
             {
                 s.AddZespan(o => o.ProviderEndpoints.Add(new ProviderEndpoint { Host = baseUrl.Authority, ProviderName = "vllm" })).InstrumentAllHttpClients();
@@ -211,8 +212,8 @@ public class ProviderEndpointsTests
     [Fact]
     public async Task AddZespanOpenAI_ClientProviderName_WinsOverTheEndpointName()
     {
-        await using var h = await InstrumentationHarness.StartAsync(
-            InstrumentationHarness.Serve("openai-chat.json"),
+        await using var h = await ZespanTestHost.StartInstrumentedAsync(
+            InstrumentationHost.Serve("openai-chat.json"),
             (s, baseUrl) =>
             {
                 s.AddZespan(o => o.ProviderEndpoints.Add(new ProviderEndpoint { Host = baseUrl.Authority, ProviderName = "vllm" }));

@@ -1,9 +1,10 @@
 using System.Net;
 using System.Text;
+using Microsoft.Extensions.Time.Testing;
+using Zespan.Extensions.Events.Internal;
 using Zespan.Extensions.Providers.Internal;
 using Zespan.Extensions.Tracing.Internal;
 using Zespan.Testing;
-using Zespan.Extensions.Events.Internal;
 
 namespace Zespan.Extensions.Tests.Providers;
 
@@ -79,7 +80,8 @@ public class CapturingStreamTests
     public async Task ReadAsync_ToEnd_PassesBytesInOrderAndCompletesOnce()
     {
         var data = Data(10_000);
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider(SignalingTimeProvider.DefaultStart);
+        var t0 = time.GetTimestamp();
         var observer = new RecordingObserver();
         var capture = new CaptureBuffer(100_000);
         var output = new MemoryStream();
@@ -102,8 +104,8 @@ public class CapturingStreamTests
         var completion = Assert.Single(observer.Completions);
         Assert.Equal(CaptureOutcome.Completed, completion.Outcome);
         Assert.Equal(10_000, completion.BytesRead);
-        Assert.Equal(TimeSpan.FromSeconds(2).Ticks, completion.FirstByteTimestamp);
-        Assert.Equal(TimeSpan.FromSeconds(2 + 31).Ticks, completion.EndTimestamp);
+        Assert.Equal(t0 + TimeSpan.FromSeconds(2).Ticks, completion.FirstByteTimestamp);
+        Assert.Equal(t0 + TimeSpan.FromSeconds(2 + 31).Ticks, completion.EndTimestamp);
         Assert.Null(completion.Exception);
     }
 
@@ -113,7 +115,7 @@ public class CapturingStreamTests
         var data = Data(5000);
         var observer = new RecordingObserver();
         var capture = new CaptureBuffer(100);
-        using var tee = new CapturingStream(new PieceStream(data, 77), capture, new ManualTimeProvider(), observer);
+        using var tee = new CapturingStream(new PieceStream(data, 77), capture, new FakeTimeProvider(SignalingTimeProvider.DefaultStart), observer);
         var output = new MemoryStream();
         tee.CopyTo(output, 64);
         Assert.Equal(-1, tee.ReadByte());
@@ -132,7 +134,7 @@ public class CapturingStreamTests
         var inner = new PieceStream(data, 100);
         var observer = new RecordingObserver();
         var capture = new CaptureBuffer(10_000);
-        var tee = new CapturingStream(inner, capture, new ManualTimeProvider(), observer);
+        var tee = new CapturingStream(inner, capture, new FakeTimeProvider(SignalingTimeProvider.DefaultStart), observer);
         var buffer = new byte[100];
         tee.ReadExactly(buffer);
         tee.Dispose();
@@ -149,7 +151,7 @@ public class CapturingStreamTests
     public async Task ReadAsync_Canceled_CompletesAsCanceledAndRethrows()
     {
         var observer = new RecordingObserver();
-        await using var tee = new CapturingStream(new PieceStream(Data(1000), 10), null, new ManualTimeProvider(), observer);
+        await using var tee = new CapturingStream(new PieceStream(Data(1000), 10), null, new FakeTimeProvider(SignalingTimeProvider.DefaultStart), observer);
         var buffer = new byte[10];
         await tee.ReadExactlyAsync(buffer);
         using var cts = new CancellationTokenSource();
@@ -169,7 +171,7 @@ public class CapturingStreamTests
         var failure = new IOException("connection reset");
         var observer = new RecordingObserver();
         var inner = new PieceStream(Data(1000), 10) { FailAt = failure };
-        await using var tee = new CapturingStream(inner, null, new ManualTimeProvider(), observer);
+        await using var tee = new CapturingStream(inner, null, new FakeTimeProvider(SignalingTimeProvider.DefaultStart), observer);
         var buffer = new byte[10];
         await tee.ReadExactlyAsync(buffer);
 
@@ -185,7 +187,7 @@ public class CapturingStreamTests
     public void Read_ObserverThrows_CallerUnaffected()
     {
         var observer = new ThrowingObserver();
-        using var tee = new CapturingStream(new MemoryStream(Data(100)), new ThrowingSink(), new ManualTimeProvider(), observer);
+        using var tee = new CapturingStream(new MemoryStream(Data(100)), new ThrowingSink(), new FakeTimeProvider(SignalingTimeProvider.DefaultStart), observer);
         var output = new MemoryStream();
         tee.CopyTo(output);
 
@@ -197,7 +199,7 @@ public class CapturingStreamTests
     public void Read_ZeroLengthBuffer_DoesNotComplete()
     {
         var observer = new RecordingObserver();
-        using var tee = new CapturingStream(new MemoryStream(Data(10)), null, new ManualTimeProvider(), observer);
+        using var tee = new CapturingStream(new MemoryStream(Data(10)), null, new FakeTimeProvider(SignalingTimeProvider.DefaultStart), observer);
         Assert.Equal(0, tee.Read([], 0, 0));
         Assert.Empty(observer.Completions);
     }
@@ -233,7 +235,7 @@ public class CapturingContentTests
         var context = new ParseContext(true, 262_144);
         var sink = new StreamCaptureSink(ProviderStreamParser.Create(endpoint, "text/event-stream", context)!, 262_144);
         var observer = new RecordingObserver();
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider(SignalingTimeProvider.DefaultStart);
         response.Content = new CapturingContent(response.Content, sink, time, observer);
         Assert.Equal("text/event-stream", response.Content.Headers.ContentType!.MediaType);
 
@@ -268,7 +270,7 @@ public class CapturingContentTests
         using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
         var capture = new CaptureBuffer(262_144);
         var observer = new RecordingObserver();
-        response.Content = new CapturingContent(response.Content, capture, new ManualTimeProvider(), observer);
+        response.Content = new CapturingContent(response.Content, capture, new FakeTimeProvider(SignalingTimeProvider.DefaultStart), observer);
 
         await response.Content.LoadIntoBufferAsync();
         var read = await response.Content.ReadAsByteArrayAsync();
@@ -285,7 +287,7 @@ public class CapturingContentTests
         var body = Fixtures.Bytes("anthropic-messages.json");
         var capture = new CaptureBuffer(262_144);
         var observer = new RecordingObserver();
-        using var content = new CapturingContent(new ByteArrayContent(body), capture, new ManualTimeProvider(), observer);
+        using var content = new CapturingContent(new ByteArrayContent(body), capture, new FakeTimeProvider(SignalingTimeProvider.DefaultStart), observer);
         using var stream = content.ReadAsStream();
         var output = new MemoryStream();
         stream.CopyTo(output);
@@ -299,7 +301,7 @@ public class CapturingContentTests
     public void Dispose_NeverRead_ReportsOnceAsDisposedEarly()
     {
         var observer = new RecordingObserver();
-        var content = new CapturingContent(new StringContent("{}"), null, new ManualTimeProvider(), observer);
+        var content = new CapturingContent(new StringContent("{}"), null, new FakeTimeProvider(SignalingTimeProvider.DefaultStart), observer);
         content.Dispose();
         content.Dispose();
 
@@ -312,7 +314,7 @@ public class CapturingContentTests
     public async Task Dispose_AfterFullRead_ReportsOnlyCompletion()
     {
         var observer = new RecordingObserver();
-        var content = new CapturingContent(new StringContent("{\"a\":1}"), null, new ManualTimeProvider(), observer);
+        var content = new CapturingContent(new StringContent("{\"a\":1}"), null, new FakeTimeProvider(SignalingTimeProvider.DefaultStart), observer);
         _ = await content.ReadAsStringAsync();
         content.Dispose();
 

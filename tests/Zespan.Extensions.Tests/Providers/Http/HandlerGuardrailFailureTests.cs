@@ -26,7 +26,7 @@ public class HandlerGuardrailFailureTests
 
     private static JsonObject Pass() => new() { ["passed"] = true, ["results"] = new JsonArray() };
 
-    private static Task<HttpResponseMessage> PostAsync(InstrumentationHarness h, string body)
+    private static Task<HttpResponseMessage> PostAsync(ZespanTestHost h, string body)
     {
         var content = new ByteArrayContent(Encoding.UTF8.GetBytes(body));
         content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
@@ -38,7 +38,7 @@ public class HandlerGuardrailFailureTests
     [InlineData(true)]
     public async Task PreRedact_BodyCannotBeRewritten_FailClosedDecides(bool failClosed)
     {
-        await using var h = await InstrumentationHarness.StartAsync(InstrumentationHarness.Serve("openai-chat.json"), Guarded(pre: true, post: false, failClosed));
+        await using var h = await ZespanTestHost.StartInstrumentedAsync(InstrumentationHost.Serve("openai-chat.json"), Guarded(pre: true, post: false, failClosed));
         h.Backend.GuardrailResponder = _ => Redact("my email is [EMAIL]");
 
         if (failClosed)
@@ -59,7 +59,7 @@ public class HandlerGuardrailFailureTests
     [Fact]
     public async Task PreRedact_MessageWithNonStringRole_LastUserMessageRewritten()
     {
-        await using var h = await InstrumentationHarness.StartAsync(InstrumentationHarness.Serve("openai-chat.json"), Guarded(pre: true, post: false, failClosed: false));
+        await using var h = await ZespanTestHost.StartInstrumentedAsync(InstrumentationHost.Serve("openai-chat.json"), Guarded(pre: true, post: false, failClosed: false));
         h.Backend.GuardrailResponder = _ => Redact("my email is [EMAIL]");
 
         using var response = await PostAsync(h, """{"model":"gpt-4o-mini","messages":[{"role":"user","content":"my email is a@b.com"},{"role":{"kind":"odd"},"content":"x"},{"role":7,"content":"y"}]}""");
@@ -81,7 +81,7 @@ public class HandlerGuardrailFailureTests
             await context.Response.WriteAsync(Answer);
         }
 
-        await using var h = await InstrumentationHarness.StartAsync(Serve, Guarded(pre: false, post: true, failClosed));
+        await using var h = await ZespanTestHost.StartInstrumentedAsync(Serve, Guarded(pre: false, post: true, failClosed));
         h.Backend.GuardrailResponder = check => (string?)check["phase"] == "post" ? Redact("mail me at [EMAIL]") : Pass();
 
         if (failClosed)

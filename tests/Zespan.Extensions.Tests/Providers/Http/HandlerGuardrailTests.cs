@@ -13,7 +13,7 @@ namespace Zespan.Extensions.Tests.Providers;
 
 public class HandlerGuardrailTests
 {
-    private static ChatClient Chat(InstrumentationHarness h, string model = "gpt-4o-mini") =>
+    private static ChatClient Chat(ZespanTestHost h, string model = "gpt-4o-mini") =>
         new(model, new ApiKeyCredential("sk-test"), new OpenAIClientOptions
         {
             Endpoint = new Uri(h.Provider.BaseUrl, "v1"),
@@ -33,7 +33,7 @@ public class HandlerGuardrailTests
     [Fact]
     public async Task PreBlock_ProviderReceivesNothingAndCallerGetsGuardrailBlockedException()
     {
-        await using var h = await InstrumentationHarness.StartAsync(InstrumentationHarness.Serve("openai-chat.json"), Guarded());
+        await using var h = await ZespanTestHost.StartInstrumentedAsync(InstrumentationHost.Serve("openai-chat.json"), Guarded());
         h.Backend.GuardrailResponder = check => (string?)check["phase"] == "pre" ? Verdict("pre", "block") : Pass();
 
         var ex = await Assert.ThrowsAsync<GuardrailBlockedException>(() => Chat(h).CompleteChatAsync([new UserChatMessage("my card is 4111")]));
@@ -52,7 +52,7 @@ public class HandlerGuardrailTests
     [Fact]
     public async Task PostBlock_CompletionNeverReachesCaller()
     {
-        await using var h = await InstrumentationHarness.StartAsync(InstrumentationHarness.Serve("openai-chat.json"), Guarded());
+        await using var h = await ZespanTestHost.StartInstrumentedAsync(InstrumentationHost.Serve("openai-chat.json"), Guarded());
         h.Backend.GuardrailResponder = check => (string?)check["phase"] == "post" ? Verdict("post", "block") : Pass();
 
         var ex = await Assert.ThrowsAsync<GuardrailBlockedException>(() => Chat(h).CompleteChatAsync([new UserChatMessage("hello")]));
@@ -71,7 +71,7 @@ public class HandlerGuardrailTests
     [InlineData(true)]
     public async Task CheckFails_FailClosedDecides(bool failClosed)
     {
-        await using var h = await InstrumentationHarness.StartAsync(InstrumentationHarness.Serve("openai-chat.json"), Guarded(post: false, failClosed: failClosed));
+        await using var h = await ZespanTestHost.StartInstrumentedAsync(InstrumentationHost.Serve("openai-chat.json"), Guarded(post: false, failClosed: failClosed));
         h.Backend.FailNext("/v1/guardrails/check", 5, System.Net.HttpStatusCode.InternalServerError);
 
         if (failClosed)
@@ -95,7 +95,7 @@ public class HandlerGuardrailTests
     [Fact]
     public async Task CheckTimesOut_FailOpenLetsCallThrough()
     {
-        await using var h = await InstrumentationHarness.StartAsync(InstrumentationHarness.Serve("openai-chat.json"), Guarded(post: false), o => o.GuardrailTimeout = TimeSpan.FromMilliseconds(200));
+        await using var h = await ZespanTestHost.StartInstrumentedAsync(InstrumentationHost.Serve("openai-chat.json"), Guarded(post: false), o => o.GuardrailTimeout = TimeSpan.FromMilliseconds(200));
         h.Backend.Enqueue("/v1/guardrails/check", new CannedResponse(200, """{"passed": false, "results": []}""", Delay: TimeSpan.FromSeconds(30)));
 
         ChatCompletion completion = await Chat(h).CompleteChatAsync([new UserChatMessage("hello")]);
@@ -106,7 +106,7 @@ public class HandlerGuardrailTests
     [Fact]
     public async Task PreRedact_ProviderReceivesModifiedLastUserMessage()
     {
-        await using var h = await InstrumentationHarness.StartAsync(InstrumentationHarness.Serve("openai-chat.json"), Guarded(post: false));
+        await using var h = await ZespanTestHost.StartInstrumentedAsync(InstrumentationHost.Serve("openai-chat.json"), Guarded(post: false));
         h.Backend.GuardrailResponder = _ => Verdict("pre", "redact", "my email is [EMAIL]");
 
         await Chat(h).CompleteChatAsync([new SystemChatMessage("Be brief."), new UserChatMessage("my email is a@b.com")]);
@@ -119,7 +119,7 @@ public class HandlerGuardrailTests
     [Fact]
     public async Task PostRedact_CallerGetsModifiedCompletion()
     {
-        await using var h = await InstrumentationHarness.StartAsync(InstrumentationHarness.Serve("openai-chat.json"), Guarded(pre: false));
+        await using var h = await ZespanTestHost.StartInstrumentedAsync(InstrumentationHost.Serve("openai-chat.json"), Guarded(pre: false));
         h.Backend.GuardrailResponder = _ => Verdict("post", "redact", "Hello! [REDACTED]");
 
         ChatCompletion completion = await Chat(h).CompleteChatAsync([new UserChatMessage("hello")]);
@@ -144,7 +144,7 @@ public class HandlerGuardrailTests
             order.Enqueue("server-finished");
         }
 
-        await using var h = await InstrumentationHarness.StartAsync(Stream, Guarded(pre: false));
+        await using var h = await ZespanTestHost.StartInstrumentedAsync(Stream, Guarded(pre: false));
         h.Backend.GuardrailResponder = _ =>
         {
             order.Enqueue("check");
@@ -168,7 +168,7 @@ public class HandlerGuardrailTests
     [InlineData("redact")]
     public async Task StreamingPost_BlockOrRedactThrowsBeforeFirstUpdate(string action)
     {
-        await using var h = await InstrumentationHarness.StartAsync(InstrumentationHarness.Serve("openai-chat-stream.sse", "text/event-stream"), Guarded(pre: false));
+        await using var h = await ZespanTestHost.StartInstrumentedAsync(InstrumentationHost.Serve("openai-chat-stream.sse", "text/event-stream"), Guarded(pre: false));
         h.Backend.GuardrailResponder = _ => Verdict("post", action, "x");
         var updates = 0;
 
@@ -187,7 +187,7 @@ public class HandlerGuardrailTests
     [Fact]
     public async Task RemoteGuardrailEnable_ChecksClientsWithoutOwnOptions()
     {
-        await using var h = await InstrumentationHarness.StartAsync(InstrumentationHarness.Serve("openai-chat.json"), (s, _) => s.AddHttpClient("openai").AddZespanOpenAI(), o => o.DisableConfigSync = false);
+        await using var h = await ZespanTestHost.StartInstrumentedAsync(InstrumentationHost.Serve("openai-chat.json"), (s, _) => s.AddHttpClient("openai").AddZespanOpenAI(), o => o.DisableConfigSync = false);
         h.Backend.SetConfig(4, """[{"type": "guardrail_enable", "provider": "openai", "pre": true, "post": false}]""");
         await h.Services.GetRequiredService<IZespanClient>().RefreshConfigAsync();
         h.Backend.GuardrailResponder = _ => Verdict("pre", "block");
@@ -201,7 +201,7 @@ public class HandlerGuardrailTests
     [Fact]
     public async Task RemoteRulesChangingUnderLoad_EachCallCarriesOneConsistentVersion()
     {
-        await using var h = await InstrumentationHarness.StartAsync(InstrumentationHarness.Serve("openai-chat.json"), (s, _) => s.AddHttpClient("openai").AddZespanOpenAI(), o => o.DisableConfigSync = false);
+        await using var h = await ZespanTestHost.StartInstrumentedAsync(InstrumentationHost.Serve("openai-chat.json"), (s, _) => s.AddHttpClient("openai").AddZespanOpenAI(), o => o.DisableConfigSync = false);
 
         // The backend serves an odd (override) version too, so a poll landing mid-flood keeps the parity rule true.
         h.Backend.SetConfig(1, """[{"type": "model_override", "from": "gpt-4o", "to": "gpt-4o-mini"}]""");

@@ -45,7 +45,7 @@ public class HandlerHeldBackTests
         }
     };
 
-    private static async Task<HttpResponseMessage> SendAsync(InstrumentationHarness h, string name = "openai")
+    private static async Task<HttpResponseMessage> SendAsync(ZespanTestHost h, string name = "openai")
     {
         var content = new StringContent(Request);
         content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
@@ -57,7 +57,7 @@ public class HandlerHeldBackTests
     public async Task PostCheck_StreamOverCapFailOpen_CallerGetsEveryByteUnchecked()
     {
         var body = HugeStream();
-        await using var h = await InstrumentationHarness.StartAsync(Serve(body), Guarded(failClosed: false));
+        await using var h = await ZespanTestHost.StartInstrumentedAsync(Serve(body), Guarded(failClosed: false));
 
         using var response = await SendAsync(h);
         var received = await response.Content.ReadAsByteArrayAsync();
@@ -74,7 +74,7 @@ public class HandlerHeldBackTests
     public async Task PostCheck_SynchronousSendOverCapFailOpen_CallerGetsEveryByte()
     {
         var body = HugeStream();
-        await using var h = await InstrumentationHarness.StartAsync(Serve(body), Guarded(failClosed: false));
+        await using var h = await ZespanTestHost.StartInstrumentedAsync(Serve(body), Guarded(failClosed: false));
         using var message = new HttpRequestMessage(HttpMethod.Post, new Uri(h.Provider.BaseUrl, "v1/chat/completions")) { Content = new StringContent(Request) };
 
         using var response = h.Factory.CreateClient("openai").Send(message, HttpCompletionOption.ResponseHeadersRead);
@@ -89,7 +89,7 @@ public class HandlerHeldBackTests
     [Fact]
     public async Task PostCheck_StreamOverCapFailClosed_Blocks()
     {
-        await using var h = await InstrumentationHarness.StartAsync(Serve(HugeStream()), Guarded(failClosed: true));
+        await using var h = await ZespanTestHost.StartInstrumentedAsync(Serve(HugeStream()), Guarded(failClosed: true));
 
         var ex = await Assert.ThrowsAsync<GuardrailBlockedException>(() => SendAsync(h));
 
@@ -104,7 +104,7 @@ public class HandlerHeldBackTests
     [Fact]
     public async Task PostCheck_StreamUnderCap_StillCheckedWhole()
     {
-        await using var h = await InstrumentationHarness.StartAsync(InstrumentationHarness.Serve("openai-chat-stream.sse", "text/event-stream"), Guarded(failClosed: true));
+        await using var h = await ZespanTestHost.StartInstrumentedAsync(InstrumentationHost.Serve("openai-chat-stream.sse", "text/event-stream"), Guarded(failClosed: true));
 
         using var response = await SendAsync(h);
 
@@ -116,8 +116,8 @@ public class HandlerHeldBackTests
     [Fact]
     public async Task RemoteGuardrailEnable_AllowRemoteGuardrailsFalse_NotChecked()
     {
-        await using var h = await InstrumentationHarness.StartAsync(
-            InstrumentationHarness.Serve("openai-chat.json"),
+        await using var h = await ZespanTestHost.StartInstrumentedAsync(
+            InstrumentationHost.Serve("openai-chat.json"),
             (s, _) =>
             {
                 s.AddHttpClient("openai").AddZespanOpenAI(o => o.AllowRemoteGuardrails = false);
@@ -137,8 +137,8 @@ public class HandlerHeldBackTests
     [Fact]
     public async Task LocalGuardrailRule_AllowRemoteGuardrailsFalse_StillChecked()
     {
-        await using var h = await InstrumentationHarness.StartAsync(
-            InstrumentationHarness.Serve("openai-chat.json"),
+        await using var h = await ZespanTestHost.StartInstrumentedAsync(
+            InstrumentationHost.Serve("openai-chat.json"),
             (s, _) => s.AddHttpClient("openai").AddZespanOpenAI(o => o.AllowRemoteGuardrails = false),
             o => o.GuardrailRules.Add(new GuardrailRule { Provider = "openai", Pre = true, Post = false }));
 
@@ -150,8 +150,8 @@ public class HandlerHeldBackTests
     [Fact]
     public async Task RemoteGuardrailEnable_StorePromptsOff_NotChecked()
     {
-        await using var h = await InstrumentationHarness.StartAsync(
-            InstrumentationHarness.Serve("openai-chat.json"),
+        await using var h = await ZespanTestHost.StartInstrumentedAsync(
+            InstrumentationHost.Serve("openai-chat.json"),
             (s, _) => s.AddHttpClient("openai").AddZespanOpenAI(),
             o =>
             {

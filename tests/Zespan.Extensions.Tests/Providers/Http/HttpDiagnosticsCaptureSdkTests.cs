@@ -27,7 +27,7 @@ public class HttpDiagnosticsCaptureSdkTests
     [Fact]
     public async Task CompleteChatAsync_OpenAISdkWithoutTransport_RecordsTheCall()
     {
-        await using var h = await ProcessWideHarness.StartAsync(ProcessWideHarness.Serve("openai-chat.json"));
+        await using var h = await ZespanTestHost.StartProcessWideAsync(InstrumentationHost.Serve("openai-chat.json"));
 
         ChatCompletion completion = await OpenAI(h.BaseUrl).GetChatClient("gpt-4o-mini").CompleteChatAsync([new SystemChatMessage("Be brief."), new UserChatMessage("hello")]);
 
@@ -49,7 +49,7 @@ public class HttpDiagnosticsCaptureSdkTests
     [Fact]
     public async Task CompleteChatStreamingAsync_OpenAISdkWithoutTransport_RecordsTheStream()
     {
-        await using var h = await ProcessWideHarness.StartAsync(ProcessWideHarness.Serve("openai-chat-stream.sse", "text/event-stream"));
+        await using var h = await ZespanTestHost.StartProcessWideAsync(InstrumentationHost.Serve("openai-chat-stream.sse", "text/event-stream"));
         var text = new StringBuilder();
 
         await foreach (var update in OpenAI(h.BaseUrl).GetChatClient("gpt-4o-mini").CompleteChatStreamingAsync([new UserChatMessage("hello")]))
@@ -70,7 +70,7 @@ public class HttpDiagnosticsCaptureSdkTests
     [Fact]
     public async Task CreateResponseAsync_OpenAIResponsesWithoutTransport_RecordsTheCall()
     {
-        await using var h = await ProcessWideHarness.StartAsync(ProcessWideHarness.Serve("openai-responses.json"));
+        await using var h = await ZespanTestHost.StartProcessWideAsync(InstrumentationHost.Serve("openai-responses.json"));
 
         var response = await OpenAI(h.BaseUrl).GetResponsesClient().CreateResponseAsync("gpt-4o-mini", "hello", previousResponseId: null);
 
@@ -86,7 +86,7 @@ public class HttpDiagnosticsCaptureSdkTests
     public async Task GenerateEmbeddingsAsync_OpenAISdkWithoutTransport_RecordsAnEmbeddingEvent()
     {
         const string Body = """{"object":"list","data":[{"object":"embedding","index":0,"embedding":[0.1,0.2,0.3]},{"object":"embedding","index":1,"embedding":[0.4,0.5,0.6]}],"model":"text-embedding-3-small","usage":{"prompt_tokens":6,"total_tokens":6}}""";
-        await using var h = await ProcessWideHarness.StartAsync(async (context, _) =>
+        await using var h = await ZespanTestHost.StartProcessWideAsync(async (context, _) =>
         {
             context.Response.ContentType = "application/json";
             await context.Response.WriteAsync(Body);
@@ -107,7 +107,7 @@ public class HttpDiagnosticsCaptureSdkTests
     [Fact]
     public async Task MessagesCreate_AnthropicSdkWithoutHttpClient_RecordsTheCall()
     {
-        await using var h = await ProcessWideHarness.StartAsync(ProcessWideHarness.Serve("anthropic-messages.json"), ZespanProvider.Anthropic);
+        await using var h = await ZespanTestHost.StartProcessWideAsync(InstrumentationHost.Serve("anthropic-messages.json"), ZespanProvider.Anthropic);
 
         var message = await Anthropic(h.BaseUrl).Messages.Create(new MessageCreateParams { Model = "claude-sonnet-4-5", MaxTokens = 100, Messages = [new UserMessageParam("Hello")] });
 
@@ -126,7 +126,7 @@ public class HttpDiagnosticsCaptureSdkTests
     [Fact]
     public async Task MessagesCreateStreaming_AnthropicSdkWithoutHttpClient_RecordsTheStream()
     {
-        await using var h = await ProcessWideHarness.StartAsync(ProcessWideHarness.Serve("anthropic-stream.sse", "text/event-stream"), ZespanProvider.Anthropic);
+        await using var h = await ZespanTestHost.StartProcessWideAsync(InstrumentationHost.Serve("anthropic-stream.sse", "text/event-stream"), ZespanProvider.Anthropic);
         var updates = 0;
 
         await foreach (var update in Anthropic(h.BaseUrl).Messages.CreateStreaming(new MessageCreateParams { Model = "claude-sonnet-4-5", MaxTokens = 100, Messages = [new UserMessageParam("Hello")] }))
@@ -146,7 +146,7 @@ public class HttpDiagnosticsCaptureSdkTests
     public async Task MessagesCreate_AnthropicSdkGzipResponse_CallerAndEventSeeTheInflatedBody()
     {
         var json = Fixtures.Bytes("anthropic-messages.json");
-        await using var h = await ProcessWideHarness.StartAsync(
+        await using var h = await ZespanTestHost.StartProcessWideAsync(
             async (context, request) =>
             {
                 context.Response.ContentType = "application/json";
@@ -175,7 +175,7 @@ public class HttpDiagnosticsCaptureSdkTests
     [Fact]
     public async Task SendAsync_PlainHttpClientToGemini_RecordsGenerateAndStream()
     {
-        await using var h = await ProcessWideHarness.StartAsync(
+        await using var h = await ZespanTestHost.StartProcessWideAsync(
             async (context, request) =>
             {
                 var stream = request.Path.Contains(":streamGenerateContent", StringComparison.Ordinal);
@@ -206,7 +206,7 @@ public class HttpDiagnosticsCaptureSdkTests
     [Fact]
     public async Task SendAsync_PlainHttpClientToBedrock_RecordsConverseAndConverseStream()
     {
-        await using var h = await ProcessWideHarness.StartAsync(
+        await using var h = await ZespanTestHost.StartProcessWideAsync(
             async (context, request) =>
             {
                 var stream = request.Path.EndsWith("/converse-stream", StringComparison.Ordinal);

@@ -40,7 +40,7 @@ public class HttpDiagnosticsCaptureTests
         var first = "data: {\"model\":\"gpt-4o-mini\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hel\"}}]}\n\n"u8.ToArray();
         var rest = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"lo\"},\"finish_reason\":\"stop\"}]}\n\ndata: {\"choices\":[],\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":2,\"total_tokens\":5}}\n\ndata: [DONE]\n\n"u8.ToArray();
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var h = await ProcessWideHarness.StartAsync(async (context, _) =>
+        await using var h = await ZespanTestHost.StartProcessWideAsync(async (context, _) =>
         {
             context.Response.ContentType = "text/event-stream";
             await context.Response.Body.WriteAsync(first);
@@ -86,8 +86,8 @@ public class HttpDiagnosticsCaptureTests
             await context.Response.Body.FlushAsync();
             await context.Response.Body.WriteAsync(body.AsMemory(body.Length / 2));
         };
-        await using var captured = await ProcessWideHarness.StartAsync(serve);
-        await using var bare = await ProcessWideHarness.StartAsync(serve, instrumentation: o => o.IncludeNonFactoryClients = false);
+        await using var captured = await ZespanTestHost.StartProcessWideAsync(serve);
+        await using var bare = await ZespanTestHost.StartProcessWideAsync(serve, instrumentation: o => o.IncludeNonFactoryClients = false);
 
         var (withStatus, withHeaders, withBytes) = await CallAsync(captured.BaseUrl);
         var (withoutStatus, withoutHeaders, withoutBytes) = await CallAsync(bare.BaseUrl);
@@ -117,7 +117,7 @@ public class HttpDiagnosticsCaptureTests
     public async Task SendAsync_AutomaticDecompression_CallerGetsTheInflatedBytesAndTheEventItsFields()
     {
         var json = Fixtures.Bytes("openai-chat.json");
-        await using var h = await ProcessWideHarness.StartAsync(async (context, _) =>
+        await using var h = await ZespanTestHost.StartProcessWideAsync(async (context, _) =>
         {
             context.Response.ContentType = "application/json";
             context.Response.Headers.ContentEncoding = "br";
@@ -142,8 +142,8 @@ public class HttpDiagnosticsCaptureTests
     [Fact]
     public async Task SendAsync_FactoryClientWithItsOwnHandler_RecordsOneEvent()
     {
-        await using var h = await ProcessWideHarness.StartAsync(
-            ProcessWideHarness.Serve("openai-chat.json"),
+        await using var h = await ZespanTestHost.StartProcessWideAsync(
+            InstrumentationHost.Serve("openai-chat.json"),
             services: (s, _) => s.AddHttpClient("openai").AddZespanOpenAI(o => o.ProviderName = "acme"));
         var factory = h.Services.GetRequiredService<IHttpClientFactory>();
 
@@ -156,7 +156,7 @@ public class HttpDiagnosticsCaptureTests
     [Fact]
     public async Task SendAsync_FactoryClientInstrumentedByInstrumentAllHttpClients_RecordsOneEvent()
     {
-        await using var h = await ProcessWideHarness.StartAsync(ProcessWideHarness.Serve("openai-chat.json"), services: (s, _) => s.AddHttpClient("any"));
+        await using var h = await ZespanTestHost.StartProcessWideAsync(InstrumentationHost.Serve("openai-chat.json"), services: (s, _) => s.AddHttpClient("any"));
         var factory = h.Services.GetRequiredService<IHttpClientFactory>();
 
         await OpenAIChat(factory.CreateClient("any"), h.BaseUrl).CompleteChatAsync([new UserChatMessage("hello")]);
@@ -168,7 +168,7 @@ public class HttpDiagnosticsCaptureTests
     [Fact]
     public async Task SendAsync_ZespanInstrumentationCreateHttpClient_RecordsOneEvent()
     {
-        await using var h = await ProcessWideHarness.StartAsync(ProcessWideHarness.Serve("openai-chat.json"));
+        await using var h = await ZespanTestHost.StartProcessWideAsync(InstrumentationHost.Serve("openai-chat.json"));
         using var http = ZespanInstrumentation.CreateHttpClient(h.Services, ZespanProvider.OpenAI, o => o.ProviderName = "direct");
 
         await OpenAIChat(http, h.BaseUrl).CompleteChatAsync([new UserChatMessage("hello")]);
@@ -179,7 +179,7 @@ public class HttpDiagnosticsCaptureTests
     [Fact]
     public async Task SendAsync_OtherHostsAndOtherPaths_NoEventAndNothingAddedToTheRequest()
     {
-        await using var h = await ProcessWideHarness.StartAsync(ProcessWideHarness.Serve("openai-chat.json"));
+        await using var h = await ZespanTestHost.StartProcessWideAsync(InstrumentationHost.Serve("openai-chat.json"));
         await using var other = await TestServer.StartAsync(static async (context, _) => await context.Response.WriteAsync("{}"));
         using var http = new HttpClient();
 
@@ -197,8 +197,8 @@ public class HttpDiagnosticsCaptureTests
     [Fact]
     public async Task SendAsync_ZespanOwnRequest_IsNeverRecorded()
     {
-        await using var h = await ProcessWideHarness.StartAsync(
-            ProcessWideHarness.Serve("openai-chat.json"),
+        await using var h = await ZespanTestHost.StartProcessWideAsync(
+            InstrumentationHost.Serve("openai-chat.json"),
             configure: o => o.ProviderEndpoints.Add(new ProviderEndpoint { Host = o.BaseUrl.Authority })); // the backend's host too
         using var http = new HttpClient();
         using var marked = new HttpRequestMessage(HttpMethod.Post, new Uri(h.BaseUrl, "v1/chat/completions")) { Content = Json(ChatBody) };
@@ -228,8 +228,8 @@ public class HttpDiagnosticsCaptureTests
     [Fact]
     public async Task IncludeNonFactoryClients_False_PlainClientIsNotRecordedAndFactoryClientsStillAre()
     {
-        await using var h = await ProcessWideHarness.StartAsync(
-            ProcessWideHarness.Serve("openai-chat.json"),
+        await using var h = await ZespanTestHost.StartProcessWideAsync(
+            InstrumentationHost.Serve("openai-chat.json"),
             instrumentation: o => o.IncludeNonFactoryClients = false,
             services: (s, _) => s.AddHttpClient("any"));
         using var plain = new HttpClient();
@@ -245,8 +245,8 @@ public class HttpDiagnosticsCaptureTests
     [Fact]
     public async Task TwoHostsInOneProcess_EachRecordsOnlyTheEndpointsItMaps()
     {
-        await using var first = await ProcessWideHarness.StartAsync(ProcessWideHarness.Serve("openai-chat.json"));
-        await using var second = await ProcessWideHarness.StartAsync(ProcessWideHarness.Serve("openai-chat.json"));
+        await using var first = await ZespanTestHost.StartProcessWideAsync(InstrumentationHost.Serve("openai-chat.json"));
+        await using var second = await ZespanTestHost.StartProcessWideAsync(InstrumentationHost.Serve("openai-chat.json"));
         using var http = new HttpClient();
 
         await OpenAIChat(http, first.BaseUrl).CompleteChatAsync([new UserChatMessage("to first")]);
@@ -260,8 +260,8 @@ public class HttpDiagnosticsCaptureTests
     public async Task SendAsync_ProviderUnreachable_CallerGetsTheSameFailureAndTheEventRecordsIt()
     {
         var closed = ClosedPort();
-        await using var h = await ProcessWideHarness.StartAsync(
-            ProcessWideHarness.Serve("openai-chat.json"),
+        await using var h = await ZespanTestHost.StartProcessWideAsync(
+            InstrumentationHost.Serve("openai-chat.json"),
             configure: o => o.ProviderEndpoints.Add(new ProviderEndpoint { Host = $"127.0.0.1:{closed}", ProviderName = "down" }));
         using var http = new HttpClient();
 
@@ -278,7 +278,7 @@ public class HttpDiagnosticsCaptureTests
     [Fact]
     public async Task SendAsync_StorePromptsOff_RecordsModelAndTokensWithoutText()
     {
-        await using var h = await ProcessWideHarness.StartAsync(ProcessWideHarness.Serve("openai-chat.json"), configure: o => o.StorePrompts = false);
+        await using var h = await ZespanTestHost.StartProcessWideAsync(InstrumentationHost.Serve("openai-chat.json"), configure: o => o.StorePrompts = false);
         using var http = new HttpClient();
 
         using var response = await http.PostAsync(new Uri(h.BaseUrl, "v1/chat/completions"), Json(ChatBody));
@@ -294,7 +294,7 @@ public class HttpDiagnosticsCaptureTests
     [Fact]
     public async Task SendAsync_TraceSampledOut_NoEventAndTheResponseIsNotWrapped()
     {
-        await using var h = await ProcessWideHarness.StartAsync(ProcessWideHarness.Serve("openai-chat.json"), configure: o => o.SampleRate = 0);
+        await using var h = await ZespanTestHost.StartProcessWideAsync(InstrumentationHost.Serve("openai-chat.json"), configure: o => o.SampleRate = 0);
         using var http = new HttpClient();
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(h.BaseUrl, "v1/chat/completions")) { Content = Json(ChatBody) };
 
@@ -308,7 +308,7 @@ public class HttpDiagnosticsCaptureTests
     [Fact]
     public async Task Send_SynchronousPath_RecordsTheCall()
     {
-        await using var h = await ProcessWideHarness.StartAsync(ProcessWideHarness.Serve("openai-chat.json"));
+        await using var h = await ZespanTestHost.StartProcessWideAsync(InstrumentationHost.Serve("openai-chat.json"));
         using var http = new HttpClient();
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(h.BaseUrl, "v1/chat/completions")) { Content = Json(ChatBody) };
 
@@ -325,7 +325,7 @@ public class HttpDiagnosticsCaptureTests
     [Fact]
     public async Task SendAsync_Redirected_RecordsOneEventForTheCallThatAnswered()
     {
-        await using var h = await ProcessWideHarness.StartAsync(async (context, request) =>
+        await using var h = await ZespanTestHost.StartProcessWideAsync(async (context, request) =>
         {
             if (request.Path.StartsWith("/old/", StringComparison.Ordinal))
             {
@@ -350,7 +350,7 @@ public class HttpDiagnosticsCaptureTests
     [Fact]
     public async Task SendAsync_UnderAnAmbientActivity_EventJoinsTheAppsTraceUnderItsSpan()
     {
-        await using var h = await ProcessWideHarness.StartAsync(ProcessWideHarness.Serve("openai-chat.json"));
+        await using var h = await ZespanTestHost.StartProcessWideAsync(InstrumentationHost.Serve("openai-chat.json"));
         using var http = new HttpClient();
         using var app = new Activity("app.request").SetIdFormat(ActivityIdFormat.W3C).Start();
 
@@ -366,7 +366,7 @@ public class HttpDiagnosticsCaptureTests
     [Fact]
     public async Task StopAsync_HostStopped_CallsPassThroughUntouched()
     {
-        var h = await ProcessWideHarness.StartAsync(ProcessWideHarness.Serve("openai-chat.json"));
+        var h = await ZespanTestHost.StartProcessWideAsync(InstrumentationHost.Serve("openai-chat.json"));
         var capture = Assert.Single(h.Host.Services.GetServices<IHostedService>().OfType<HttpDiagnosticsCapture>());
         try
         {
@@ -396,8 +396,8 @@ public class HttpDiagnosticsCaptureTests
     [Fact]
     public async Task StartAsync_GuardrailsConfigured_LogsOnceThatProcessWideCallsAreObservedOnly()
     {
-        await using var h = await ProcessWideHarness.StartAsync(
-            ProcessWideHarness.Serve("openai-chat.json"),
+        await using var h = await ZespanTestHost.StartProcessWideAsync(
+            InstrumentationHost.Serve("openai-chat.json"),
             configure: o => o.GuardrailRules.Add(new GuardrailRule { Provider = "*" }));
 
         var log = Assert.Single(h.Logs.GetSnapshot(), l => l.Id.Id == ZespanLogEvents.ProcessWideCaptureObserveOnly);
@@ -407,7 +407,7 @@ public class HttpDiagnosticsCaptureTests
     [Fact]
     public async Task StartAsync_NothingHandlerOnlyConfigured_LogsNothing()
     {
-        await using var h = await ProcessWideHarness.StartAsync(ProcessWideHarness.Serve("openai-chat.json"));
+        await using var h = await ZespanTestHost.StartProcessWideAsync(InstrumentationHost.Serve("openai-chat.json"));
 
         Assert.DoesNotContain(h.Logs.GetSnapshot(), l => l.Id.Id is ZespanLogEvents.ProcessWideCaptureObserveOnly or ZespanLogEvents.ProcessWideCaptureUnavailable);
     }
@@ -415,7 +415,7 @@ public class HttpDiagnosticsCaptureTests
     [Fact]
     public async Task IsEnabled_RequestsToOtherHosts_AllocateNothing()
     {
-        await using var h = await ProcessWideHarness.StartAsync(ProcessWideHarness.Serve("openai-chat.json"));
+        await using var h = await ZespanTestHost.StartProcessWideAsync(InstrumentationHost.Serve("openai-chat.json"));
         var capture = Assert.Single(h.Host.Services.GetServices<IHostedService>().OfType<HttpDiagnosticsCapture>());
         var observer = (IObserver<KeyValuePair<string, object?>>)capture;
         var requests = Enumerable.Range(0, 500).Select(i => new HttpRequestMessage(HttpMethod.Get, $"https://inventory{i}.internal.example.com/api/items")).ToArray();

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Zespan.Extensions.Export.Internal;
 using Zespan.Extensions.Tracing.Internal;
 using Zespan.Extensions.Events.Internal;
+using Zespan.Testing;
 
 namespace Zespan.Extensions.Tests.Providers;
 
@@ -11,8 +12,8 @@ public class RefusedEventTests
     public async Task Complete_QueueRefusesEvent_ReleasesTheCapture()
     {
         var refusing = new RefusingQueue();
-        await using var h = await InstrumentationHarness.StartAsync(
-            InstrumentationHarness.Serve("openai-chat.json"),
+        await using var h = await ZespanTestHost.StartInstrumentedAsync(
+            InstrumentationHost.Serve("openai-chat.json"),
             (s, _) =>
             {
                 s.AddHttpClient("openai").AddZespanOpenAI();

@@ -33,8 +33,8 @@ public class UnrewritableBodyTests
     public async Task SendAsync_ModelCannotBeDecoded_SentUnchangedAndRecorded(string kind, bool withOverride)
     {
         var body = Body(kind);
-        await using var h = await InstrumentationHarness.StartAsync(
-            InstrumentationHarness.Serve("openai-chat.json"),
+        await using var h = await ZespanTestHost.StartInstrumentedAsync(
+            InstrumentationHost.Serve("openai-chat.json"),
             (s, _) => s.AddHttpClient("openai").AddZespanOpenAI(),
             o =>
             {
@@ -65,8 +65,8 @@ public class UnrewritableBodyTests
     public async Task Send_SynchronousPath_ModelCannotBeDecoded_SentUnchanged()
     {
         var body = Body("lone-surrogate");
-        await using var h = await InstrumentationHarness.StartAsync(
-            InstrumentationHarness.Serve("openai-chat.json"),
+        await using var h = await ZespanTestHost.StartInstrumentedAsync(
+            InstrumentationHost.Serve("openai-chat.json"),
             (s, _) => s.AddHttpClient("openai").AddZespanOpenAI(),
             o => o.ModelOverrides.Add(new ModelOverride { From = "gpt-4o", To = "gpt-4o-mini" }));
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(h.Provider.BaseUrl, "v1/chat/completions")) { Content = new ByteArrayContent(body) };

@@ -31,7 +31,7 @@ public class ZespanHttpHandlerTests
     [Fact]
     public async Task CompleteChatAsync_OpenAISdk_ResultUnchangedAndEventRecorded()
     {
-        await using var h = await InstrumentationHarness.StartAsync(InstrumentationHarness.Serve("openai-chat.json"), OpenAIClient);
+        await using var h = await ZespanTestHost.StartInstrumentedAsync(InstrumentationHost.Serve("openai-chat.json"), OpenAIClient);
         var bare = OpenAIChat(new HttpClient(), h.Provider.BaseUrl);
         var traced = OpenAIChat(h.Factory.CreateClient("openai"), h.Provider.BaseUrl);
 
@@ -60,7 +60,7 @@ public class ZespanHttpHandlerTests
     [Fact]
     public async Task CompleteChat_SynchronousSdkCall_IsInstrumentedAlike()
     {
-        await using var h = await InstrumentationHarness.StartAsync(InstrumentationHarness.Serve("openai-chat.json"), OpenAIClient);
+        await using var h = await ZespanTestHost.StartInstrumentedAsync(InstrumentationHost.Serve("openai-chat.json"), OpenAIClient);
         var traced = OpenAIChat(h.Factory.CreateClient("openai"), h.Provider.BaseUrl);
 
         // The OpenAI SDK's synchronous methods go through HttpClient.Send; run it off the test's context.
@@ -89,7 +89,7 @@ public class ZespanHttpHandlerTests
             }
         }
 
-        await using var h = await InstrumentationHarness.StartAsync(Stream, OpenAIClient);
+        await using var h = await ZespanTestHost.StartInstrumentedAsync(Stream, OpenAIClient);
         var traced = OpenAIChat(h.Factory.CreateClient("openai"), h.Provider.BaseUrl);
         var text = new StringBuilder();
         var updates = 0;
@@ -119,8 +119,8 @@ public class ZespanHttpHandlerTests
     [Fact]
     public async Task MessagesCreate_AnthropicSdk_ResultUnchangedAndEventRecorded()
     {
-        await using var h = await InstrumentationHarness.StartAsync(
-            InstrumentationHarness.Serve("anthropic-messages.json"),
+        await using var h = await ZespanTestHost.StartInstrumentedAsync(
+            InstrumentationHost.Serve("anthropic-messages.json"),
             (s, _) => s.AddHttpClient("anthropic").AddZespanAnthropic());
         var bare = Anthropic(new HttpClient(), h.Provider.BaseUrl);
         var traced = Anthropic(h.Factory.CreateClient("anthropic"), h.Provider.BaseUrl);
@@ -143,8 +143,8 @@ public class ZespanHttpHandlerTests
     [Fact]
     public async Task MessagesCreateStreaming_AnthropicSdk_RecordsStreamedCompletion()
     {
-        await using var h = await InstrumentationHarness.StartAsync(
-            InstrumentationHarness.Serve("anthropic-stream.sse", "text/event-stream"),
+        await using var h = await ZespanTestHost.StartInstrumentedAsync(
+            InstrumentationHost.Serve("anthropic-stream.sse", "text/event-stream"),
             (s, _) => s.AddHttpClient("anthropic").AddZespanAnthropic());
         var traced = Anthropic(h.Factory.CreateClient("anthropic"), h.Provider.BaseUrl);
         var text = new StringBuilder();
@@ -166,7 +166,7 @@ public class ZespanHttpHandlerTests
     [Fact]
     public async Task InstrumentAllHttpClients_NonLlmHost_PassesThroughWithoutEvent()
     {
-        await using var h = await InstrumentationHarness.StartAsync(
+        await using var h = await ZespanTestHost.StartInstrumentedAsync(
             async (context, request) => await context.Response.WriteAsync("echo:" + request.BodyText),
             (s, _) => { s.AddHttpClient("plain"); s.AddZespan(_ => { }).InstrumentAllHttpClients(); });
         var client = h.Factory.CreateClient("plain");
@@ -180,8 +180,8 @@ public class ZespanHttpHandlerTests
     [Fact]
     public async Task InstrumentAllHttpClients_LiteLlmHostFromOptions_IsDetected()
     {
-        await using var h = await InstrumentationHarness.StartAsync(
-            InstrumentationHarness.Serve("openai-chat.json"),
+        await using var h = await ZespanTestHost.StartInstrumentedAsync(
+            InstrumentationHost.Serve("openai-chat.json"),
             (s, _) => { s.AddHttpClient("any"); s.AddZespan(_ => { }).InstrumentAllHttpClients(); });
         h.Services.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<ZespanOptions>>().CurrentValue.LiteLlmHosts.Add(h.Provider.BaseUrl.Authority);
         var traced = OpenAIChat(h.Factory.CreateClient("any"), h.Provider.BaseUrl);
@@ -195,8 +195,8 @@ public class ZespanHttpHandlerTests
     [Fact]
     public async Task InstrumentAllHttpClients_ClientWithOwnHandler_GivesOneEvent()
     {
-        await using var h = await InstrumentationHarness.StartAsync(
-            InstrumentationHarness.Serve("openai-chat.json"),
+        await using var h = await ZespanTestHost.StartInstrumentedAsync(
+            InstrumentationHost.Serve("openai-chat.json"),
             (s, baseUrl) =>
             {
                 s.AddZespan(o => o.LiteLlmHosts.Add(baseUrl.Authority)).InstrumentAllHttpClients();
@@ -214,7 +214,7 @@ public class ZespanHttpHandlerTests
     public async Task AddZespanOpenAI_UserRetryHandlerInside_RecordsOneEventPerLogicalCall()
     {
         var attempts = 0;
-        await using var h = await InstrumentationHarness.StartAsync(
+        await using var h = await ZespanTestHost.StartInstrumentedAsync(
             async (context, _) =>
             {
                 if (Interlocked.Increment(ref attempts) == 1)
@@ -239,8 +239,8 @@ public class ZespanHttpHandlerTests
     [Fact]
     public async Task ProviderError_IsRecordedNotThrownByZespan()
     {
-        await using var h = await InstrumentationHarness.StartAsync(
-            InstrumentationHarness.Serve("anthropic-error.json", status: 529),
+        await using var h = await ZespanTestHost.StartInstrumentedAsync(
+            InstrumentationHost.Serve("anthropic-error.json", status: 529),
             (s, _) => s.AddHttpClient("anthropic").AddZespanAnthropic());
         var client = h.Factory.CreateClient("anthropic");
 
@@ -258,8 +258,8 @@ public class ZespanHttpHandlerTests
     public async Task BedrockSignedRequest_GoesOutByteIdentical()
     {
         var body = Fixtures.Bytes("bedrock-converse.request.json");
-        await using var h = await InstrumentationHarness.StartAsync(
-            InstrumentationHarness.Serve("bedrock-converse.json"),
+        await using var h = await ZespanTestHost.StartInstrumentedAsync(
+            InstrumentationHost.Serve("bedrock-converse.json"),
             (s, _) => { s.AddHttpClient("bare"); s.AddHttpClient("bedrock").AddZespanBedrock(); });
 
         HttpRequestMessage Signed()
@@ -295,8 +295,8 @@ public class ZespanHttpHandlerTests
     [Fact]
     public async Task ModelOverride_RewritesRequestAndKeepsRequestedModel()
     {
-        await using var h = await InstrumentationHarness.StartAsync(
-            InstrumentationHarness.Serve("openai-chat.json"),
+        await using var h = await ZespanTestHost.StartInstrumentedAsync(
+            InstrumentationHost.Serve("openai-chat.json"),
             OpenAIClient,
             o => o.ModelOverrides.Add(new ModelOverride { From = "gpt-4o", To = "gpt-4o-mini" }));
         var traced = OpenAIChat(h.Factory.CreateClient("openai"), h.Provider.BaseUrl, model: "gpt-4o");
@@ -312,7 +312,7 @@ public class ZespanHttpHandlerTests
     [Fact]
     public async Task StorePromptsOff_NoMessageTextIsCaptured()
     {
-        await using var h = await InstrumentationHarness.StartAsync(InstrumentationHarness.Serve("openai-chat.json"), OpenAIClient, o => o.StorePrompts = false);
+        await using var h = await ZespanTestHost.StartInstrumentedAsync(InstrumentationHost.Serve("openai-chat.json"), OpenAIClient, o => o.StorePrompts = false);
         var traced = OpenAIChat(h.Factory.CreateClient("openai"), h.Provider.BaseUrl);
 
         await traced.CompleteChatAsync([new UserChatMessage("my secret plan")]);
@@ -328,7 +328,7 @@ public class ZespanHttpHandlerTests
     [Fact]
     public async Task ContextScopeAndParentSpan_AreOnTheGenerationEvent()
     {
-        await using var h = await InstrumentationHarness.StartAsync(InstrumentationHarness.Serve("openai-chat.json"), OpenAIClient);
+        await using var h = await ZespanTestHost.StartInstrumentedAsync(InstrumentationHost.Serve("openai-chat.json"), OpenAIClient);
         var traced = OpenAIChat(h.Factory.CreateClient("openai"), h.Provider.BaseUrl);
         var tracer = h.Services.GetRequiredService<IZespanTracer>();
         var context = h.Services.GetRequiredService<IZespanContextAccessor>();
@@ -370,7 +370,7 @@ public class ZespanHttpHandlerTests
     [Fact]
     public async Task CompleteChatStreamingAsync_ReadToTheEnd_NoCaptureOutcome()
     {
-        await using var h = await InstrumentationHarness.StartAsync(InstrumentationHarness.Serve("openai-chat-stream.sse", "text/event-stream"), OpenAIClient);
+        await using var h = await ZespanTestHost.StartInstrumentedAsync(InstrumentationHost.Serve("openai-chat-stream.sse", "text/event-stream"), OpenAIClient);
         var traced = OpenAIChat(h.Factory.CreateClient("openai"), h.Provider.BaseUrl);
         var updates = 0;
 
@@ -390,7 +390,7 @@ public class ZespanHttpHandlerTests
     [Fact]
     public async Task CompleteChatStreamingAsync_CallerStopsAfterTwoUpdates_DisposedEarly()
     {
-        await using var h = await InstrumentationHarness.StartAsync(InstrumentationHarness.Serve("openai-chat-stream.sse", "text/event-stream"), OpenAIClient);
+        await using var h = await ZespanTestHost.StartInstrumentedAsync(InstrumentationHost.Serve("openai-chat-stream.sse", "text/event-stream"), OpenAIClient);
         var traced = OpenAIChat(h.Factory.CreateClient("openai"), h.Provider.BaseUrl);
         var updates = 0;
 

@@ -341,7 +341,7 @@ public class ProviderStreamingTests
         var endpoint = LlmEndpoint.Detect(ZespanProvider.Anthropic, new Uri("https://api.anthropic.com/v1/messages"));
         var context = new ParseContext(true, 262_144);
         var sink = new StreamCaptureSink(ProviderStreamParser.Create(endpoint, Sse, context)!, 262_144);
-        var time = new Zespan.Testing.ManualTimeProvider();
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(Zespan.Testing.SignalingTimeProvider.DefaultStart);
         var observer = new RecordingObserver();
         var text = Encoding.UTF8.GetString(bytes);
         var half = Encoding.UTF8.GetByteCount(text[..text.IndexOf("event: content_block_stop", StringComparison.Ordinal)]);

@@ -1,12 +1,10 @@
 using System.Text;
-using System.Text.Json.Nodes;
 using Amazon.Runtime;
 using Amazon.Runtime.Endpoints;
 using Amazon.Runtime.Internal;
 using Amazon.Runtime.Internal.Auth;
 using Amazon.Runtime.Internal.Util;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Zespan.Testing;
 
@@ -94,44 +92,9 @@ internal sealed record SignedRequest(Uri Url, string Method, IDictionary<string,
     private sealed class StubRequest : AmazonWebServiceRequest;
 }
 
-/// <summary>A fake Bedrock (real Kestrel on loopback), the fake Zespan backend, and a service provider with Zespan added.</summary>
-internal sealed class AwsHarness : IAsyncDisposable
+/// <summary>The AWS tests' <see cref="ZespanTestHost"/>: a fake Bedrock (real Kestrel on loopback), the fake Zespan backend, and Zespan added.</summary>
+internal static class AwsHost
 {
-    private AwsHarness(FakeZespanBackend backend, LoopbackServer provider, ServiceProvider services, CollectingLoggerProvider logs)
-    {
-        Backend = backend;
-        Provider = provider;
-        Services = services;
-        Logs = logs;
-    }
-
-    public FakeZespanBackend Backend { get; }
-
-    public LoopbackServer Provider { get; }
-
-    public ServiceProvider Services { get; }
-
-    public CollectingLoggerProvider Logs { get; }
-
-    public static async Task<AwsHarness> StartAsync(Func<HttpContext, RecordedRequest, Task> provider, Action<ZespanOptions>? configure = null)
-    {
-        var backend = await FakeZespanBackend.StartAsync();
-        var server = await LoopbackServer.StartAsync(provider);
-        var logs = new CollectingLoggerProvider();
-        var services = new ServiceCollection();
-        services.AddLogging(b => b.AddProvider(logs));
-        services.AddZespan(o =>
-        {
-            o.ApiKey = FakeZespanBackend.ValidApiKey;
-            o.BaseUrl = backend.BaseUrl;
-            o.DisableConfigSync = true;
-            o.FlushInterval = TimeSpan.FromMinutes(5);
-            o.BatchSize = 1000;
-            configure?.Invoke(o);
-        });
-        return new AwsHarness(backend, server, services.BuildServiceProvider(), logs);
-    }
-
     /// <summary>Answers with a fixture file.</summary>
     public static Func<HttpContext, RecordedRequest, Task> Serve(string fixture, string contentType = "application/json", int status = 200) =>
         async (context, _) =>
@@ -141,19 +104,16 @@ internal sealed class AwsHarness : IAsyncDisposable
             await context.Response.Body.WriteAsync(Fixtures.Bytes(fixture));
         };
 
-    /// <summary>Flushes and returns every event the backend accepted.</summary>
-    public async Task<IReadOnlyList<JsonObject>> FlushAsync()
-    {
-        Assert.True(await Services.GetRequiredService<IZespanClient>().FlushAsync());
-        return Backend.Events;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await Services.DisposeAsync();
-        await Provider.DisposeAsync();
-        await Backend.DisposeAsync();
-    }
-
     public static string Text(byte[] bytes) => Encoding.UTF8.GetString(bytes);
+
+    extension(ZespanTestHost)
+    {
+        public static Task<ZespanTestHost> StartAwsAsync(Func<HttpContext, RecordedRequest, Task> provider, Action<ZespanOptions>? configure = null) =>
+            ZespanTestHost.StartAsync(new ZespanTestHostOptions
+            {
+                Provider = provider,
+                MinimumLogLevel = LogLevel.Information,
+                Configure = configure,
+            }.Quiet());
+    }
 }
