@@ -11,6 +11,18 @@ if (args.Length > 0 && args[0] == "delivery")
     return await Zespan.Benchmarks.DeliveryLoad.RunAsync(args).ConfigureAwait(false);
 }
 
+// The whole-process cost of a traced call (bare, Zespan, Microsoft.Extensions.AI + OpenTelemetry), interleaved in rounds:
+// dotnet run -c Release --project benchmarks/Zespan.Benchmarks -- cost [--calls 2000] [--stream-calls 500] [--rounds 20] [--settle]
+if (args.Length > 0 && args[0] == "cost")
+{
+    return await Zespan.Benchmarks.CallCostLoad.RunAsync(args).ConfigureAwait(false);
+}
+
+if (args.Length > 1 && args[0] == "cost-servers")
+{
+    return await Zespan.Benchmarks.CallCostServers.RunAsync(args[1]).ConfigureAwait(false);
+}
+
 // BenchmarkDotNet 0.14.0 predates .NET 10, so benchmarks run with the in-process toolchain.
 // Run: dotnet run -c Release --project benchmarks/Zespan.Benchmarks -- --filter '*'
 var config = DefaultConfig.Instance
