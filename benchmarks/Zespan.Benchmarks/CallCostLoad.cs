@@ -32,7 +32,7 @@ namespace Zespan.Benchmarks;
 /// (<c>EnableSensitiveData</c>) and the OpenTelemetry SDK (a tracer and a meter provider, batch processor, OTLP
 /// http/protobuf exporter to a loopback collector that discards). The servers run in a child process, so the figures
 /// are the app's alone.
-/// Run: <c>dotnet run -c Release --project benchmarks/Zespan.Benchmarks -- cost [--calls 2000] [--stream-calls 500] [--rounds 20] [--settle]</c>
+/// Run: <c>dotnet run -c Release --project benchmarks/Zespan.Benchmarks -- cost [--calls 2000] [--stream-calls 500] [--rounds 20] [--warmup 300] [--settle]</c>
 /// (<c>--settle</c> flushes every variant after each call, outside the call's timing, so no export work of an earlier
 /// call overlaps the next one: what remains is the caller's own path).
 /// </summary>
@@ -46,6 +46,7 @@ internal static class CallCostLoad
         var calls = IntArg(args, "--calls", 2_000);
         var streamCalls = IntArg(args, "--stream-calls", 500);
         var rounds = IntArg(args, "--rounds", 20);
+        var warmup = IntArg(args, "--warmup", 300);
         var settle = args.Contains("--settle");
         var fixtures = Path.Combine(AppContext.BaseDirectory, "Fixtures", "providers");
 
@@ -115,16 +116,22 @@ internal static class CallCostLoad
             Variant.Of("MEAI+OTel", peer, peerFlush, Sink.Otlp),
         };
 
-        // Warm-up: JIT, connection pools, the export pipelines, one full interleaved pass.
-        foreach (var variant in variants)
+        // Warm-up: JIT (twice, with a pause between, so tiered compilation has promoted the hot methods), connection
+        // pools, the export pipelines.
+        for (var pass = 0; pass < 2; pass++)
         {
-            for (var i = 0; i < 100; i++)
+            foreach (var variant in variants)
             {
-                await variant.CallAsync().ConfigureAwait(false);
-                await variant.StreamAsync().ConfigureAwait(false);
+                for (var i = 0; i < warmup; i++)
+                {
+                    await variant.CallAsync().ConfigureAwait(false);
+                    await variant.StreamAsync().ConfigureAwait(false);
+                }
+
+                await variant.FlushAsync().ConfigureAwait(false);
             }
 
-            await variant.FlushAsync().ConfigureAwait(false);
+            await Task.Delay(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
         }
 
         var exportedBefore = zespanStats.EventsExported;

@@ -47,30 +47,35 @@ internal static class CallCostServers
             .Select(e => System.Text.Encoding.UTF8.GetBytes(e.Trim('\n') + "\n\n"))
             .ToArray();
 
+    /// <summary>Answers <c>/v1/chat/completions</c> with the recorded completion, or the recorded stream when the request asks for one.</summary>
+    internal static async Task ServeChatAsync(HttpContext context, byte[] completion, byte[][] stream)
+    {
+        using var body = new MemoryStream();
+        await context.Request.Body.CopyToAsync(body).ConfigureAwait(false);
+        if (body.GetBuffer().AsSpan(0, (int)body.Length).IndexOf("\"stream\":true"u8) >= 0)
+        {
+            context.Response.ContentType = "text/event-stream";
+            await context.Response.StartAsync().ConfigureAwait(false);
+            foreach (var e in stream)
+            {
+                await context.Response.Body.WriteAsync(e).ConfigureAwait(false);
+                await context.Response.Body.FlushAsync().ConfigureAwait(false);
+            }
+        }
+        else
+        {
+            context.Response.ContentType = "application/json";
+            context.Response.ContentLength = completion.Length;
+            await context.Response.Body.WriteAsync(completion).ConfigureAwait(false);
+        }
+    }
+
     private static async Task HandleAsync(HttpContext context, byte[] completion, byte[][] stream)
     {
         var path = context.Request.Path.Value ?? string.Empty;
         if (path.EndsWith("/chat/completions", StringComparison.Ordinal))
         {
-            using var body = new MemoryStream();
-            await context.Request.Body.CopyToAsync(body).ConfigureAwait(false);
-            if (body.GetBuffer().AsSpan(0, (int)body.Length).IndexOf("\"stream\":true"u8) >= 0)
-            {
-                context.Response.ContentType = "text/event-stream";
-                await context.Response.StartAsync().ConfigureAwait(false);
-                foreach (var e in stream)
-                {
-                    await context.Response.Body.WriteAsync(e).ConfigureAwait(false);
-                    await context.Response.Body.FlushAsync().ConfigureAwait(false);
-                }
-            }
-            else
-            {
-                context.Response.ContentType = "application/json";
-                context.Response.ContentLength = completion.Length;
-                await context.Response.Body.WriteAsync(completion).ConfigureAwait(false);
-            }
-
+            await ServeChatAsync(context, completion, stream).ConfigureAwait(false);
             return;
         }
 

@@ -18,6 +18,13 @@ if (args.Length > 0 && args[0] == "cost")
     return await Zespan.Benchmarks.CallCostLoad.RunAsync(args).ConfigureAwait(false);
 }
 
+// Ingest gzip level: bytes on the wire and CPU per real batch, NoCompression / Fastest / Optimal / SmallestSize:
+// dotnet run -c Release --project benchmarks/Zespan.Benchmarks -- gzip [--calls 1000] [--rounds 15]
+if (args.Length > 0 && args[0] == "gzip")
+{
+    return await Zespan.Benchmarks.GzipLevelLoad.RunAsync(args).ConfigureAwait(false);
+}
+
 if (args.Length > 1 && args[0] == "cost-servers")
 {
     return await Zespan.Benchmarks.CallCostServers.RunAsync(args[1]).ConfigureAwait(false);
