@@ -32,9 +32,9 @@ namespace Zespan.Benchmarks;
 /// (<c>EnableSensitiveData</c>) and the OpenTelemetry SDK (a tracer and a meter provider, batch processor, OTLP
 /// http/protobuf exporter to a loopback collector that discards). The servers run in a child process, so the figures
 /// are the app's alone.
-/// Run: <c>dotnet run -c Release --project benchmarks/Zespan.Benchmarks -- cost [--calls 2000] [--stream-calls 500] [--rounds 20] [--warmup 300] [--settle]</c>
-/// (<c>--settle</c> flushes every variant after each call, outside the call's timing, so no export work of an earlier
-/// call overlaps the next one: what remains is the caller's own path).
+/// Run: <c>dotnet run -c Release --project benchmarks/Zespan.Benchmarks -- cost [--calls 2000] [--stream-calls 500] [--rounds 20] [--warmup 300] [--pause-ms 0]</c>
+/// (<c>--pause-ms</c> waits after each call, outside its timing, as an app that is not calling flat out: the export
+/// work of a call no longer overlaps the next, and each call starts with colder caches).
 /// </summary>
 internal static class CallCostLoad
 {
@@ -47,12 +47,12 @@ internal static class CallCostLoad
         var streamCalls = IntArg(args, "--stream-calls", 500);
         var rounds = IntArg(args, "--rounds", 20);
         var warmup = IntArg(args, "--warmup", 300);
-        var settle = args.Contains("--settle");
+        var pause = TimeSpan.FromMilliseconds(IntArg(args, "--pause-ms", 0));
         var fixtures = Path.Combine(AppContext.BaseDirectory, "Fixtures", "providers");
 
         Console.WriteLine($"date {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}");
         Console.WriteLine($"load average at start: {LoadAverage()}");
-        Console.WriteLine($"{calls} non-streaming and {streamCalls} streaming calls per variant, {rounds} rounds{(settle ? ", settled (flushed after each call)" : string.Empty)}");
+        Console.WriteLine($"{calls} non-streaming and {streamCalls} streaming calls per variant, {rounds} rounds{(pause > TimeSpan.Zero ? $", {pause.TotalMilliseconds} ms pause after each call" : ", calls back to back")}");
 
         using var servers = await ServerProcess.StartAsync(fixtures).ConfigureAwait(false);
         var url = servers.BaseUrl;
@@ -135,8 +135,8 @@ internal static class CallCostLoad
         }
 
         var exportedBefore = zespanStats.EventsExported;
-        var nonStreaming = await MeasureAsync(variants, servers, rounds, Math.Max(1, calls / rounds), streaming: false, settle).ConfigureAwait(false);
-        var streaming = await MeasureAsync(variants, servers, rounds, Math.Max(1, streamCalls / rounds), streaming: true, settle).ConfigureAwait(false);
+        var nonStreaming = await MeasureAsync(variants, servers, rounds, Math.Max(1, calls / rounds), streaming: false, pause).ConfigureAwait(false);
+        var streaming = await MeasureAsync(variants, servers, rounds, Math.Max(1, streamCalls / rounds), streaming: true, pause).ConfigureAwait(false);
 
         Console.WriteLine();
         Print("non-streaming call (openai-chat.json)", variants, nonStreaming, streaming: false);
@@ -147,7 +147,7 @@ internal static class CallCostLoad
         return 0;
     }
 
-    private static async Task<Dictionary<Variant, List<RoundResult>>> MeasureAsync(Variant[] variants, ServerProcess servers, int rounds, int perRound, bool streaming, bool settle)
+    private static async Task<Dictionary<Variant, List<RoundResult>>> MeasureAsync(Variant[] variants, ServerProcess servers, int rounds, int perRound, bool streaming, TimeSpan pause)
     {
         var results = variants.ToDictionary(v => v, _ => new List<RoundResult>());
         var wall = new double[perRound];
@@ -179,9 +179,9 @@ internal static class CallCostLoad
                     }
 
                     wall[i] = Stopwatch.GetElapsedTime(t0).TotalMicroseconds;
-                    if (settle)
+                    if (pause > TimeSpan.Zero)
                     {
-                        await variant.FlushAsync().ConfigureAwait(false);
+                        await Task.Delay(pause).ConfigureAwait(false);
                     }
                 }
 

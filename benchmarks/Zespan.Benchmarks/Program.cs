@@ -12,7 +12,7 @@ if (args.Length > 0 && args[0] == "delivery")
 }
 
 // The whole-process cost of a traced call (bare, Zespan, Microsoft.Extensions.AI + OpenTelemetry), interleaved in rounds:
-// dotnet run -c Release --project benchmarks/Zespan.Benchmarks -- cost [--calls 2000] [--stream-calls 500] [--rounds 20] [--settle]
+// dotnet run -c Release --project benchmarks/Zespan.Benchmarks -- cost [--calls 2000] [--stream-calls 500] [--rounds 20] [--pause-ms 0]
 if (args.Length > 0 && args[0] == "cost")
 {
     return await Zespan.Benchmarks.CallCostLoad.RunAsync(args).ConfigureAwait(false);
