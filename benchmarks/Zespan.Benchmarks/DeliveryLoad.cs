@@ -37,7 +37,7 @@ internal static class DeliveryLoad
         var backend = await LoadBackend.StartAsync().ConfigureAwait(false);
         try
         {
-            Console.WriteLine($"date {DateTimeOffset.UtcNow:yyyy-MM-dd}, {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}");
+            Console.WriteLine($"date {DateTimeOffset.UtcNow:yyyy-MM-dd}, {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}, load average {LoadAverage()}");
             await ThroughputAsync(backend).ConfigureAwait(false);
             await CallerCostAsync(backend).ConfigureAwait(false);
             await DrainStoredAsync(backend).ConfigureAwait(false);
@@ -113,7 +113,7 @@ internal static class DeliveryLoad
 
                 rounds.Sort();
                 var stats = provider.GetRequiredService<ExportStatistics>();
-                Console.WriteLine($"caller's path, backend down, offline storage {(offline ? "on " : "off")}: LogGeneration median {rounds[rounds.Count / 2]:F0} ns per call (min {rounds[0]:F0}, 9 rounds of 4,000); dropped {Drops(stats)}; stored {stats.BatchesStored} batches");
+                Console.WriteLine($"caller's path, backend down, offline storage {(offline ? "on " : "off")}: LogGeneration median {rounds[rounds.Count / 2]:F0} ns per call (min {rounds[0]:F0}, 9 rounds of 4,000); dropped {(Drops(stats) is { Length: > 0 } d ? d : "none")}; stored {stats.BatchesStored} batches");
             }
 
             Delete(directory);
@@ -199,7 +199,7 @@ internal static class DeliveryLoad
             var label = offline ? "with offline storage" : "memory only         ";
             Console.WriteLine(
                 $"outage {seconds} s, {label}: {calls} calls; working set {baseline / 1048576} MiB before, peak {peak / 1048576} MiB, {end / 1048576} MiB at the end; " +
-                $"held {stats.HeldBytes / 1048576} MiB (peak {stats.PeakHeldBytes / 1048576} MiB of 64); dropped {Drops(stats)}; stored {stats.BatchesStored} batches");
+                $"held {stats.HeldBytes / 1048576} MiB (peak {stats.PeakHeldBytes / 1048576} MiB of 64); dropped {(Drops(stats) is { Length: > 0 } d ? d : "none")}; stored {stats.BatchesStored} batches; load average {LoadAverage()}");
 
             // Recovery: everything kept is sent.
             backend.Reset(outage: false);
@@ -209,10 +209,28 @@ internal static class DeliveryLoad
             {
             }
 
-            Console.WriteLine($"  after recovery: {backend.Events} events delivered in {recovery.Elapsed.TotalSeconds:F1} s");
+            Console.WriteLine($"  after recovery: {backend.Events} events delivered in {recovery.Elapsed.TotalSeconds:F1} s ({backend.Duplicates} repeated batch ids); dropped {(Drops(stats) is { Length: > 0 } after ? after : "none")}");
         }
 
         Delete(directory);
+    }
+
+    /// <summary>The 1, 5 and 15 minute load averages (Linux), to tell whether other work shared the machine.</summary>
+    private static string LoadAverage()
+    {
+        try
+        {
+            var fields = File.ReadAllText("/proc/loadavg").Split(' ');
+            return string.Join(" ", fields.Take(3));
+        }
+        catch (IOException)
+        {
+            return "n/a";
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return "n/a";
+        }
     }
 
     private static string Drops(ExportStatistics stats) => string.Join(", ", DropReasons.All.Where(r => stats.Dropped(r) > 0).Select(r => $"{DropReasons.Name(r)} {stats.Dropped(r)}"));

@@ -55,7 +55,7 @@ public sealed class QueueSpillerTests : IDisposable
 
         // BatchSize above everything queued (no batch-size wake-up: the flush owns the pass); two events per batch by size.
         await using var h = await StartAsync(backend, new() { ["BatchSize"] = "100", ["MaxBatchBytes"] = "8192" });
-        using var spills = new SpillSignal(h.Worker.Spiller);
+        using var spills = new SpillSignal(h.Worker.Spiller!);
         h.EnqueueAll(Events("flushed", 6));
         var flush = h.Client.FlushAsync();
         await arrived.Task.WaitAsync(TimeSpan.FromSeconds(30));
@@ -93,7 +93,7 @@ public sealed class QueueSpillerTests : IDisposable
             return true;
         };
         await using var h = await StartAsync(backend, new() { ["BatchSize"] = "5" });
-        using var spills = new SpillSignal(h.Worker.Spiller);
+        using var spills = new SpillSignal(h.Worker.Spiller!);
 
         // A batch-size wake-up sends the first batch: it fails, and the Ingest pipeline waits (fake time) to retry it.
         h.EnqueueAll(Events("first", 5));

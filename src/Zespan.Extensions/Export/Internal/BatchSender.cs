@@ -19,7 +19,8 @@ namespace Zespan.Extensions.Export.Internal;
 /// One pass at a time: the export worker calls <see cref="TryBeginPass"/>, then <see cref="SendBacklogAsync"/>, then
 /// <see cref="Add"/> while <see cref="CanTakeMore"/> and <see cref="SendReadyAsync"/> (or <see cref="StoreReady"/>) in
 /// turn, then <see cref="EndPass"/>, under its export lock. With <c>async</c> false every step is synchronous and
-/// completes synchronously.
+/// completes synchronously. With offline storage, while a request is in flight the attached <see cref="QueueSpiller"/>
+/// may move queued events to disk in the same flow (with a store-only sender of its own, <see cref="CreateStoreOnly"/>).
 /// </remarks>
 internal sealed class BatchSender : IDisposable
 {

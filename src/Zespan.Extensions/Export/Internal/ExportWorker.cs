@@ -12,7 +12,9 @@ namespace Zespan.Extensions.Export.Internal;
 /// <see cref="AppDomain.ProcessExit"/> handler drains synchronously, both within <c>ShutdownTimeout</c>. Each export
 /// pass takes events from the <see cref="BoundedEventQueue"/>, prepares each through the
 /// <see cref="IEventPreparer"/> and hands it to the <see cref="BatchSender"/>. One pass runs at a time
-/// (<c>_exportLock</c>), so the loop, concurrent flushes and a drain never send an event twice or lose one.
+/// (<c>_exportLock</c>), so the loop, concurrent flushes and a drain never send an event twice or lose one. With
+/// offline storage, a pass waiting for an answer lets its <see cref="QueueSpiller"/> move queued events to disk when the
+/// memory budget passes half, and sends those stored batches before going on with the queue.
 /// </summary>
 /// <remarks>
 /// The loop, flushes and timers start with execution-context flow suppressed: they join no request's trace,
@@ -28,7 +30,7 @@ internal sealed class ExportWorker : IEventQueueConsumer, IDisposable, IAsyncDis
     private readonly BoundedEventQueue _queue;
     private readonly IEventPreparer _preparer;
     private readonly BatchSender _sender;
-    private readonly QueueSpiller _spiller;
+    private readonly QueueSpiller? _spiller;
     private readonly DeliveryGate _gate;
     private readonly IOptionsMonitor<ZespanOptions> _options;
     private readonly TimeProvider _time;
@@ -97,9 +99,10 @@ internal sealed class ExportWorker : IEventQueueConsumer, IDisposable, IAsyncDis
         _optionsSubscription = options.OnChange(OnOptionsChanged);
         _gate.Resumed += _resumeHandler;
         _storeConfigured = _sender.Backlog.Store.IsConfigured;
-        _spiller = new QueueSpiller(queue, preparer, sender.CreateStoreOnly(), statistics);
         if (_storeConfigured)
         {
+            // Only with offline storage: the spiller's batch writer holds pooled buffers of its own.
+            _spiller = new QueueSpiller(queue, preparer, sender.CreateStoreOnly(), statistics);
             _sender.AttachSpiller(_spiller);
         }
 
@@ -126,8 +129,8 @@ internal sealed class ExportWorker : IEventQueueConsumer, IDisposable, IAsyncDis
     /// <summary>Gets the batches waiting to be sent again (for tests and the health check).</summary>
     internal DeliveryBacklog Backlog => _sender.Backlog;
 
-    /// <summary>Gets what moves waiting events to disk while a request is in flight (for tests).</summary>
-    internal QueueSpiller Spiller => _spiller;
+    /// <summary>Gets what moves waiting events to disk while a request is in flight (for tests); none without offline storage.</summary>
+    internal QueueSpiller? Spiller => _spiller;
 
     private OfflineBatchStore Store => _sender.Backlog.Store;
 
@@ -150,7 +153,7 @@ internal sealed class ExportWorker : IEventQueueConsumer, IDisposable, IAsyncDis
         if (_storeConfigured)
         {
             // Half the byte budget is used while a request is in flight: the pass waiting for it moves what waits to disk.
-            _spiller.OnEnqueued();
+            _spiller?.OnEnqueued();
 
             // The backend cannot take events now and half the byte budget is used: move what waits to disk (field reads only).
             if ((_gate.IsDegraded || _gate.IsPaused) && _queue.Budget is { IsUnderPressure: true }
@@ -442,7 +445,7 @@ internal sealed class ExportWorker : IEventQueueConsumer, IDisposable, IAsyncDis
     /// <summary>The last step of dispose: closes the queue and counts what is still in memory as lost.</summary>
     private void FinishDispose()
     {
-        _spiller.Dispose();
+        _spiller?.Dispose();
 
         // Counted, not reported: no batch will carry it.
         var left = _queue.Close();
@@ -683,7 +686,7 @@ internal sealed class ExportWorker : IEventQueueConsumer, IDisposable, IAsyncDis
         }
     }
 
-    /// <summary>At host stop or process exit, after the drain: writes what is still in memory to offline storage (when set).</summary>
+    /// <summary>At host stop or process exit after the drain, and at dispose: writes what is still in memory to offline storage (when set).</summary>
     private async ValueTask StoreLeftoversAsync(bool async = true)
     {
         if (!_storeConfigured || (_queue.Count == 0 && Backlog.MemoryCount == 0))
@@ -972,6 +975,11 @@ internal sealed class ExportWorker : IEventQueueConsumer, IDisposable, IAsyncDis
     /// <summary>Takes what the spiller moved to disk during the last send into the pass's account.</summary>
     private void Account(ref int remaining, ref int owed)
     {
+        if (_spiller is null)
+        {
+            return;
+        }
+
         var batches = _spiller.TakeSpilled(out var events);
         if (batches == 0 && events == 0)
         {

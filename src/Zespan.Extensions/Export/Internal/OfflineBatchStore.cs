@@ -10,7 +10,7 @@ namespace Zespan.Extensions.Export.Internal;
 /// <summary>
 /// Offline storage (<c>OfflineStorageDirectory</c>): batches the backend cannot take now, kept on disk as their exact
 /// gzip body with their <c>batch_id</c>, and read back oldest first to be sent before newer events. Used only on the
-/// export thread (under the worker's export lock): the app's calls never touch the disk.
+/// export thread (under the worker's export lock, the <see cref="QueueSpiller"/> included): the app's calls never touch the disk.
 /// </summary>
 /// <remarks>
 /// <para>
