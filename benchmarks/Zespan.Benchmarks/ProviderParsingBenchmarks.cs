@@ -17,18 +17,18 @@ public class ProviderParsingBenchmarks
 {
     private static readonly Uri ChatUri = new("https://api.openai.com/v1/chat/completions");
     private static readonly Uri OtherUri = new("https://inventory.internal.example.com:8443/api/items?page=2");
-    private static readonly List<string> LiteLlmHosts = ["litellm.internal:4000"];
+    private static readonly ProviderEndpointTable Endpoints = ProviderEndpointTable.From(null, ["litellm.internal:4000"]);
 
     private byte[] _request = [];
     private byte[] _response = [];
     private byte[] _stream = [];
     private byte[] _readBuffer = [];
-    private ProviderEndpoint _endpoint;
+    private LlmEndpoint _endpoint;
 
     [GlobalSetup]
     public void Setup()
     {
-        _endpoint = ProviderEndpoint.Detect(ZespanProvider.OpenAI, ChatUri);
+        _endpoint = LlmEndpoint.Detect(ZespanProvider.OpenAI, ChatUri);
         _request = Encoding.UTF8.GetBytes("""{"model":"gpt-4o-mini","temperature":0.5,"messages":[{"role":"system","content":"You are a helpful assistant."},{"role":"user","content":"Explain how a tee stream works."}]}""");
         var content = string.Join(' ', Enumerable.Repeat("A tee stream passes every byte to the caller and keeps a copy.", 24));
         _response = Encoding.UTF8.GetBytes(
@@ -109,11 +109,11 @@ public class ProviderParsingBenchmarks
 
     /// <summary>Provider detection for a request to a host that is not an LLM endpoint (target 0 B).</summary>
     [Benchmark]
-    public ZespanProvider? DetectNonLlmHost() => ProviderDetector.Detect(OtherUri, LiteLlmHosts);
+    public ZespanProvider? DetectNonLlmHost() => ProviderDetector.Detect(OtherUri, Endpoints)?.Provider;
 
     /// <summary>Provider detection for api.openai.com.</summary>
     [Benchmark]
-    public ZespanProvider? DetectOpenAIHost() => ProviderDetector.Detect(ChatUri, LiteLlmHosts);
+    public ZespanProvider? DetectOpenAIHost() => ProviderDetector.Detect(ChatUri, Endpoints)?.Provider;
 
     private sealed class NullObserver : ICaptureObserver
     {

@@ -42,9 +42,21 @@ public static class FunctionHost
         });
         configureConfiguration?.Invoke(builder.Configuration);
 
-        builder.Services.AddZespan(builder.Configuration.GetSection("Zespan"));
+        // Zespan records every LLM call of the process: the Anthropic SDK below is created the plain way, with its
+        // own HttpClient, and nothing else in the app knows about tracing.
+        builder.Services.AddZespan(builder.Configuration.GetSection("Zespan")).InstrumentAllHttpClients();
         builder.Services.Configure<AnthropicSettings>(builder.Configuration.GetSection(AnthropicSettings.SectionName));
-        builder.Services.AddHttpClient<SummaryModel>().AddZespanAnthropic();
+
+        // api.anthropic.com is detected by its host; any other base URL (here the dev server's mock) is mapped to
+        // the Anthropic wire format, as appsettings.json would with Zespan:ProviderEndpoints.
+        builder.Services.AddOptions<ZespanOptions>().Configure<IOptions<AnthropicSettings>>(static (zespan, anthropic) =>
+        {
+            if (Uri.TryCreate(anthropic.Value.BaseUrl, UriKind.Absolute, out var url) && !url.Host.Equals("api.anthropic.com", StringComparison.OrdinalIgnoreCase))
+            {
+                zespan.ProviderEndpoints.Add(new ProviderEndpoint { Host = url.Authority, PathPrefix = url.AbsolutePath, Provider = ZespanProvider.Anthropic });
+            }
+        });
+        builder.Services.AddSingleton<SummaryModel>();
         builder.Services.AddSingleton<SupportFunction>();
         return builder.Build();
     }
@@ -69,20 +81,19 @@ public sealed class AnthropicSettings
     public string Model { get; set; } = "claude-haiku-4-5";
 }
 
-/// <summary>The model, through the official Anthropic SDK on an instrumented typed <see cref="HttpClient"/>.</summary>
+/// <summary>The model, through the official Anthropic SDK as anyone writes it: no HttpClient given, no Zespan code.</summary>
 public sealed class SummaryModel
 {
     private readonly AnthropicClient _client;
     private readonly string _model;
 
-    /// <summary>Creates the client on the factory's instrumented <see cref="HttpClient"/>.</summary>
-    /// <param name="httpClient">The instrumented client.</param>
+    /// <summary>Creates the client.</summary>
     /// <param name="settings">The <c>Anthropic</c> section.</param>
-    public SummaryModel(HttpClient httpClient, IOptions<AnthropicSettings> settings)
+    public SummaryModel(IOptions<AnthropicSettings> settings)
     {
         var s = settings.Value;
         _model = s.Model;
-        _client = new AnthropicClient { BaseUrl = s.BaseUrl, ApiKey = s.ApiKey, HttpClient = httpClient };
+        _client = new AnthropicClient { BaseUrl = s.BaseUrl, ApiKey = s.ApiKey };
     }
 
     /// <summary>Asks the model one question.</summary>

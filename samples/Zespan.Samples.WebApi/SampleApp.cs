@@ -37,6 +37,9 @@ public static class SampleApp
 
         // 2. The OpenAI .NET SDK on an instrumented typed HttpClient: every call SupportBot makes is traced,
         //    and checked by the guardrail policies of the Zespan server before and after the model answers.
+        //    Guardrails (and model overrides) need the Zespan handler in the client's pipeline; an app that only
+        //    records its calls writes `new OpenAIClient(...)` with no transport and AddZespan(...).InstrumentAllHttpClients()
+        //    (see the Serverless sample and docs/providers.md).
         builder.Services.AddOptions<OpenAISettings>()
             .Bind(builder.Configuration.GetSection(OpenAISettings.SectionName))
             .Validate(static s => Uri.TryCreate(s.Endpoint, UriKind.Absolute, out _), "OpenAI:Endpoint must be an absolute URL.")

@@ -18,4 +18,7 @@ internal static class ZespanAILogEvents
 
     /// <summary>Debug: an IChatClient call could not be recorded; the call itself is unaffected.</summary>
     public const int ChatClientRecordFailed = 4001;
+
+    /// <summary>Debug: an embedding generator call could not be recorded; the call itself is unaffected.</summary>
+    public const int EmbeddingRecordFailed = 4002;
 }

@@ -43,10 +43,12 @@ public sealed partial class ZespanChatClient : DelegatingChatClient
     private readonly IOptionsMonitor<ZespanOptions> _options;
     private readonly ILogger _logger;
     private readonly GuardrailOptions? _guardrails;
+    private readonly bool _allowRemoteGuardrails;
     private readonly string? _label;
     private readonly string? _provider;
     private readonly string? _defaultModelId;
     private readonly string _eventName;
+    private readonly Func<Type, object?> _innerService;
     private GuardrailClient? _guardrailClient;
 
     /// <summary>Initializes a new instance.</summary>
@@ -55,20 +57,26 @@ public sealed partial class ZespanChatClient : DelegatingChatClient
     /// <param name="options">This client's options (copied); null for the defaults.</param>
     /// <exception cref="InvalidOperationException"><c>AddZespan</c> was never called on <paramref name="services"/>.</exception>
     public ZespanChatClient(IChatClient innerClient, IServiceProvider services, ZespanChatClientOptions? options = null)
+        : this(innerClient, services, options, registration: "WithZespan")
+    {
+    }
+
+    /// <summary>Initializes a new instance for a registration (<c>WithZespan</c>, <c>UseZespan</c>), named in the error when Zespan is missing.</summary>
+    internal ZespanChatClient(IChatClient innerClient, IServiceProvider services, ZespanChatClientOptions? options, string registration)
         : base(innerClient)
     {
         ArgumentNullException.ThrowIfNull(services);
         _services = services;
-        _tracer = services.GetService<ZespanTracer>()
-            ?? throw new InvalidOperationException(
-                "Zespan is not registered in this service provider: call services.AddZespan(...) (package Zespan.Extensions) before WithZespan, and pass the service provider built from those services.");
+        _tracer = ZespanAIServices.RequireTracer(services, registration);
         _options = services.GetRequiredService<IOptionsMonitor<ZespanOptions>>();
+        _innerService = type => InnerClient.GetService(type);
         _logger = (ILogger?)services.GetService<ILoggerFactory>()?.CreateLogger("Zespan") ?? NullLogger.Instance;
         if (options?.Guardrails is { } guardrails)
         {
             _guardrails = new GuardrailOptions { Pre = guardrails.Pre, Post = guardrails.Post, FailClosed = guardrails.FailClosed };
         }
 
+        _allowRemoteGuardrails = options?.AllowRemoteGuardrails ?? true;
         _label = string.IsNullOrWhiteSpace(options?.ProviderName) ? null : options!.ProviderName!.Trim();
         var metadata = GetMetadata(innerClient);
         _provider = ChatProviderNames.ToZespanName(metadata?.ProviderName);
@@ -164,6 +172,7 @@ public sealed partial class ZespanChatClient : DelegatingChatClient
         var holdBack = call.Guard is { Post: true };
         var accumulator = new StreamAccumulator(captureText: (call.Event is not null && call.StorePrompts) || holdBack);
         List<ChatResponseUpdate>? held = holdBack ? [] : null;
+        long heldBytes = 0;
         var firstContent = -1;
         try
         {
@@ -213,6 +222,31 @@ public sealed partial class ZespanChatClient : DelegatingChatClient
                         }
 
                         held.Add(update);
+                        heldBytes += HeldSize(update);
+                        if (heldBytes <= GuardrailCheckRunner.MaxHeldBytes)
+                        {
+                            continue;
+                        }
+
+                        // Too large to hold back: the check fails and FailClosed decides. Open, what was held is
+                        // released and the rest streams through unchecked.
+                        if (HeldBackTooLarge(call) is { } tooLarge)
+                        {
+                            call.Error = tooLarge;
+                            throw tooLarge;
+                        }
+
+                        for (var i = 0; i < held.Count; i++)
+                        {
+                            if (i == firstContent)
+                            {
+                                MarkFirstToken(call);
+                            }
+
+                            yield return held[i];
+                        }
+
+                        held = null;
                         continue;
                     }
 
@@ -288,7 +322,7 @@ public sealed partial class ZespanChatClient : DelegatingChatClient
             Model = options?.ModelId ?? _defaultModelId,
             StorePrompts = zespan.StorePrompts,
             Stream = stream,
-            Guard = GuardrailCheckRunner.Resolve(_guardrails, zespan.GuardrailRules, _provider, _label),
+            Guard = GuardrailCheckRunner.Resolve(_guardrails, zespan.GuardrailRules, _provider, _label, _allowRemoteGuardrails),
         };
 
         // The messages are read once, before the event starts (an enumerable that throws loses no event).
@@ -318,7 +352,8 @@ public sealed partial class ZespanChatClient : DelegatingChatClient
                 evt.PromptMessages = call.Prompt;
             }
 
-            if (ZespanDiagnostics.ActivitySource.HasListeners())
+            // With Microsoft.Extensions.AI's OpenTelemetryChatClient in the pipeline, its span is the call's span.
+            if (!GenAiSpans.Adopt(evt, _innerService) && ZespanDiagnostics.ActivitySource.HasListeners())
             {
                 // One id for both views of the call: the Zespan event takes the activity's span id.
                 ZespanActivities.Start(evt, ActivityKind.Client);
@@ -373,8 +408,23 @@ public sealed partial class ZespanChatClient : DelegatingChatClient
         if (verdict.ModifiedText is { } text)
         {
             // The inner client gets a copy with the last user message redacted; the caller's list is untouched.
-            var redacted = ChatMessageConverter.ReplaceLastUserText(call.List!, text)
-                ?? throw new GuardrailBlockedException(GuardrailPhase.Pre, verdict.Results);
+            List<ChatMessage>? redacted;
+            try
+            {
+                redacted = ChatMessageConverter.ReplaceLastUserText(call.List!, text);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                // Applying the verdict failed: a failed check, so FailClosed decides (open: sent as it is).
+                GuardrailCheckRunner.FailOpenOrBlock(GuardrailPhase.Pre, guard.FailClosed, _logger, ex);
+                return;
+            }
+
+            if (redacted is null)
+            {
+                throw new GuardrailBlockedException(GuardrailPhase.Pre, verdict.Results);
+            }
+
             call.Messages = redacted;
             call.List = redacted;
             call.Prompt = TryConvert(redacted);
@@ -403,7 +453,24 @@ public sealed partial class ZespanChatClient : DelegatingChatClient
             throw new GuardrailBlockedException(GuardrailPhase.Post, verdict.Results);
         }
 
-        if (verdict.ModifiedText is { } text && !ChatMessageConverter.ReplaceCompletionText(response, text))
+        if (verdict.ModifiedText is not { } text)
+        {
+            return;
+        }
+
+        bool replaced;
+        try
+        {
+            replaced = ChatMessageConverter.ReplaceCompletionText(response, text);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Applying the verdict failed (a read-only message list, ...): a failed check, so FailClosed decides.
+            GuardrailCheckRunner.FailOpenOrBlock(GuardrailPhase.Post, guard.FailClosed, _logger, ex);
+            return;
+        }
+
+        if (!replaced)
         {
             // The verdict cannot be applied (no completion text): blocking is the only safe choice.
             throw new GuardrailBlockedException(GuardrailPhase.Post, verdict.Results);
@@ -419,6 +486,42 @@ public sealed partial class ZespanChatClient : DelegatingChatClient
         {
             throw new GuardrailBlockedException(GuardrailPhase.Post, verdict.Results);
         }
+    }
+
+    /// <summary>A held stream outgrew the cap: the failed check is recorded; the exception to throw when it fails closed.</summary>
+    private GuardrailBlockedException? HeldBackTooLarge(ChatCall call)
+    {
+        var evt = call.Event;
+        var check = new GuardrailCheckRequest
+        {
+            Phase = GuardrailPhase.Post,
+            Provider = call.Provider,
+            Model = call.Model,
+            TraceId = evt?.TraceId.ToHexString(),
+            SpanId = evt?.SpanId.ToHexString(),
+        };
+        var failed = GuardrailCheckRunner.Failed(_tracer, _logger, check, call.Guard!.Value.FailClosed, evt, GuardrailCheckRunner.HeldBackTooLarge);
+        return failed is null ? null : new GuardrailBlockedException(GuardrailPhase.Post, failed.Results);
+    }
+
+    /// <summary>What a held update weighs: its text (UTF-16 code units as bytes, an over-estimate of UTF-8), media and a fixed cost per update and content.</summary>
+    private static long HeldSize(ChatResponseUpdate update)
+    {
+        long size = 64;
+        var contents = update.Contents;
+        for (var i = 0; i < contents.Count; i++)
+        {
+            size += 32 + contents[i] switch
+            {
+                TextContent text => (text.Text?.Length ?? 0) * 2L,
+                TextReasoningContent reasoning => (reasoning.Text?.Length ?? 0) * 2L,
+                FunctionCallContent call => (call.Name?.Length ?? 0) * 2L + (call.Arguments?.Count ?? 0) * 64L,
+                DataContent data => data.Data.Length,
+                _ => 0L,
+            };
+        }
+
+        return size;
     }
 
     private ValueTask<GuardrailCheckResult?> RunPostCheckAsync(ChatCall call, LlmMessage? completion, bool failClosed, CancellationToken cancellationToken)

@@ -17,4 +17,14 @@ public sealed class ZespanChatClientOptions
     /// </summary>
     /// <value>The default is <see langword="null"/>: the provider comes from the inner client's <see cref="Microsoft.Extensions.AI.ChatClientMetadata.ProviderName"/>.</value>
     public string? ProviderName { get; set; }
+
+    /// <summary>
+    /// Gets or sets a value indicating whether remote <c>guardrail_enable</c> rules (from the Zespan backend's
+    /// configuration) may turn guardrail checks on for this client. Local rules and <see cref="Guardrails"/> apply either way.
+    /// </summary>
+    /// <value>
+    /// The default is <see langword="true"/>. While <see cref="ZespanOptions.StorePrompts"/> is <see langword="false"/>,
+    /// remote rules are ignored whatever this says.
+    /// </value>
+    public bool AllowRemoteGuardrails { get; set; } = true;
 }

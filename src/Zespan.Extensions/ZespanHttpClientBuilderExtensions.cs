@@ -1,6 +1,8 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Http;
 using Zespan.Extensions;
+using Zespan.Extensions.Configuration.Internal;
 using Zespan.Extensions.Providers.Internal;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -23,6 +25,7 @@ public static class ZespanHttpClientBuilderExtensions
         var options = new ZespanInstrumentationOptions();
         configure?.Invoke(options);
         builder.Services.AddZespanProviders();
+        ZespanRegistrationCheck.Require(builder.Services, "AddZespan" + provider + "() (AddZespanInstrumentation)");
         builder.ConfigureAdditionalHttpMessageHandlers((handlers, sp) =>
         {
             for (var i = handlers.Count - 1; i >= 0; i--)
@@ -97,12 +100,19 @@ public static class ZespanHttpClientBuilderExtensions
         builder.AddZespanInstrumentation(ZespanProvider.OpenRouter, configure);
 
     /// <summary>
-    /// Adds the Zespan handler to every <c>IHttpClientFactory</c> client (the .NET form of <c>autopatch()</c>): the
-    /// provider is detected from the request host, calls to other hosts pass through untouched, and a client with
-    /// its own <c>AddZespan&lt;Provider&gt;</c> handler is not instrumented twice.
+    /// Records the LLM calls of every <see cref="System.Net.Http.HttpClient"/> of the process (the .NET form of
+    /// <c>autopatch()</c>): the Zespan handler is added to every <c>IHttpClientFactory</c> client, and, unless
+    /// <see cref="ZespanInstrumentationOptions.IncludeNonFactoryClients"/> is false, the calls of clients the app did
+    /// not create through the factory (provider SDKs' own clients: <c>new OpenAIClient(...)</c> with no transport,
+    /// <c>new AnthropicClient { ... }</c>) are captured through the runtime's HTTP diagnostics while the host runs.
+    /// The provider is detected from the request host (<see cref="ZespanOptions.ProviderEndpoints"/> for any other),
+    /// calls to other hosts pass through untouched, and each logical call is recorded once: a client with its own
+    /// <c>AddZespan&lt;Provider&gt;</c> handler is not instrumented twice, and a call under a handler or the IChatClient
+    /// middleware is not recorded again. Calls seen only through the runtime's diagnostics are observed only (no model
+    /// overrides, no guardrails).
     /// </summary>
     /// <param name="builder">The Zespan builder.</param>
-    /// <param name="configure">Sets guardrails for every detected call.</param>
+    /// <param name="configure">Sets guardrails for every detected factory-client call, and <see cref="ZespanInstrumentationOptions.IncludeNonFactoryClients"/>.</param>
     /// <returns>The builder.</returns>
     public static IZespanBuilder InstrumentAllHttpClients(this IZespanBuilder builder, Action<ZespanInstrumentationOptions>? configure = null)
     {
@@ -113,6 +123,12 @@ public static class ZespanHttpClientBuilderExtensions
         builder.Services.AddZespanProviders();
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IHttpMessageHandlerBuilderFilter, ZespanHandlerBuilderFilter>(
             sp => new ZespanHandlerBuilderFilter(sp.GetRequiredService<ZespanHandlerServices>(), options)));
+        if (options.IncludeNonFactoryClients)
+        {
+            builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, HttpDiagnosticsCapture>(
+                sp => new HttpDiagnosticsCapture(sp.GetRequiredService<ZespanHandlerServices>(), options)));
+        }
+
         return builder;
     }
 }

@@ -21,6 +21,7 @@ namespace Zespan.Extensions;
 /// <item><term>3101-3199</term><description>redaction (<c>Redaction</c>)</description></item>
 /// <item><term>3201-3299</term><description>export filters (<c>Filtering</c>)</description></item>
 /// <item><term>3301-3399</term><description>agent frameworks (<c>Agents</c>: <c>CaptureAgentFrameworks</c>)</description></item>
+/// <item><term>3401-3499</term><description>pricing and token usage (<c>Pricing</c>: the lifecycle's pricing step, usage estimation)</description></item>
 /// <item><term>4001-4999</term><description>reserved for Zespan.Extensions.AI, which logs in the same category (<c>ZespanAILogEvents</c>)</description></item>
 /// <item><term>5001-5099</term><description>prompts (<c>Prompts</c>; 3001-3006 before, when they collided with tracing)</description></item>
 /// <item><term>6001-6999</term><description>reserved for Zespan.Extensions.AspNetCore, which logs in the same category (<c>ZespanAspNetCoreLogEvents</c>)</description></item>
@@ -47,6 +48,9 @@ internal static class ZespanLogEvents
 
     /// <summary>Debug: the remote configuration request answered an unexpected status; the last good one stays.</summary>
     public const int RemoteConfigFetchStatus = 35;
+
+    /// <summary>A remote configuration was rejected as a whole (a list over its cap); the last good one stays.</summary>
+    public const int RemoteConfigRejected = 36;
 
     // 40-49: options reloads
 
@@ -85,6 +89,12 @@ internal static class ZespanLogEvents
 
     /// <summary>Debug: an LLM call could not be recorded; the call itself is unaffected.</summary>
     public const int InstrumentationFailed = 73;
+
+    /// <summary>Information: model overrides or guardrails are configured, and process-wide capture only observes the calls it alone sees (logged once at start).</summary>
+    public const int ProcessWideCaptureObserveOnly = 74;
+
+    /// <summary>Warning: process-wide capture is on but the runtime's HTTP diagnostics are switched off, so it sees nothing (logged once at start).</summary>
+    public const int ProcessWideCaptureUnavailable = 75;
 
     // 2001-2999: the export pipeline
 
@@ -169,6 +179,14 @@ internal static class ZespanLogEvents
 
     /// <summary>Debug: an agent framework span could not be recorded; the framework's work is unaffected.</summary>
     public const int AgentFrameworkCaptureFailed = 3301;
+
+    // 3401-3499: pricing and token usage
+
+    /// <summary>Warning: a model has no price (built-in table, <c>ModelPrices</c>, remote <c>model_price</c>); its calls are sent with <c>cost</c> null and <c>cost_status</c> <c>unpriced</c> (logged once per model).</summary>
+    public const int ModelUnpriced = 3401;
+
+    /// <summary>Debug: the tokens of a call whose provider reported no usage could not be estimated.</summary>
+    public const int UsageEstimationFailed = 3402;
 
     // 5001-5099: prompts
 

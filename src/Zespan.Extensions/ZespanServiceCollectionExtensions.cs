@@ -82,6 +82,6 @@ public static class ZespanServiceCollectionExtensions
         return builder;
     }
 
-    /// <summary>Marks a collection Zespan was added to, so a second call adds nothing twice.</summary>
-    private sealed class ZespanMarker;
+    /// <summary>Marks a collection Zespan was added to, so a second call adds nothing twice (and registrations that need Zespan can tell).</summary>
+    internal sealed class ZespanMarker;
 }

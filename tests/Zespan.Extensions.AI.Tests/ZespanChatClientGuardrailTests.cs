@@ -326,4 +326,27 @@ public class ZespanChatClientGuardrailTests
         Assert.Null(generation["prompt_messages"]);
         Assert.Null(generation["completion_message"]);
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task GetResponseAsync_PostRedactCannotBeApplied_FailClosedDecides(bool failClosed)
+    {
+        await using var h = await ZespanHarness.StartAsync();
+        h.Backend.GuardrailResponder = OnPhase("post", () => Redact("[REDACTED]"));
+        var response = new ChatResponse { Messages = Array.AsReadOnly([new ChatMessage(ChatRole.Assistant, "mail me at a@b.com")]) };
+        var chat = h.Wrap(new FakeChatClient { Response = response }, Guarded(pre: false, failClosed: failClosed));
+
+        if (failClosed)
+        {
+            var ex = await Assert.ThrowsAsync<GuardrailBlockedException>(() => chat.GetResponseAsync(Conversation()));
+            Assert.Equal(GuardrailPhase.Post, ex.Phase);
+            Assert.Equal("zespan.unavailable", Assert.Single(ex.Results).Policy);
+        }
+        else
+        {
+            var answer = await chat.GetResponseAsync(Conversation());
+            Assert.Equal("mail me at a@b.com", answer.Text);
+        }
+    }
 }

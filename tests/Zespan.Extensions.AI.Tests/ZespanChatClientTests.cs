@@ -48,9 +48,46 @@ public class ZespanChatClientTests
         Assert.Equal(5, (int)e["completion_tokens"]!);
         Assert.Equal(17, (int)e["total_tokens"]!);
         Assert.Equal(4, (int)e["metadata"]!["usage"]!["cached_input_tokens"]!);
+        Assert.Equal(4, (int)e["prompt_tokens_details"]!["cached_tokens"]!);
 
-        // gpt-4o-mini list price: 0.15 / 0.60 USD per million tokens.
-        Assert.Equal((12 * 0.15 + 5 * 0.60) / 1_000_000, (double)e["cost"]!, 12);
+        // gpt-4o-mini list price: 0.15 / 0.60 USD per million tokens, 0.075 for the 4 cached input tokens.
+        Assert.Equal((8 * 0.15 + 4 * 0.075 + 5 * 0.60) / 1_000_000, (double)e["cost"]!, 12);
+        Assert.Equal("estimated", (string?)e["cost_status"]);
+    }
+
+    [Fact]
+    public async Task GetResponseAsync_UsageDetails_MapsCachedReasoningAndAudioIntoTheTokenModel()
+    {
+        await using var h = await ZespanHarness.StartAsync();
+        var inner = new FakeChatClient("openai", "gpt-5.6-terra");
+        inner.Response = new(new ChatMessage(ChatRole.Assistant, "ok"))
+        {
+            ModelId = "gpt-5.6-terra-2026-07-09",
+            FinishReason = ChatFinishReason.Stop,
+            Usage = new UsageDetails
+            {
+                InputTokenCount = 2456,
+                OutputTokenCount = 338,
+                TotalTokenCount = 2794,
+                CachedInputTokenCount = 2048,
+                ReasoningTokenCount = 256,
+                AdditionalCounts = new() { ["InputTokenDetails.AudioTokenCount"] = 3, ["OutputTokenDetails.AudioTokenCount"] = 4 },
+            },
+        };
+
+        await h.Wrap(inner).GetResponseAsync(Conversation());
+
+        var e = await h.SingleGenerationAsync();
+        Assert.Equal(2456, (int)e["prompt_tokens"]!);
+        Assert.Equal(338, (int)e["completion_tokens"]!);
+        Assert.Equal(2048, (int)e["prompt_tokens_details"]!["cached_tokens"]!);
+        Assert.Equal(3, (int)e["prompt_tokens_details"]!["audio_tokens"]!);
+        Assert.Equal(256, (int)e["completion_tokens_details"]!["reasoning_tokens"]!);
+        Assert.Equal(4, (int)e["completion_tokens_details"]!["audio_tokens"]!);
+
+        // gpt-5.6-terra: 408 fresh * $2 + 2048 cached * $0.20 + 338 output * $12 (the same call as the OpenAI wire fixture).
+        Assert.Equal(5281.6e-6, (double)e["cost"]!, 12);
+        Assert.Equal("estimated", (string?)e["cost_status"]);
     }
 
     [Fact]

@@ -105,10 +105,12 @@ internal sealed class ChatCapture : IEventCapture
 
         if (Usage is { } usage)
         {
-            item.PromptTokens = ToInt(usage.InputTokenCount) ?? item.PromptTokens;
-            item.CompletionTokens = ToInt(usage.OutputTokenCount) ?? item.CompletionTokens;
-            item.TotalTokens = ToInt(usage.TotalTokenCount)
-                ?? (item.PromptTokens is { } p && item.CompletionTokens is { } c ? p + c : item.TotalTokens);
+            if (item.PromptTokens is null && item.CompletionTokens is null)
+            {
+                // No instrumented HttpClient read the wire's usage: the abstraction's counts are the event's.
+                SetTokens(item, usage);
+            }
+
             if (item.Metadata is null || !item.Metadata.ContainsKey("usage"))
             {
                 // The provider's raw usage (from an instrumented HttpClient) wins; otherwise the abstraction's breakdown.
@@ -157,6 +159,29 @@ internal sealed class ChatCapture : IEventCapture
         item.Metadata ??= new Dictionary<string, JsonNode?>(StringComparer.Ordinal);
         item.Metadata[key] = value;
     }
+
+    /// <summary>
+    /// Tokens from <see cref="UsageDetails"/>: <c>InputTokenCount</c> (which counts cached input, as the GenAI
+    /// conventions define it), <c>OutputTokenCount</c> (which counts reasoning), <c>CachedInputTokenCount</c>,
+    /// <c>ReasoningTokenCount</c>, and the audio counts the OpenAI adapter puts in <c>AdditionalCounts</c>.
+    /// </summary>
+    internal static void SetTokens(ZespanEvent item, UsageDetails usage)
+    {
+        item.PromptTokens = ToInt(usage.InputTokenCount);
+        item.CompletionTokens = ToInt(usage.OutputTokenCount);
+        item.TotalTokens = ToInt(usage.TotalTokenCount)
+            ?? (item.PromptTokens is { } p && item.CompletionTokens is { } c ? p + c : null);
+        item.PromptTokensDetails = PromptTokensDetails.Of(
+            ToInt(usage.CachedInputTokenCount),
+            Additional(usage, "InputTokenDetails.CacheCreationTokenCount"),
+            Additional(usage, "InputTokenDetails.AudioTokenCount"));
+        item.CompletionTokensDetails = CompletionTokensDetails.Of(
+            ToInt(usage.ReasoningTokenCount),
+            Additional(usage, "OutputTokenDetails.AudioTokenCount"));
+    }
+
+    private static int? Additional(UsageDetails usage, string key) =>
+        usage.AdditionalCounts is { } counts && counts.TryGetValue(key, out var value) ? ToInt(value) : null;
 
     private static JsonObject UsageJson(UsageDetails usage)
     {

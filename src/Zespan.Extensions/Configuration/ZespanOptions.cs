@@ -162,13 +162,42 @@ public sealed class ZespanOptions
     /// <value>The default is 5 minutes.</value>
     public TimeSpan PromptCacheTtl { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// Gets or sets the most prompts (name and label, or name and version) the prompt cache holds; beyond it the
+    /// least recently used one is evicted.
+    /// </summary>
+    /// <value>The default is 1000.</value>
+    [SettingRange(1, int.MaxValue, "Set Zespan:PromptCacheMaxEntries to the number of prompts kept in memory, for example 1000 (use PromptCacheTtl = 00:00:00 to turn the cache off).")]
+    public int PromptCacheMaxEntries { get; set; } = 1000;
+
     /// <summary>Gets the prices that extend or override the built-in price table.</summary>
     /// <value>The default is empty (the built-in table applies).</value>
     public IList<ModelPrice> ModelPrices { get; } = new List<ModelPrice>();
 
-    /// <summary>Gets the hosts of LiteLLM proxies, for provider detection.</summary>
+    /// <summary>
+    /// Gets the event fields that may become dimensions of the <c>gen_ai.client.token.usage</c> and <c>zespan.cost</c>
+    /// metrics: <c>customer_identifier</c> (the scope's user id) and tag keys (<c>team</c>, or <c>tags.team</c>), added as
+    /// <c>zespan.customer_params.customer_identifier</c> and <c>zespan.tags.team</c>. Each listed field multiplies the
+    /// metric's series by its number of values: list only what a metrics backend can hold.
+    /// </summary>
+    /// <value>The default is empty: no per-user or per-tag dimensions on metrics.</value>
+    public IList<string> MetricTagAllowList { get; } = new List<string>();
+
+    /// <summary>
+    /// Gets the hosts of LiteLLM proxies, for provider detection: a shorthand for <see cref="ProviderEndpoints"/>
+    /// entries with <see cref="ProviderEndpoint.Provider"/> <see cref="ZespanProvider.LiteLlm"/>. Each is
+    /// <c>host</c>, <c>host:port</c> or a URL.
+    /// </summary>
     /// <value>The default is empty.</value>
     public IList<string> LiteLlmHosts { get; } = new List<string>();
+
+    /// <summary>
+    /// Gets the endpoints Zespan does not know by their host (gateways, Azure API Management, vLLM, Ollama,
+    /// self-hosted proxies, test servers), each mapped to the wire format it speaks and, optionally, the
+    /// <c>provider</c> written on its events. Matched in order, before the built-in hosts.
+    /// </summary>
+    /// <value>The default is empty.</value>
+    public IList<ProviderEndpoint> ProviderEndpoints { get; } = new List<ProviderEndpoint>();
 
     /// <summary>Gets the filters an event must all match to be exported.</summary>
     /// <value>The default is empty (every event is exported).</value>

@@ -18,4 +18,7 @@ public sealed class GuardrailRule
     /// <summary>Gets or sets a value indicating whether a failed check blocks the call.</summary>
     /// <value>The default is <see langword="false"/>.</value>
     public bool FailClosed { get; set; }
+
+    /// <summary>Gets a value indicating whether the rule came from the backend's remote configuration (a <c>guardrail_enable</c> rule).</summary>
+    internal bool IsRemote { get; init; }
 }

@@ -9,7 +9,8 @@ namespace Zespan.Extensions;
 /// Fetched prompts are cached per name and label or version for <see cref="ZespanOptions.PromptCacheTtl"/>.
 /// After that time a cached prompt is still returned at once while a fresh copy is fetched in the
 /// background (stale-while-revalidate); a refresh that fails keeps the stale prompt, and a refresh
-/// answered 404 removes it. Concurrent fetches of one prompt make one HTTP request.
+/// answered 404 removes it. Concurrent fetches of one prompt make one HTTP request. The cache holds at most
+/// <see cref="ZespanOptions.PromptCacheMaxEntries"/> prompts, evicting the least recently used.
 /// </para>
 /// <para>
 /// When <see cref="ZespanOptions.Enabled"/> is <see langword="false"/>, the overload with a fallback

@@ -24,11 +24,31 @@ public sealed class GenerationLog
     /// <summary>Gets the completion message (not sent when <see cref="ZespanOptions.StorePrompts"/> is false).</summary>
     public LlmMessage? CompletionMessage { get; init; }
 
-    /// <summary>Gets the input token count.</summary>
+    /// <summary>Gets the input token count: every input token, cached ones included (as <c>gen_ai.usage.input_tokens</c> counts them).</summary>
     public int? PromptTokens { get; init; }
 
-    /// <summary>Gets the output token count.</summary>
+    /// <summary>Gets the output token count: every output token, reasoning included.</summary>
     public int? CompletionTokens { get; init; }
+
+    /// <summary>Gets the part of <see cref="PromptTokens"/> read from the provider's prompt cache.</summary>
+    /// <value>The default is <see langword="null"/>: not reported. A cost estimated from the price table prices these at the cached-input price.</value>
+    public int? CachedInputTokens { get; init; }
+
+    /// <summary>Gets the part of <see cref="PromptTokens"/> written to the provider's prompt cache (Anthropic's and Bedrock's cache writes).</summary>
+    /// <value>The default is <see langword="null"/>: not reported. A cost estimated from the price table prices these at the cache-write price.</value>
+    public int? CacheCreationInputTokens { get; init; }
+
+    /// <summary>Gets the part of <see cref="CompletionTokens"/> spent on reasoning.</summary>
+    /// <value>The default is <see langword="null"/>: not reported.</value>
+    public int? ReasoningTokens { get; init; }
+
+    /// <summary>Gets the part of <see cref="PromptTokens"/> that was audio.</summary>
+    /// <value>The default is <see langword="null"/>: not reported.</value>
+    public int? InputAudioTokens { get; init; }
+
+    /// <summary>Gets the part of <see cref="CompletionTokens"/> that was audio.</summary>
+    /// <value>The default is <see langword="null"/>: not reported.</value>
+    public int? OutputAudioTokens { get; init; }
 
     /// <summary>Gets the total token count.</summary>
     /// <value>The default is <see langword="null"/>: the sum of <see cref="PromptTokens"/> and <see cref="CompletionTokens"/> when both are set.</value>
@@ -37,7 +57,11 @@ public sealed class GenerationLog
     /// <summary>Gets why the model stopped: <c>stop</c>, <c>length</c>, <c>tool_calls</c>, <c>content_filter</c> or <c>error</c>.</summary>
     public string? FinishReason { get; init; }
 
-    /// <summary>Gets the cost in USD; when null it is estimated from the model's price (the built-in table and <see cref="ZespanOptions.ModelPrices"/>), or sent as null when the price is unknown.</summary>
+    /// <summary>
+    /// Gets the cost in USD (sent with <c>cost_status</c> <c>provided</c>); when null it is estimated from the model's
+    /// price (the built-in table, <see cref="ZespanOptions.ModelPrices"/> and remote <c>model_price</c> rules; <c>estimated</c>),
+    /// or sent as null with <c>unpriced</c> when the price is unknown, never as 0.
+    /// </summary>
     public double? Cost { get; init; }
 
     /// <summary>Gets the call's duration; the event ends when it is logged and starts this long before.</summary>

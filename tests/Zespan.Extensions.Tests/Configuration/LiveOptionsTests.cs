@@ -289,6 +289,19 @@ public sealed class LiveOptionsTests
     }
 
     [Fact]
+    public async Task ProviderEndpoints_Reloaded_DetectTheNextCallWithItsName()
+    {
+        await using var h = await LiveOptionsHarness.StartAsync();
+        await h.ChatAsync(client: LiveOptionsHarness.PlainClient);
+        Assert.Empty(await h.FlushAsync());
+
+        h.Set(("ProviderEndpoints:0:Host", $"127.0.0.1:{h.Llm.BaseUrl.Port}"), ("ProviderEndpoints:0:ProviderName", "vllm"));
+        await h.ChatAsync(client: LiveOptionsHarness.PlainClient);
+
+        Assert.Equal("vllm", (string?)Assert.Single(await h.FlushAsync())["provider"]);
+    }
+
+    [Fact]
     public async Task PromptCacheTtl_Reloaded_AppliesToTheNextGet()
     {
         await using var h = await LiveOptionsHarness.StartAsync(("PromptCacheTtl", "00:05:00"));

@@ -25,6 +25,7 @@ public class ZespanOptionsValidatorTests
         { "MaxQueueSize", "0", "Zespan:MaxQueueSize must be at least 1" },
         { "ShutdownTimeout", "00:00:00", "Zespan:ShutdownTimeout must be positive" },
         { "RequestTimeout", "00:00:00", "Zespan:RequestTimeout must be positive" },
+        { "PromptCacheMaxEntries", "0", "Zespan:PromptCacheMaxEntries must be at least 1" },
     };
 
     [Theory]

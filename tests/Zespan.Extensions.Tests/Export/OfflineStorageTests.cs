@@ -232,9 +232,9 @@ public sealed class OfflineStorageTests : IDisposable
         Assert.Equal(0, DeliveryTests.DroppedTotal(h.Stats));
 
         // In memory all along: a new key sends everything.
-        h.Backend.AcceptedKeys.Add(RejectedKey);
-        h.Reload("ApiKey", RejectedKey + "x");
+        // The backend accepts the new key before the app switches to it, so the first send with it cannot be refused.
         h.Backend.AcceptedKeys.Add(RejectedKey + "x");
+        h.Reload("ApiKey", RejectedKey + "x");
         await backend.WaitForEventsAsync(15);
         Assert.Equal(TestEvents.Many(10, "memory").Concat(TestEvents.Many(5, "later")).Select(e => e.Name), h.AcceptedNames());
         h.Host.Dispose();

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -62,6 +63,55 @@ public class TruncationTests
         Assert.Equal("kept whole", (string)e["metadata"]!["small"]!);
         AssertValidPrefix(Cjk, (string)e["metadata"]!["document"]!);
         Assert.StartsWith("[\"chunk 0\",\"chunk 1\"", (string)e["metadata"]!["chunks"]!, StringComparison.Ordinal); // a cut JSON value becomes a string of its JSON
+    }
+
+    [Fact]
+    public async Task Span_MetadataAndToolDataNestedDeeperThanJsonReadersAccept_FlattenedAndTheBatchIsDelivered()
+    {
+        await using var h = await ExportHarness.StartAsync();
+        var tracer = h.Services.GetRequiredService<IZespanTracer>();
+        static JsonNode Nest(int depth)
+        {
+            JsonNode node = new JsonObject { ["leaf"] = "value" };
+            for (var i = 1; i < depth; i++)
+            {
+                node = new JsonObject { ["next"] = node };
+            }
+
+            return node;
+        }
+
+        using (var span = tracer.StartSpan("deep"))
+        {
+            span.SetMetadata("deep", Nest(60));
+            span.SetMetadata("shallow", Nest(3));
+        }
+
+        using (var agent = tracer.StartAgent("deep-agent"))
+        {
+            agent.TraceTool("deep-tool", Nest(50), () => Nest(45));
+        }
+
+        tracer.LogGeneration(new GenerationLog { Model = "m", Name = "sibling" });
+
+        // Before, one value 60 levels deep made the whole batch unreadable to a JSON reader at its default depth of 64
+        // (the backend answered 400 and every event of the batch was dropped).
+        Assert.True(await h.Client.FlushAsync());
+        var body = h.Backend.RequestsTo("/v1/ingest").Single().Body;
+        using (JsonDocument.Parse(body))
+        {
+        }
+
+        Assert.Equal(4, h.Backend.Events.Count);
+        var deep = h.Backend.Events.Single(e => (string?)e["name"] == "deep");
+        Assert.True((bool)deep["truncated"]!);
+        Assert.StartsWith("{\"next\":{\"next\":", (string)deep["metadata"]!["deep"]!, StringComparison.Ordinal); // the structure became its text
+        Assert.Equal("value", (string?)deep["metadata"]!["shallow"]!["next"]!["next"]!["leaf"]);
+        var tool = h.Backend.Events.Single(e => (string?)e["log_type"] == "tool");
+        Assert.True((bool)tool["truncated"]!);
+        Assert.IsAssignableFrom<JsonValue>(tool["tool"]!["arguments"]);
+        Assert.IsAssignableFrom<JsonValue>(tool["tool"]!["result"]);
+        Assert.False((bool?)h.Backend.Events.Single(e => (string?)e["name"] == "sibling")["truncated"] ?? false);
     }
 
     [Fact]

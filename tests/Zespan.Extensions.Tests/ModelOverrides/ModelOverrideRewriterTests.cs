@@ -37,7 +37,7 @@ public class ModelOverrideRewriterTests
         using var request = new HttpRequestMessage(HttpMethod.Post, "https://api.openai.com/v1/chat/completions") { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = new("application/json");
         request.Headers.TryAddWithoutValidation("X-Custom", "1");
-        var endpoint = ProviderEndpoint.Detect(ZespanProvider.OpenAI, request.RequestUri!);
+        var endpoint = LlmEndpoint.Detect(ZespanProvider.OpenAI, request.RequestUri!);
 
         var result = ModelOverrideRewriter.Apply(request, endpoint, body, Rules);
 
@@ -51,13 +51,55 @@ public class ModelOverrideRewriterTests
         Assert.Equal(sent.Length, request.Content.Headers.ContentLength);
     }
 
+    [Theory]
+    [InlineData(new byte[] { 0x5C, 0x75, 0x44, 0x38, 0x30, 0x30 })] // \uD800: a lone surrogate escape
+    [InlineData(new byte[] { 0xC3, 0x28 })] // invalid UTF-8
+    public void TryFindModel_UndecodableValue_FoundInexactNeverThrows(byte[] middle)
+    {
+        byte[] body = [.. "{\"model\":\"gpt-4o"u8, .. middle, .. "\"}"u8];
+
+        Assert.True(ModelOverrideRewriter.TryFindModel(body, out var location));
+
+        Assert.False(location.Exact);
+        Assert.StartsWith("gpt-4o", location.Value, StringComparison.Ordinal);
+        Assert.Equal(body.Length - 10, location.Length);
+    }
+
+    [Fact]
+    public async Task Apply_UndecodableModel_BodyLeftAsItIs()
+    {
+        var body = "{\"model\":\"gpt-4o\\uDC00\"}"u8.ToArray();
+        List<ModelOverride> rules = [new() { From = "gpt-4o\\uDC00", To = "gpt-4o-mini" }];
+        using var request = new HttpRequestMessage(HttpMethod.Post, "https://api.openai.com/v1/chat/completions") { Content = new ByteArrayContent(body) };
+
+        var result = ModelOverrideRewriter.Apply(request, LlmEndpoint.Detect(ZespanProvider.OpenAI, request.RequestUri!), body, rules);
+
+        Assert.False(result.Applied);
+        Assert.Equal(ModelOverrideSkip.Unreadable, result.Skip);
+        Assert.Equal(body, await request.Content!.ReadAsByteArrayAsync());
+    }
+
+    [Fact]
+    public async Task Apply_TargetWithLoneSurrogate_BodyLeftAsItIs()
+    {
+        var body = "{\"model\":\"gpt-4o\"}"u8.ToArray();
+        List<ModelOverride> rules = [new() { From = "gpt-4o", To = "gpt-\uD800" }];
+        using var request = new HttpRequestMessage(HttpMethod.Post, "https://api.openai.com/v1/chat/completions") { Content = new ByteArrayContent(body) };
+
+        var result = ModelOverrideRewriter.Apply(request, LlmEndpoint.Detect(ZespanProvider.OpenAI, request.RequestUri!), body, rules);
+
+        Assert.False(result.Applied);
+        Assert.Equal(ModelOverrideSkip.Unreadable, result.Skip);
+        Assert.Equal(body, await request.Content!.ReadAsByteArrayAsync());
+    }
+
     [Fact]
     public async Task Apply_EscapedModelValue_IsMatchedUnescaped()
     {
         var body = "{\"model\":\"gpt\\u002d4o\",\"stream\":true}"u8.ToArray();
         using var request = new HttpRequestMessage(HttpMethod.Post, "https://api.openai.com/v1/chat/completions") { Content = new ByteArrayContent(body) };
 
-        var result = ModelOverrideRewriter.Apply(request, ProviderEndpoint.Detect(ZespanProvider.OpenAI, request.RequestUri!), body, Rules);
+        var result = ModelOverrideRewriter.Apply(request, LlmEndpoint.Detect(ZespanProvider.OpenAI, request.RequestUri!), body, Rules);
 
         Assert.True(result.Applied);
         Assert.Equal("{\"model\":\"gpt-4o-mini\",\"stream\":true}", await request.Content!.ReadAsStringAsync());
@@ -70,7 +112,7 @@ public class ModelOverrideRewriterTests
         using var request = new HttpRequestMessage(HttpMethod.Post, "https://api.openai.com/v1/chat/completions") { Content = new ByteArrayContent(body) };
         var original = request.Content;
 
-        var result = ModelOverrideRewriter.Apply(request, ProviderEndpoint.Detect(ZespanProvider.OpenAI, request.RequestUri!), body, Rules);
+        var result = ModelOverrideRewriter.Apply(request, LlmEndpoint.Detect(ZespanProvider.OpenAI, request.RequestUri!), body, Rules);
 
         Assert.False(result.Applied);
         Assert.Equal("gpt-4o-mini", result.RequestedModel);
@@ -84,7 +126,7 @@ public class ModelOverrideRewriterTests
         using var request = new HttpRequestMessage(HttpMethod.Post, "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-pro:streamGenerateContent?alt=sse&key=abc") { Content = new ByteArrayContent(body) };
         var original = request.Content;
 
-        var result = ModelOverrideRewriter.Apply(request, ProviderEndpoint.Detect(ZespanProvider.Google, request.RequestUri!), body, Rules);
+        var result = ModelOverrideRewriter.Apply(request, LlmEndpoint.Detect(ZespanProvider.Google, request.RequestUri!), body, Rules);
 
         Assert.True(result.Applied);
         Assert.Equal("gemini-2.5-pro", result.RequestedModel);
@@ -100,7 +142,7 @@ public class ModelOverrideRewriterTests
         var uri = request.RequestUri;
         var original = request.Content;
 
-        var result = ModelOverrideRewriter.Apply(request, ProviderEndpoint.Detect(ZespanProvider.Bedrock, uri!), body, Rules);
+        var result = ModelOverrideRewriter.Apply(request, LlmEndpoint.Detect(ZespanProvider.Bedrock, uri!), body, Rules);
 
         Assert.False(result.Applied);
         Assert.Equal(ModelOverrideSkip.SignedBedrockRequest, result.Skip);
@@ -115,7 +157,7 @@ public class ModelOverrideRewriterTests
         using var request = new HttpRequestMessage(HttpMethod.Post, "https://x.openai.azure.com/openai/deployments/gpt-4o/chat/completions?api-version=1") { Content = new ByteArrayContent(body) };
         var original = request.Content;
 
-        var result = ModelOverrideRewriter.Apply(request, ProviderEndpoint.Detect(ZespanProvider.OpenAI, request.RequestUri!), body, Rules);
+        var result = ModelOverrideRewriter.Apply(request, LlmEndpoint.Detect(ZespanProvider.OpenAI, request.RequestUri!), body, Rules);
 
         Assert.False(result.Applied);
         Assert.Equal(ModelOverrideSkip.AzureDeployment, result.Skip);
@@ -128,7 +170,7 @@ public class ModelOverrideRewriterTests
         await using var server = await LoopbackServer.StartAsync();
         var body = Encoding.UTF8.GetBytes("{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(server.BaseUrl, "v1/chat/completions")) { Content = new StreamContent(new MemoryStream(body)) };
-        var endpoint = ProviderEndpoint.Detect(ZespanProvider.OpenAI, request.RequestUri!);
+        var endpoint = LlmEndpoint.Detect(ZespanProvider.OpenAI, request.RequestUri!);
         var full = await RequestBodyCapture.ReadAllAsync(request, CancellationToken.None);
 
         var result = ModelOverrideRewriter.Apply(request, endpoint, full, Rules);

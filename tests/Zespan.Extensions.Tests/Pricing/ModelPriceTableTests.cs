@@ -72,7 +72,7 @@ public class ModelPriceTableTests
         Assert.False(ModelPriceTable.TryGetPrice("llama3", "groq", prices, out _));
         Assert.True(ModelPriceTable.TryGetPrice("llama3", "ollama", prices, out _));
         Assert.True(ModelPriceTable.TryGetPrice("gpt-4o-mini", "openai", prices, out var p4));
-        Assert.Equal(new TokenPrice(0.15m, 0.60m), p4);
+        Assert.Equal(new TokenPrice(0.15m, 0.60m, 0.075m), p4);
     }
 
     [Fact]
@@ -91,4 +91,124 @@ public class ModelPriceTableTests
     {
         Assert.Equal(expected, ModelPriceTable.StripDate(id));
     }
+
+    [Theory]
+    [InlineData("gpt-5.6-terra", 2, 12, 0.20)]
+    [InlineData("gpt-5.6-sol-2026-07-09", 5, 30, 0.50)]
+    [InlineData("gpt-5.6", 5, 30, 0.50)]
+    [InlineData("openai/gpt-5.6-luna", 0.20, 1.20, 0.02)]
+    [InlineData("gpt-5.4-nano-2026-03-17", 0.20, 1.25, 0.02)]
+    [InlineData("claude-sonnet-5-5", 2, 10, 0.10)]
+    [InlineData("claude-opus-5-5", 4, 20, 0.20)]
+    [InlineData("anthropic/claude-sonnet-4.5", 3, 15, 0.30)]
+    [InlineData("claude-haiku-5-5[1m]", 0.10, 0.50, 0.01)]
+    [InlineData("us.anthropic.claude-opus-4-6-v1:0", 5, 25, 0.50)]
+    [InlineData("global.anthropic.claude-haiku-5-5", 0.10, 0.50, 0.01)]
+    [InlineData("claude-opus-4-7@20260301", 5, 25, 0.50)]
+    [InlineData("models/gemini-3.5-flash", 1.50, 9, 0.15)]
+    [InlineData("gemini-3.1-pro-preview", 2, 12, 0.20)]
+    [InlineData("google/gemini-3-flash-preview", 0.50, 3, 0.05)]
+    public void TryGetPrice_CurrentModelUnderAnyOfItsNames_FindsPriceWithCachedInput(string model, double input, double output, double cached)
+    {
+        Assert.True(ModelPriceTable.TryGetPrice(model, null, null, out var price));
+        Assert.Equal((decimal)input, price.InputPerMillion);
+        Assert.Equal((decimal)output, price.OutputPerMillion);
+        Assert.Equal((decimal)cached, price.CachedInputPerMillion);
+    }
+
+    [Theory]
+    [InlineData("claude-haiku-5-5", 100_000, 100_000 * 0.10)]
+    [InlineData("claude-haiku-5-5", 100_001, 100_001 * 0.50)]
+    [InlineData("gemini-2.5-pro", 200_000, 200_000 * 1.25)]
+    [InlineData("gemini-2.5-pro", 200_001, 200_001 * 2.50)]
+    [InlineData("gpt-5.6-terra", 272_000, 272_000 * 2.0)]
+    [InlineData("gpt-5.6-terra", 272_001, 272_001 * 4.0)]
+    [InlineData("claude-sonnet-4-5", 200_001, 200_001 * 6.0)]
+    [InlineData("claude-sonnet-5-5", 900_000, 900_000 * 2.0)]
+    public void EstimateCost_LongPrompt_PricesTheWholeRequestAtTheLongContextTier(string model, int prompt, double expectedMicroUsd)
+    {
+        var cost = ModelPriceTable.EstimateCost(model, null, new TokenCounts(prompt, 0), null);
+
+        Assert.NotNull(cost);
+        Assert.Equal(expectedMicroUsd / 1e6, cost!.Value, 9);
+    }
+
+    [Fact]
+    public void EstimateCost_LongPromptOutput_IsAtTheTierPriceToo()
+    {
+        // Haiku 5.5 above 100K: $0.50 in, $0.05 cache read, $0.625 cache write, $2.50 out, on every token of the request.
+        var cost = ModelPriceTable.EstimateCost("claude-haiku-5-5", "anthropic", new TokenCounts(150_000, 1000, CachedInput: 100_000, CacheWrite: 40_000), null);
+
+        Assert.Equal(((10_000 * 0.50) + (100_000 * 0.05) + (40_000 * 0.625) + (1000 * 2.50)) / 1e6, cost!.Value, 12);
+    }
+
+    [Fact]
+    public void EstimateCost_CacheReadsAndWrites_AreTakenOutOfThePromptNeverAddedToIt()
+    {
+        // claude-opus-4-5: $5 input, $0.50 cache read, $6.25 cache write, $25 output.
+        var withCache = ModelPriceTable.EstimateCost("claude-opus-4-5", null, new TokenCounts(1000, 100, CachedInput: 600, CacheWrite: 300), null);
+        var without = ModelPriceTable.EstimateCost("claude-opus-4-5", null, new TokenCounts(1000, 100), null);
+
+        Assert.Equal(((100 * 5.0) + (600 * 0.50) + (300 * 6.25) + (100 * 25.0)) / 1e6, withCache!.Value, 12);
+        Assert.Equal(((1000 * 5.0) + (100 * 25.0)) / 1e6, without!.Value, 12);
+    }
+
+    [Fact]
+    public void EstimateCost_CachedCountAbovePrompt_IsCappedAtThePrompt()
+    {
+        // gpt-4o-mini: a report of 13 cached tokens in an 8-token prompt prices the 8 as cache reads, nothing negative.
+        var cost = ModelPriceTable.EstimateCost("gpt-4o-mini", null, new TokenCounts(8, 9, CachedInput: 13, CacheWrite: 5), null);
+
+        Assert.Equal(((8 * 0.075) + (9 * 0.60)) / 1e6, cost!.Value, 12);
+    }
+
+    [Fact]
+    public void TryFind_ProviderEntry_WinsForThatProviderOnly()
+    {
+        Assert.True(ModelPriceTable.TryFind("openai/gpt-oss-120b", "groq", null, out var groq, out _));
+        Assert.True(ModelPriceTable.TryFind("openai/gpt-oss-120b", "openrouter", null, out var other, out _));
+
+        Assert.Equal(new TokenPrice(0.15m, 0.60m, 0.075m), groq);
+        Assert.Equal(new TokenPrice(0.15m, 0.75m), other);
+    }
+
+    [Fact]
+    public void TryFind_ConfiguredCachePrices_AreUsedAndNamedLocal()
+    {
+        var prices = new List<ModelPrice>
+        {
+            new() { Model = "house-llm", InputPerMillion = 1m, OutputPerMillion = 2m, CachedInputPerMillion = 0.1m, CacheWritePerMillion = 1.5m },
+        };
+
+        Assert.True(ModelPriceTable.TryFind("house-llm", null, prices, out var price, out var version));
+        Assert.Equal("local", version);
+        Assert.Equal(((100 * 1.0) + (50 * 0.1) + (50 * 1.5) + (10 * 2.0)) / 1e6, price.Cost(new TokenCounts(200, 10, 50, 50)), 12);
+    }
+
+    [Fact]
+    public void TryFind_RemoteRule_WinsOverLocalAndBuiltInAndNamesItsVersion()
+    {
+        var prices = new List<ModelPrice>
+        {
+            new() { Model = "gpt-4o", InputPerMillion = 1m, OutputPerMillion = 2m },
+            new() { Model = "gpt-4o*", InputPerMillion = 7m, OutputPerMillion = 8m, RemoteConfigVersion = 12 },
+        };
+
+        Assert.True(ModelPriceTable.TryFind("gpt-4o", "openai", prices, out var price, out var version));
+        Assert.Equal(new TokenPrice(7m, 8m), price);
+        Assert.Equal("remote-12", version);
+        Assert.True(ModelPriceTable.TryFind("gpt-4.1", "openai", prices, out _, out var builtIn));
+        Assert.Equal(ModelPriceTable.Version, builtIn);
+    }
+
+    [Theory]
+    [InlineData("gpt-4o-mini", false)]
+    [InlineData("gpt-5.6-terra", false)]
+    [InlineData("gpt-4", true)]
+    [InlineData("gpt-4-turbo-2024-04-09", true)]
+    [InlineData("gpt-3.5-turbo", true)]
+    [InlineData("gpt-4.1-mini", false)]
+    [InlineData("claude-sonnet-5-5", false)]
+    public void UsesCl100k_Model_PicksTheEncodingOfItsFamily(string model, bool cl100k) =>
+        Assert.Equal(cl100k, TiktokenTokenCountEstimator.UsesCl100k(model));
 }

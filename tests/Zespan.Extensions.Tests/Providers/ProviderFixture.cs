@@ -81,7 +81,7 @@ internal sealed class FixtureCall
 
     public ZespanEvent Run(out byte[] passedThrough)
     {
-        var endpoint = ProviderEndpoint.Detect(Provider, new Uri(Url));
+        var endpoint = LlmEndpoint.Detect(Provider, new Uri(Url));
         var context = new ParseContext(StorePrompts, MaxEventBytes);
         var time = new ManualTimeProvider();
         var start = time.GetTimestamp();

@@ -5,6 +5,7 @@ using Zespan.Extensions.Redaction.Internal;
 using Zespan.Extensions.Tests.Tracing;
 using Zespan.Extensions.Tracing.Internal;
 using Zespan.Extensions.Events.Internal;
+using Zespan.Extensions.Providers.Internal;
 
 namespace Zespan.Extensions.Tests.Redaction;
 
@@ -36,8 +37,30 @@ public class RedactionTests
         { "auth_header", true },
         { "credit_card_number", true },
         { "api_key_id", true },
+        // camelCase and PascalCase boundaries split like '_'
+        { "accessToken", true },
+        { "clientSecret", true },
+        { "privateKey", true },
+        { "apiKey", true },
+        { "AuthToken", true },
+        { "APIKey", true },
+        { "OAuthToken", true },
+        { "dbPassword", true },
+        { "x-ApiKey", true },
+        { "refreshToken", true },
+        { "userSSN", true },
+        { "creditCardNumber", true },
         // no match
         { "author", false },
+        { "Author", false },
+        { "AuthorName", false },
+        { "promptTokens", false },
+        { "PromptTokens", false },
+        { "tokensUsed", false },
+        { "maxTokens", false },
+        { "isAuthenticated", false },
+        { "Passwords", false },
+        { "TOKENIZER", false },
         { "prompt_tokens", false },
         { "tokens_used", false },
         { "authentication", false },
@@ -55,6 +78,20 @@ public class RedactionTests
     [MemberData(nameof(Keys))]
     public void Matches_DefaultKeys_FollowsSpecRule(string key, bool expected) =>
         Assert.Equal(expected, Defaults.Matches(key));
+
+    [Theory]
+    [InlineData("ClientSecret", "client_secret", true)]
+    [InlineData("ClientSecret", "clientsecret", true)]
+    [InlineData("ClientSecret", "CLIENTSECRET", true)]
+    [InlineData("ClientSecret", "appClientSecret", true)]
+    [InlineData("client_secret", "clientSecret", true)]
+    [InlineData("ClientSecret", "client", false)]
+    public void Matches_ConfiguredCamelCaseKey_MatchesBothSpellings(string configured, string key, bool expected)
+    {
+        var keys = RedactionKeySet.Create([configured]);
+
+        Assert.Equal(expected, keys.Matches(key));
+    }
 
     [Fact]
     public void Create_RedactKeysMergedWithDefaults_OrReplaceThem()
@@ -96,6 +133,8 @@ public class RedactionTests
         { "user=bob password=x token=y", $"user=bob password={R}" },
         { "credit_card_number: 4111 1111 1111 1111", $"credit_card_number: {R}" },
         { "a=1, access_token=t1, refresh_token=t2", $"a=1, access_token={R}, refresh_token={R}" },
+        { "accessToken=abc123, user=bob", $"accessToken={R}, user=bob" },
+        { """{"clientSecret": "s-1", "promptTokens": 12}""", $$"""{"clientSecret": "{{R}}", "promptTokens": 12}""" },
         { "author: Jane", "author: Jane" },
         { "prompt_tokens: 12, tokens_used=5", "prompt_tokens: 12, tokens_used=5" },
         { "url: https://example.com/?a=1", "url: https://example.com/?a=1" },
@@ -225,5 +264,83 @@ public class RedactionTests
         Assert.True(processor.Process(item));
         Assert.Equal(R, item.Tags!["api-key"]);
         Assert.Equal($$$"""{"headers":{"Authorization":"{{{R}}}"}}""", item.Metadata!["request"]!.ToJsonString());
+    }
+
+    [Fact]
+    public void Redact_MetadataDeeperThanTheLimit_WholeDeepValueRedacted()
+    {
+        JsonNode deep = new JsonObject { ["password"] = "hunter2", ["note"] = "x" };
+        for (var i = 0; i < 300; i++)
+        {
+            deep = new JsonObject { ["level"] = deep };
+        }
+
+        var item = new ZespanEvent { Metadata = new() { ["tree"] = deep } };
+
+        EventRedactor.Redact(item, Defaults);
+
+        var json = item.Metadata!["tree"]!.ToJsonString(new System.Text.Json.JsonSerializerOptions { MaxDepth = 1000 });
+        Assert.DoesNotContain("hunter2", json, StringComparison.Ordinal);
+        Assert.Contains(R, json, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Redact_StringHoldingJsonTooDeepToParse_WholeStringRedacted()
+    {
+        var text = new string('[', 2000) + "{\"password\": {\"v\": \"hunter2\"}}" + new string(']', 2000);
+        var item = new ZespanEvent { Tags = new() { ["payload"] = text } };
+
+        EventRedactor.Redact(item, Defaults);
+
+        Assert.Equal(R, item.Tags!["payload"]);
+    }
+
+    [Fact]
+    public void Redact_MetadataObjectWithRepeatedName_ReplacedInsteadOfThrowing()
+    {
+        var item = new ZespanEvent { Metadata = new() { ["usage"] = new JsonObject { ["inner"] = JsonNode.Parse("""{"secret_token": "s1", "secret_token": "s2"}""") }, ["ok"] = "fine" } };
+
+        EventRedactor.Redact(item, Defaults);
+
+        var json = item.Metadata!["usage"]!.ToJsonString();
+        Assert.DoesNotContain("s1", json, StringComparison.Ordinal);
+        Assert.DoesNotContain("s2", json, StringComparison.Ordinal);
+        Assert.Equal("fine", (string?)item.Metadata["ok"]);
+    }
+
+    [Fact]
+    public void Redact_ToolArgumentsWithRepeatedName_RedactedNotThrown()
+    {
+        var call = new LlmToolCall("c1", "login", """{"password": "hunter1", "password": "hunter2", "user": "bob"}""");
+        var item = new ZespanEvent { CompletionMessage = new LlmMessage("assistant", null) { ToolCalls = [call] } };
+
+        EventRedactor.Redact(item, Defaults);
+
+        var arguments = item.CompletionMessage!.ToolCalls![0].Arguments;
+        Assert.DoesNotContain("hunter", arguments, StringComparison.Ordinal);
+        Assert.Contains("bob", arguments, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ToNode_RepeatedNameAndUndecodableText_LastWinsAndNeverThrowsLater()
+    {
+        using var document = System.Text.Json.JsonDocument.Parse("""{"a": 1, "a": 2, "s": "x\uD800y", "n": [1, {"b": true, "b": false}]}""");
+
+        var node = document.RootElement.ToNode()!.AsObject();
+
+        Assert.Equal(2, (int)node["a"]!);
+        Assert.Equal("x\\uD800y", (string?)node["s"]);
+        Assert.False((bool)node["n"]![1]!["b"]!);
+        Assert.Equal("""{"a":2,"s":"x\\uD800y","n":[1,{"b":false}]}""", node.ToJsonString());
+    }
+
+    [Fact]
+    public void RedactString_JsonWithLoneSurrogate_TextRuleAppliedNotThrown()
+    {
+        var text = "{\"password\": \"hunter2\", \"note\": \"x\uD800\"}";
+
+        var redacted = EventRedactor.RedactString(text, Defaults, 0);
+
+        Assert.DoesNotContain("hunter2", redacted, StringComparison.Ordinal);
     }
 }

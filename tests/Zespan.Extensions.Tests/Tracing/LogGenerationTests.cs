@@ -1,3 +1,4 @@
+using Zespan.Extensions.Pricing.Internal;
 using Microsoft.Extensions.DependencyInjection;
 using Zespan.Extensions.Tracing.Internal;
 
@@ -179,7 +180,10 @@ public class LogGenerationTests
 
         Assert.Equal(0.5, harness.Prepared("estimated").Cost);
         Assert.Equal(("openai", "gpt-4o", 10, 5), estimator.LastCall);
+        Assert.Equal("estimated", harness.Prepared("estimated").CostStatus);
+        Assert.Equal("fixed", harness.Prepared("estimated").PriceTableVersion);
         Assert.Equal(0.1, harness.Prepared("given").Cost);
+        Assert.Equal("provided", harness.Prepared("given").CostStatus);
     }
 
     [Fact]
@@ -196,10 +200,10 @@ public class LogGenerationTests
     {
         public (string?, string, int?, int?) LastCall { get; private set; }
 
-        public double? EstimateCost(string? provider, string model, int? promptTokens, int? completionTokens)
+        public CostEstimate Estimate(string? provider, string model, in TokenCounts usage)
         {
-            LastCall = (provider, model, promptTokens, completionTokens);
-            return cost;
+            LastCall = (provider, model, usage.Prompt, usage.Completion);
+            return new CostEstimate(cost, "fixed");
         }
     }
 }

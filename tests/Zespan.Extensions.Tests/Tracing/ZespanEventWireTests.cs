@@ -57,4 +57,53 @@ public class ZespanEventWireTests
         Assert.Equal(default, new ZespanEvent().TraceId);
         Assert.Equal(default, new ZespanEvent().SpanId);
     }
+
+    [Fact]
+    public void Serialize_LoggedGeneration_HasTheTokenBreakdownCostStatusAndPriceTableVersion()
+    {
+        using var harness = TracingHarness.Create();
+        harness.Tracer.LogGeneration(new GenerationLog
+        {
+            Name = "gen",
+            Model = "claude-sonnet-5-5",
+            Provider = "anthropic",
+            PromptTokens = 1200,
+            CachedInputTokens = 1000,
+            CacheCreationInputTokens = 150,
+            InputAudioTokens = 5,
+            CompletionTokens = 300,
+            ReasoningTokens = 200,
+            OutputAudioTokens = 7,
+        });
+
+        var json = JsonSerializer.Serialize(harness.Prepared("gen"), ZespanJsonContext.Default.ZespanEvent);
+        using var document = JsonDocument.Parse(json);
+        var root = document.RootElement;
+
+        Assert.Equal("""{"cached_tokens":1000,"cache_creation_tokens":150,"audio_tokens":5}""", root.GetProperty("prompt_tokens_details").GetRawText());
+        Assert.Equal("""{"reasoning_tokens":200,"audio_tokens":7}""", root.GetProperty("completion_tokens_details").GetRawText());
+        Assert.Equal(1200, root.GetProperty("prompt_tokens").GetInt32());
+        Assert.Equal(1500, root.GetProperty("total_tokens").GetInt32());
+
+        // claude-sonnet-5-5: 50 fresh * $2 + 1000 cached * $0.10 + 150 written * $2.50 + 300 output * $10.
+        Assert.Equal(((50 * 2.0) + (1000 * 0.10) + (150 * 2.50) + (300 * 10.0)) / 1e6, root.GetProperty("cost").GetDouble(), 12);
+        Assert.Equal("estimated", root.GetProperty("cost_status").GetString());
+        Assert.Equal("2026-12-03", root.GetProperty("price_table_version").GetString());
+        Assert.False(root.TryGetProperty("usage_estimate_pending", out _));
+    }
+
+    [Fact]
+    public void Serialize_SpanEvent_HasNoTokenOrCostFields()
+    {
+        using var harness = TracingHarness.Create();
+        using (harness.Tracer.StartSpan("plain"))
+        {
+        }
+
+        var json = JsonSerializer.Serialize(harness.Prepared("plain"), ZespanJsonContext.Default.ZespanEvent);
+
+        Assert.DoesNotContain("tokens_details", json, StringComparison.Ordinal);
+        Assert.DoesNotContain("cost_status", json, StringComparison.Ordinal);
+        Assert.DoesNotContain("price_table_version", json, StringComparison.Ordinal);
+    }
 }

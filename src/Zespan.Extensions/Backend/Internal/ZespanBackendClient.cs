@@ -103,6 +103,7 @@ internal sealed class ZespanBackendClient : IDisposable
         }
 
         request.Headers.TryAddWithoutValidation("User-Agent", UserAgent);
+        Providers.Internal.ZespanOwnRequests.Mark(request); // never recorded as an LLM call
         return request;
     }
 

@@ -148,17 +148,31 @@ internal sealed partial class RemoteConfigPoller
 
         var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
         var newETag = response.Headers.ETag?.ToString();
-        var snapshot = RemoteConfigParser.Parse(body, newETag, (type, reason) =>
-        {
-            if (_invalidLogged.Add(type + ":" + reason))
+        string? rejected = null;
+        var snapshot = RemoteConfigParser.Parse(
+            body,
+            newETag,
+            (type, reason) =>
             {
-                LogInvalidRule(_logger, type, reason);
-            }
-        });
+                if (_invalidLogged.Add(type + ":" + reason))
+                {
+                    LogInvalidRule(_logger, type, reason);
+                }
+            },
+            reason => rejected = reason);
         if (snapshot is null)
         {
             Failed(options);
-            LogMalformed(_logger);
+            if (rejected is null)
+            {
+                LogMalformed(_logger);
+            }
+            else if (_invalidLogged.Add("rejected:" + rejected))
+            {
+                // A list over its cap: logged once per reason, the last good configuration stays.
+                LogRejected(_logger, rejected);
+            }
+
             return;
         }
 
@@ -195,6 +209,9 @@ internal sealed partial class RemoteConfigPoller
 
     [LoggerMessage(EventId = ZespanLogEvents.RemoteConfigMalformed, EventName = nameof(ZespanLogEvents.RemoteConfigMalformed), Level = LogLevel.Warning, Message = "Zespan received a remote configuration it could not read; the last good configuration stays in force.")]
     private static partial void LogMalformed(ILogger logger);
+
+    [LoggerMessage(EventId = ZespanLogEvents.RemoteConfigRejected, EventName = nameof(ZespanLogEvents.RemoteConfigRejected), Level = LogLevel.Warning, Message = "Zespan rejected a remote configuration because {Reason}; the last good configuration stays in force.")]
+    private static partial void LogRejected(ILogger logger, string reason);
 
     [LoggerMessage(EventId = ZespanLogEvents.RemoteConfigFetchFailed, EventName = nameof(ZespanLogEvents.RemoteConfigFetchFailed), Level = LogLevel.Debug, Message = "Zespan could not fetch remote configuration ({Reason}); the last good configuration stays in force.")]
     private static partial void LogFetchFailed(ILogger logger, string reason, Exception exception);

@@ -26,6 +26,9 @@ internal sealed record RemoteConfigSnapshot
 
     public bool? DisableTracing { get; init; }
 
+    /// <summary><c>model_price</c> rules: prices over the built-in table and <see cref="ZespanOptions.ModelPrices"/>.</summary>
+    public IReadOnlyList<ModelPrice> ModelPrices { get; init; } = [];
+
     /// <summary>Whether two snapshots say the same thing (the ETag aside).</summary>
     public bool SameRulesAs(RemoteConfigSnapshot other)
     {
@@ -37,6 +40,10 @@ internal sealed record RemoteConfigSnapshot
             && RedactKeys.SequenceEqual(other.RedactKeys, StringComparer.Ordinal)
             && ModelOverrides.Count == other.ModelOverrides.Count
             && ModelOverrides.Zip(other.ModelOverrides).All(p => p.First.From == p.Second.From && p.First.To == p.Second.To && p.First.Provider == p.Second.Provider)
+            && ModelPrices.Count == other.ModelPrices.Count
+            && ModelPrices.Zip(other.ModelPrices).All(static p => p.First.Model == p.Second.Model && p.First.Provider == p.Second.Provider
+                && p.First.InputPerMillion == p.Second.InputPerMillion && p.First.OutputPerMillion == p.Second.OutputPerMillion
+                && p.First.CachedInputPerMillion == p.Second.CachedInputPerMillion && p.First.CacheWritePerMillion == p.Second.CacheWritePerMillion)
             && GuardrailRules.Count == other.GuardrailRules.Count
             && GuardrailRules.Zip(other.GuardrailRules).All(p => p.First.Provider == p.Second.Provider && p.First.Pre == p.Second.Pre && p.First.Post == p.Second.Post && p.First.FailClosed == p.Second.FailClosed);
     }

@@ -105,12 +105,12 @@ internal sealed class RemoteConfigPostConfigure(RemoteConfigStore store) : IPost
             options.Debug = debug;
         }
 
-        foreach (var key in remote.RedactKeys)
+        MergeKeys(options.RedactKeys, remote.RedactKeys);
+
+        // model_price: ahead of the local prices (the lookup tries remote entries first); removing the rule restores them.
+        for (var i = remote.ModelPrices.Count - 1; i >= 0; i--)
         {
-            if (!options.RedactKeys.Contains(key))
-            {
-                options.RedactKeys.Add(key);
-            }
+            options.ModelPrices.Insert(0, remote.ModelPrices[i]);
         }
 
         foreach (var modelOverride in remote.ModelOverrides)
@@ -124,6 +124,24 @@ internal sealed class RemoteConfigPostConfigure(RemoteConfigStore store) : IPost
             foreach (var rule in remote.GuardrailRules)
             {
                 options.GuardrailRules.Add(rule);
+            }
+        }
+    }
+
+    /// <summary>Adds the remote keys the local list does not hold yet, in order: linear (one pass over each list).</summary>
+    internal static void MergeKeys(IList<string> local, IReadOnlyList<string> remote)
+    {
+        if (remote.Count == 0)
+        {
+            return;
+        }
+
+        var present = new HashSet<string>(local, StringComparer.Ordinal);
+        foreach (var key in remote)
+        {
+            if (present.Add(key))
+            {
+                local.Add(key);
             }
         }
     }

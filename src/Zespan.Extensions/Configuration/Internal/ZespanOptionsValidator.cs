@@ -89,6 +89,8 @@ internal sealed class ZespanOptionsValidator : IValidateOptions<ZespanOptions>
             }
         }
 
+        Providers.Internal.ProviderEndpointValidation.Validate(builder, options);
+
         for (var i = 0; i < options.ExportFilters.Count; i++)
         {
             var error = ExportFilterCompiler.Validate(options.ExportFilters[i]);

@@ -22,6 +22,9 @@ internal static class GenAiTelemetry
     public const string ResponseFinishReasons = "gen_ai.response.finish_reasons";
     public const string InputTokens = "gen_ai.usage.input_tokens";
     public const string OutputTokens = "gen_ai.usage.output_tokens";
+    public const string CacheReadInputTokens = "gen_ai.usage.cache_read.input_tokens";
+    public const string CacheCreationInputTokens = "gen_ai.usage.cache_creation.input_tokens";
+    public const string ReasoningOutputTokens = "gen_ai.usage.reasoning.output_tokens";
     public const string ConversationId = "gen_ai.conversation.id";
     public const string AgentName = "gen_ai.agent.name";
     public const string AgentDescription = "gen_ai.agent.description";
@@ -44,6 +47,10 @@ internal static class GenAiTelemetry
     public const string Metadata = "zespan.metadata";
     public const string Environment = "zespan.environment";
     public const string Cost = "zespan.cost";
+    public const string CostStatus = "zespan.cost_status";
+    public const string PriceTableVersion = "zespan.price_table_version";
+    public const string AudioInputTokens = "zespan.usage.audio.input_tokens";
+    public const string AudioOutputTokens = "zespan.usage.audio.output_tokens";
     public const string Stream = "zespan.stream";
     public const string TimeToFirstToken = "zespan.time_to_first_token";
     public const string RequestedModel = "zespan.requested_model";
@@ -156,10 +163,26 @@ internal static class GenAiTelemetry
             activity.SetTag(OutputTokens, output);
         }
 
+        if (e.PromptTokensDetails is { } promptDetails)
+        {
+            SetIfNotNull(activity, CacheReadInputTokens, promptDetails.CachedTokens);
+            SetIfNotNull(activity, CacheCreationInputTokens, promptDetails.CacheCreationTokens);
+            SetIfNotNull(activity, AudioInputTokens, promptDetails.AudioTokens);
+        }
+
+        if (e.CompletionTokensDetails is { } completionDetails)
+        {
+            SetIfNotNull(activity, ReasoningOutputTokens, completionDetails.ReasoningTokens);
+            SetIfNotNull(activity, AudioOutputTokens, completionDetails.AudioTokens);
+        }
+
         if (e.Cost is { } cost)
         {
             activity.SetTag(Cost, cost);
         }
+
+        SetIfNotNull(activity, CostStatus, e.CostStatus);
+        SetIfNotNull(activity, PriceTableVersion, e.PriceTableVersion);
 
         if (IsModelCall(e.LogType))
         {
@@ -282,22 +305,93 @@ internal static class GenAiTelemetry
         }
     }
 
-    /// <summary>Records <c>gen_ai.client.token.usage</c> and <c>gen_ai.client.operation.duration</c> for a model call.</summary>
-    public static void RecordMetrics(ZespanEvent e)
+    /// <summary>Records the metrics of a model call with no allow-listed tags.</summary>
+    public static void RecordMetrics(ZespanEvent e) => RecordMetrics(e, MetricTagSelector.None);
+
+    /// <summary>
+    /// Records <c>gen_ai.client.operation.duration</c>, and the usage metrics (<see cref="RecordUsage"/>), for a model call.
+    /// </summary>
+    public static void RecordMetrics(ZespanEvent e, MetricTagSelector allowed)
     {
         ArgumentNullException.ThrowIfNull(e);
+        ArgumentNullException.ThrowIfNull(allowed);
         if (!IsModelCall(e.LogType))
         {
             return;
         }
 
-        var durationEnabled = ZespanDiagnostics.OperationDuration.Enabled;
-        var tokensEnabled = ZespanDiagnostics.TokenUsage.Enabled;
-        if (!durationEnabled && !tokensEnabled)
+        RecordUsage(e, allowed);
+        if (!ZespanDiagnostics.OperationDuration.Enabled)
         {
             return;
         }
 
+        var tags = BaseTags(e);
+        if (e.Error is { } error)
+        {
+            tags.Add(ErrorType, error.Type);
+        }
+        else if (e.StatusCode >= 400)
+        {
+            tags.Add(ErrorType, e.StatusCode.ToString(CultureInfo.InvariantCulture));
+        }
+
+        ZespanDiagnostics.OperationDuration.Record(e.Latency, tags);
+    }
+
+    /// <summary>
+    /// Records what a model call used: <c>gen_ai.client.token.usage</c> (input, output), <c>zespan.cost</c> (USD) and
+    /// <c>zespan.cost.unpriced_calls</c>. The first two carry the fields <paramref name="allowed"/> lets through
+    /// (<see cref="ZespanOptions.MetricTagAllowList"/>); the unpriced count is by model only.
+    /// </summary>
+    public static void RecordUsage(ZespanEvent e, MetricTagSelector allowed)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        ArgumentNullException.ThrowIfNull(allowed);
+        if (!IsModelCall(e.LogType))
+        {
+            return;
+        }
+
+        var tokensEnabled = ZespanDiagnostics.TokenUsage.Enabled && (e.PromptTokens is not null || e.CompletionTokens is not null);
+        var costEnabled = ZespanDiagnostics.Cost.Enabled && e.Cost is { } cost && double.IsFinite(cost) && cost >= 0;
+        if (e.CostStatus == CostStatuses.Unpriced && ZespanDiagnostics.UnpricedCalls.Enabled)
+        {
+            ZespanDiagnostics.UnpricedCalls.Add(1, BaseTags(e));
+        }
+
+        if (!tokensEnabled && !costEnabled)
+        {
+            return;
+        }
+
+        var tags = BaseTags(e);
+        allowed.AddTo(ref tags, e);
+        if (costEnabled)
+        {
+            ZespanDiagnostics.Cost.Add(e.Cost!.Value, tags);
+        }
+
+        if (tokensEnabled)
+        {
+            if (e.PromptTokens is { } input)
+            {
+                var inputTags = tags;
+                inputTags.Add(TokenType, "input");
+                ZespanDiagnostics.TokenUsage.Record(input, inputTags);
+            }
+
+            if (e.CompletionTokens is { } output)
+            {
+                var outputTags = tags;
+                outputTags.Add(TokenType, "output");
+                ZespanDiagnostics.TokenUsage.Record(output, outputTags);
+            }
+        }
+    }
+
+    private static TagList BaseTags(ZespanEvent e)
+    {
         var tags = new TagList
         {
             { OperationName, GetOperationName(e.LogType, e.Name) },
@@ -317,37 +411,7 @@ internal static class GenAiTelemetry
             tags.Add(ResponseModel, e.ResponseModel);
         }
 
-        if (durationEnabled)
-        {
-            var durationTags = tags;
-            if (e.Error is { } error)
-            {
-                durationTags.Add(ErrorType, error.Type);
-            }
-            else if (e.StatusCode >= 400)
-            {
-                durationTags.Add(ErrorType, e.StatusCode.ToString(CultureInfo.InvariantCulture));
-            }
-
-            ZespanDiagnostics.OperationDuration.Record(e.Latency, durationTags);
-        }
-
-        if (tokensEnabled)
-        {
-            if (e.PromptTokens is { } input)
-            {
-                var inputTags = tags;
-                inputTags.Add(TokenType, "input");
-                ZespanDiagnostics.TokenUsage.Record(input, inputTags);
-            }
-
-            if (e.CompletionTokens is { } output)
-            {
-                var outputTags = tags;
-                outputTags.Add(TokenType, "output");
-                ZespanDiagnostics.TokenUsage.Record(output, outputTags);
-            }
-        }
+        return tags;
     }
 
     /// <summary>
@@ -462,6 +526,14 @@ internal static class GenAiTelemetry
         catch (JsonException)
         {
             writer.WriteStringValue(text);
+        }
+    }
+
+    private static void SetIfNotNull(Activity activity, string key, int? value)
+    {
+        if (value is { } v)
+        {
+            activity.SetTag(key, v);
         }
     }
 

@@ -52,7 +52,7 @@ internal static class ZespanActivities
             var activity = item.Activity;
             if (activity is null)
             {
-                if (!keep || item.MirrorsExternalActivity || !ZespanDiagnostics.ActivitySource.HasListeners())
+                if (!keep || item.SpanRecordedElsewhere || !ZespanDiagnostics.ActivitySource.HasListeners())
                 {
                     // An event that mirrors another library's activity (an agent framework's span) gets none of
                     // its own: that activity already describes it.

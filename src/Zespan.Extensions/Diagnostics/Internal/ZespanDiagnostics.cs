@@ -31,6 +31,18 @@ internal static class ZespanDiagnostics
             HistogramBucketBoundaries = [1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864],
         });
 
+    /// <summary><c>zespan.cost</c>: the USD cost of model calls (estimated or provided; unpriced calls add nothing).</summary>
+    public static readonly Counter<double> Cost = Meter.CreateCounter<double>(
+        "zespan.cost",
+        unit: "USD",
+        description: "Cost of model calls in USD, as reported by the provider or estimated from the price table.");
+
+    /// <summary><c>zespan.cost.unpriced_calls</c>: model calls with tokens but no known price, by model.</summary>
+    public static readonly Counter<long> UnpricedCalls = Meter.CreateCounter<long>(
+        "zespan.cost.unpriced_calls",
+        unit: "{call}",
+        description: "Model calls whose model has no price, so their cost is unknown (sent as null, never 0).");
+
     /// <summary><c>gen_ai.client.operation.duration</c>: the duration of a GenAI operation, in seconds.</summary>
     public static readonly Histogram<double> OperationDuration = Meter.CreateHistogram(
         "gen_ai.client.operation.duration",

@@ -51,7 +51,7 @@ internal sealed class EventLifecycle(IZespanEventQueue queue, EventSteps steps, 
                 // An activity waits for this event: finish it now, so the activity ends with its call.
                 var pending = capture;
                 capture = null;
-                if (!steps.Count(steps.Run(item, pending)))
+                if (!steps.Count(steps.Run(item, pending, onCallerPath: true)))
                 {
                     return;
                 }

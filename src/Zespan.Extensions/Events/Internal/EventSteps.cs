@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Zespan.Extensions.Configuration.Internal;
 using Zespan.Extensions.Diagnostics.Internal;
 using Zespan.Extensions.Export.Internal;
+using Zespan.Extensions.Pricing.Internal;
 using Zespan.Extensions.Tracing.Internal;
 
 namespace Zespan.Extensions.Events.Internal;
@@ -31,7 +32,8 @@ internal sealed class EventSteps : IEventPreparer
     private readonly ExportStatistics _statistics;
     private readonly DropCounter _drops;
     private readonly IZespanEventProcessor[] _processors;
-    private readonly IZespanCostEstimator? _costEstimator;
+    private readonly PricingStep _pricing;
+    private readonly ITokenCountEstimator _tokenizer;
     private readonly ILogger _logger;
 
     public EventSteps(
@@ -40,7 +42,8 @@ internal sealed class EventSteps : IEventPreparer
         DropCounter drops,
         IEnumerable<IZespanEventProcessor> processors,
         IZespanCostEstimator? costEstimator = null,
-        ILoggerFactory? loggerFactory = null)
+        ILoggerFactory? loggerFactory = null,
+        ITokenCountEstimator? tokenizer = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(statistics);
@@ -50,8 +53,9 @@ internal sealed class EventSteps : IEventPreparer
 
         // OrderBy is stable: processors with the same Order keep their registration order.
         _processors = (processors ?? []).OrderBy(static p => p.Order).ToArray();
-        _costEstimator = costEstimator;
         _logger = (ILogger?)loggerFactory?.CreateLogger("Zespan") ?? NullLogger.Instance;
+        _pricing = new PricingStep(costEstimator, _logger);
+        _tokenizer = tokenizer ?? TiktokenTokenCountEstimator.Instance;
     }
 
     /// <summary>Gets the settings of the options in force.</summary>
@@ -65,7 +69,17 @@ internal sealed class EventSteps : IEventPreparer
     public bool Prepare(ZespanEvent item)
     {
         ArgumentNullException.ThrowIfNull(item);
-        return item.IsFinished || Count(Run(item, item.TakePendingCapture()));
+        if (item.IsFinished)
+        {
+            if (item.UsageEstimatePending)
+            {
+                FinishDeferredEstimate(item);
+            }
+
+            return true;
+        }
+
+        return Count(Run(item, item.TakePendingCapture()));
     }
 
     /// <summary>Counts an event the steps left out (filtered: not a loss; dropped: reported as <c>dropped_since_last</c>).</summary>
@@ -86,7 +100,11 @@ internal sealed class EventSteps : IEventPreparer
     }
 
     /// <summary>Runs every step on <paramref name="item"/> and disposes <paramref name="capture"/>. Never throws.</summary>
-    public LifecycleOutcome Run(ZespanEvent item, IEventCapture? capture)
+    /// <param name="item">The event.</param>
+    /// <param name="capture">What its producer captured, or null.</param>
+    /// <param name="onCallerPath">True when the steps run on the completing thread (an activity waits): a token
+    /// estimate, which tokenizes text, is then left to <see cref="Prepare"/> on the export thread.</param>
+    public LifecycleOutcome Run(ZespanEvent item, IEventCapture? capture, bool onCallerPath = false)
     {
         ArgumentNullException.ThrowIfNull(item);
         var settings = Settings;
@@ -109,6 +127,18 @@ internal sealed class EventSteps : IEventPreparer
             }
         }
 
+        if (UsageEstimation.IsNeeded(item))
+        {
+            if (onCallerPath)
+            {
+                item.UsageEstimatePending = true;
+            }
+            else
+            {
+                EstimateUsage(item, settings);
+            }
+        }
+
         Price(item, settings);
 
         // 2. Export filters, then redaction (and any other processor).
@@ -124,7 +154,7 @@ internal sealed class EventSteps : IEventPreparer
         // 4. Metrics.
         try
         {
-            GenAiTelemetry.RecordMetrics(item);
+            GenAiTelemetry.RecordMetrics(item, settings.MetricTags);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
@@ -134,25 +164,49 @@ internal sealed class EventSteps : IEventPreparer
         return outcome;
     }
 
-    private void Price(ZespanEvent item, LifecycleSettings settings)
+    /// <summary>
+    /// The estimate of an event finished on the caller's path: its tokens, its price and the usage metrics (its activity
+    /// has ended without them; the event that is sent has them).
+    /// </summary>
+    private void FinishDeferredEstimate(ZespanEvent item)
     {
-        if (item.Cost is not null || _costEstimator is null || !GenAiTelemetry.IsModelCall(item.LogType))
+        item.UsageEstimatePending = false;
+        var settings = Settings;
+        if (!EstimateUsage(item, settings))
         {
             return;
         }
 
+        Price(item, settings);
         try
         {
-            if ((item.Model ?? item.ResponseModel) is { } model)
-            {
-                item.Cost = _costEstimator.EstimateCost(item.Provider, model, item.PromptTokens, item.CompletionTokens);
-            }
+            GenAiTelemetry.RecordUsage(item, settings.MetricTags);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            Failed(settings, nameof(GenAiTelemetry), ex);
+        }
+    }
 
-            if (item.Cost is null && item.ResponseModel is { } responseModel && item.Model is not null)
-            {
-                // A dated snapshot the table knows under the name the provider answered with.
-                item.Cost = _costEstimator.EstimateCost(item.Provider, responseModel, item.PromptTokens, item.CompletionTokens);
-            }
+    private bool EstimateUsage(ZespanEvent item, LifecycleSettings settings)
+    {
+        try
+        {
+            return UsageEstimation.Estimate(item, _tokenizer);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            _statistics.RecordInternalError();
+            PricingLog.EstimationFailed(_logger, item.Model, ex);
+            return false;
+        }
+    }
+
+    private void Price(ZespanEvent item, LifecycleSettings settings)
+    {
+        try
+        {
+            _pricing.Price(item);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {

@@ -1,3 +1,5 @@
+using Zespan.Extensions.Diagnostics.Internal;
+
 namespace Zespan.Extensions.Events.Internal;
 
 /// <summary>What the lifecycle's steps read from one options snapshot (rebuilt when the options change).</summary>
@@ -12,7 +14,11 @@ internal sealed class LifecycleSettings
         Options = options;
         ContentOnActivities = ResolveCaptureContent(options.OtelCaptureContent, Environment.GetEnvironmentVariable(CaptureContentVariable));
         Debug = options.Debug;
+        MetricTags = MetricTagSelector.From(options.MetricTagAllowList);
     }
+
+    /// <summary>Gets the fields <see cref="ZespanOptions.MetricTagAllowList"/> lets onto the usage metrics.</summary>
+    public MetricTagSelector MetricTags { get; }
 
     /// <summary>Gets the options these settings were read from.</summary>
     public ZespanOptions Options { get; }

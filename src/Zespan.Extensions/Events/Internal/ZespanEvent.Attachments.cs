@@ -38,18 +38,17 @@ internal sealed partial class ZespanEvent
     internal bool HasChildren { get; set; }
 
     /// <summary>
-    /// Gets or sets a value indicating whether the event mirrors an activity another library emitted (an agent
-    /// framework's span): it keeps that activity's trace and span ids, and Zespan starts no activity of its own for
-    /// it, since the library's activity is already there for OpenTelemetry.
-    /// </summary>
-    internal bool MirrorsExternalActivity { get; set; }
-
-    /// <summary>
     /// Gets or sets the bytes of the export's memory budget (<c>MaxQueueBytes</c>) this event holds while it waits: its
     /// estimated size and its raw captures, set when the queue admits it and given back when its batch is sent,
     /// kept as a smaller batch body, or dropped.
     /// </summary>
     internal long ReservedBytes { get; set; }
+
+    /// <summary>
+    /// Gets or sets a value indicating whether the steps ran on the completing thread (an activity waited) for an event
+    /// whose tokens must be estimated: the estimate is left to the export worker, off the caller's path.
+    /// </summary>
+    internal bool UsageEstimatePending { get; set; }
 
     /// <summary>Leaves a capture to be parsed by the export worker.</summary>
     internal void Defer(IEventCapture capture) => _attachment = capture;

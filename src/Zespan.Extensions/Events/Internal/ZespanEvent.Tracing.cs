@@ -42,6 +42,14 @@ internal sealed partial class ZespanEvent
     /// </summary>
     internal long StartTimestamp { get; set; }
 
+    /// <summary>
+    /// Gets or sets a value indicating whether another instrumentation's span represents this event in OpenTelemetry
+    /// (Microsoft.Extensions.AI's <c>OpenTelemetryChatClient</c> in the same pipeline, or the agent framework span a
+    /// mirror event keeps the ids of): Zespan then starts no activity of its own for it, so it is one span, not two.
+    /// Not serialized.
+    /// </summary>
+    internal bool SpanRecordedElsewhere { get; set; }
+
     /// <summary>Gets or sets the trace id's raw bits.</summary>
     internal RawTraceId RawTraceId
     {

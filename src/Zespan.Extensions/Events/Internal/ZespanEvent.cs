@@ -67,7 +67,19 @@ internal sealed partial class ZespanEvent
 
     public int? TotalTokens { get; set; }
 
+    /// <summary>The parts of <see cref="PromptTokens"/> the provider reports (cache reads and writes, audio).</summary>
+    public PromptTokensDetails? PromptTokensDetails { get; set; }
+
+    /// <summary>The parts of <see cref="CompletionTokens"/> the provider reports (reasoning, audio).</summary>
+    public CompletionTokensDetails? CompletionTokensDetails { get; set; }
+
     public double? Cost { get; set; }
+
+    /// <summary><c>provided</c>, <c>estimated</c> or <c>unpriced</c> (<see cref="CostStatuses"/>); null on events that are not model calls, or that have nothing to price.</summary>
+    public string? CostStatus { get; set; }
+
+    /// <summary>Which prices an estimated (or unpriced) cost was looked up in: the built-in table's version, <c>local</c> or <c>remote-{version}</c>.</summary>
+    public string? PriceTableVersion { get; set; }
 
     public string? CustomerIdentifier { get; set; }
 

@@ -22,6 +22,13 @@ internal static class EventTruncator
     /// <summary>The most rounds of cut-and-serialize before the event is given up as too large.</summary>
     public const int MaxRounds = 4;
 
+    /// <summary>
+    /// The deepest nesting a JSON value of an event (tool arguments and results, a metadata value) keeps: with the
+    /// batch, the event and the field around it the wire stays within the 64 levels JSON readers accept by default
+    /// (System.Text.Json's, the dev server's, most backends'), so one deep value cannot make a whole batch unreadable.
+    /// </summary>
+    public const int MaxValueDepth = 32;
+
     // Kept for structure and rounding: the quotes, the slack for escapes measured per character.
     private const long Slack = 64;
 
@@ -37,6 +44,107 @@ internal static class EventTruncator
         Metadata,
         Tag,
         Plan,
+    }
+
+    /// <summary>
+    /// Flattens every JSON value of <paramref name="item"/> nested deeper than <see cref="MaxValueDepth"/> into a JSON
+    /// string of its text (nothing is lost but the structure; the event is marked truncated). Provider bodies and app
+    /// metadata can nest arbitrarily; the wire cannot.
+    /// </summary>
+    /// <returns>True when a value was flattened.</returns>
+    public static bool LimitDepth(ZespanEvent item)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        var changed = false;
+        if (item.Tool is { } tool)
+        {
+            if (TooDeep(tool.Arguments))
+            {
+                tool.Arguments = JsonValue.Create(tool.Arguments!.ToJsonString());
+                changed = true;
+            }
+
+            if (TooDeep(tool.Result))
+            {
+                tool.Result = JsonValue.Create(tool.Result!.ToJsonString());
+                changed = true;
+            }
+        }
+
+        if (item.Metadata is { Count: > 0 } metadata)
+        {
+            List<string>? deep = null;
+            foreach (var pair in metadata)
+            {
+                if (TooDeep(pair.Value))
+                {
+                    (deep ??= []).Add(pair.Key);
+                }
+            }
+
+            if (deep is not null)
+            {
+                foreach (var key in deep)
+                {
+                    metadata[key] = JsonValue.Create(metadata[key]!.ToJsonString());
+                }
+
+                changed = true;
+            }
+        }
+
+        if (changed)
+        {
+            item.Truncated = true;
+        }
+
+        return changed;
+    }
+
+    /// <summary>Whether a value nests deeper than <see cref="MaxValueDepth"/> (walked without recursion).</summary>
+    internal static bool TooDeep(JsonNode? node)
+    {
+        if (node is not (JsonObject or JsonArray))
+        {
+            return false;
+        }
+
+        var stack = new Stack<(JsonNode Node, int Depth)>();
+        stack.Push((node, 1));
+        while (stack.Count > 0)
+        {
+            var (current, depth) = stack.Pop();
+            if (depth > MaxValueDepth)
+            {
+                return true;
+            }
+
+            switch (current)
+            {
+                case JsonObject obj:
+                    foreach (var pair in obj)
+                    {
+                        if (pair.Value is JsonObject or JsonArray)
+                        {
+                            stack.Push((pair.Value, depth + 1));
+                        }
+                    }
+
+                    break;
+                case JsonArray array:
+                    foreach (var child in array)
+                    {
+                        if (child is JsonObject or JsonArray)
+                        {
+                            stack.Push((child, depth + 1));
+                        }
+                    }
+
+                    break;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Cuts fields of <paramref name="item"/> so its JSON shrinks by at least <paramref name="excess"/> bytes.</summary>

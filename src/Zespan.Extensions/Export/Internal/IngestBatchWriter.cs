@@ -112,7 +112,7 @@ internal sealed class IngestBatchWriter : IDisposable
     public AddResult TryAdd(ZespanEvent item, int maxBatchBytes, int maxEventBytes, long reserved, out int eventBytes, out Exception? error, out bool truncated)
     {
         error = null;
-        truncated = false;
+        truncated = EventTruncator.LimitDepth(item);
         var start = _events.WrittenCount;
         var limit = (int)Math.Min(maxEventBytes, (long)maxBatchBytes - _overhead);
         for (var round = 0; ; round++)

@@ -14,15 +14,32 @@ namespace Zespan.Extensions.Guardrails.Internal;
 /// </summary>
 internal static class GuardrailBodyRewriter
 {
+    /// <exception cref="GuardrailUnavailableException">The body broke the rewriter (duplicate keys, text that cannot be decoded): a failed check.</exception>
     public static byte[]? ReplaceLastUserMessage(ReadOnlySpan<byte> body, WireFamily family, string text) =>
-        WireFormats.For(family) is { } format && Parse(body) is JsonObject root && format.ReplaceLastUserMessage(root, text)
-            ? Serialize(root)
-            : null;
+        Rewrite(body, family, text, static (format, root, t) => format.ReplaceLastUserMessage(root, t));
 
+    /// <exception cref="GuardrailUnavailableException">The body broke the rewriter (duplicate keys, text that cannot be decoded): a failed check.</exception>
     public static byte[]? ReplaceCompletion(ReadOnlySpan<byte> body, WireFamily family, string text) =>
-        WireFormats.For(family) is { } format && Parse(body) is JsonObject root && format.ReplaceCompletion(root, text)
-            ? Serialize(root)
-            : null;
+        Rewrite(body, family, text, static (format, root, t) => format.ReplaceCompletion(root, t));
+
+    private static byte[]? Rewrite(ReadOnlySpan<byte> body, WireFamily family, string text, Func<IWireFormat, JsonObject, string, bool> edit)
+    {
+        if (WireFormats.For(family) is not { } format || Parse(body) is not JsonObject root)
+        {
+            return null;
+        }
+
+        try
+        {
+            return edit(format, root, text) ? Serialize(root) : null;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // JsonObject throws on duplicate property names, strings with a lone surrogate throw when read or
+            // written: the verdict cannot be applied, which is the check failing.
+            throw new GuardrailUnavailableException("The guardrail verdict could not be applied to this body (" + ex.GetType().Name + ").", ex);
+        }
+    }
 
     private static JsonNode? Parse(ReadOnlySpan<byte> body)
     {

@@ -13,6 +13,15 @@ namespace Zespan.Extensions.Guardrails.Internal;
 internal static class GuardrailCheckRunner
 {
     /// <summary>
+    /// The most a post-check holds back of one response (the HTTP body, or the updates of an IChatClient stream,
+    /// counted by their content): 4 MiB. Beyond it the check fails and <see cref="GuardrailOptions.FailClosed"/> decides.
+    /// </summary>
+    public const int MaxHeldBytes = 4 * 1024 * 1024;
+
+    /// <summary>The reason recorded when a response outgrew <see cref="MaxHeldBytes"/>.</summary>
+    public const string HeldBackTooLarge = "The response is larger than the 4 MiB a post-check holds back.";
+
+    /// <summary>
     /// The checks that apply to a call: the client's own options win; then the first rule (local, then remote)
     /// for its provider, its label or <c>*</c>. Null when no check applies.
     /// </summary>
@@ -20,7 +29,8 @@ internal static class GuardrailCheckRunner
     /// <param name="rules">The merged <see cref="ZespanOptions.GuardrailRules"/>.</param>
     /// <param name="provider">The provider's Zespan name (<c>openai</c>, <c>anthropic</c>, ...).</param>
     /// <param name="label">The client's provider label (<c>ProviderName</c>), if any.</param>
-    public static (bool Pre, bool Post, bool FailClosed)? Resolve(GuardrailOptions? own, IList<GuardrailRule> rules, string? provider, string? label)
+    /// <param name="allowRemote">False when the client forbids remote rules (<see cref="ZespanInstrumentationOptions.AllowRemoteGuardrails"/>): they are skipped.</param>
+    public static (bool Pre, bool Post, bool FailClosed)? Resolve(GuardrailOptions? own, IList<GuardrailRule> rules, string? provider, string? label, bool allowRemote = true)
     {
         if (own is not null)
         {
@@ -35,6 +45,11 @@ internal static class GuardrailCheckRunner
         for (var i = 0; i < rules.Count; i++)
         {
             var rule = rules[i];
+            if (rule.IsRemote && !allowRemote)
+            {
+                continue;
+            }
+
             if (rule.Provider == "*"
                 || (provider is not null && string.Equals(rule.Provider, provider, StringComparison.OrdinalIgnoreCase))
                 || (label is not null && string.Equals(rule.Provider, label, StringComparison.OrdinalIgnoreCase)))
@@ -72,20 +87,61 @@ internal static class GuardrailCheckRunner
                 ? await client.CheckAsync(check, cancellationToken).ConfigureAwait(false)
                 : client.Check(check, cancellationToken);
         }
-        catch (GuardrailUnavailableException ex)
+        catch (Exception ex) when (GuardrailClient.IsCheckFailure(ex, cancellationToken))
         {
-            if (!failClosed)
-            {
-                ZespanHandlerServices.LogGuardrailFailedOpen(logger, ex.Message);
-                Record(tracer, logger, check, parent, new GuardrailCheckResult { Passed = true, Results = [new GuardrailResult { Policy = "zespan.unavailable", Passed = true, Action = "allow", Reason = ex.Message }] });
-                return null;
-            }
-
-            result = new GuardrailCheckResult { Passed = false, Results = [GuardrailClient.UnavailableResult(ex.Message)] };
+            // Whatever failed (the backend, the client, a bug): FailClosed alone decides. Only the caller's own
+            // cancellation goes back to the caller as it is.
+            return Failed(tracer, logger, check, failClosed, parent, ex is GuardrailUnavailableException ? ex.Message : "The guardrail check failed (" + ex.GetType().Name + ").");
         }
 
         Record(tracer, logger, check, parent, result);
         return result;
+    }
+
+    /// <summary>
+    /// A check that failed before it could give a verdict (the backend, the client, a held-back response over
+    /// <see cref="MaxHeldBytes"/>): recorded as a <c>zespan.unavailable</c> result. Null when it fails open (logged),
+    /// else the blocking result.
+    /// </summary>
+    /// <param name="tracer">The tracer the <c>guardrail</c> event is recorded with.</param>
+    /// <param name="logger">The <c>Zespan</c> logger.</param>
+    /// <param name="check">What was to be checked.</param>
+    /// <param name="failClosed">Whether a failed check blocks.</param>
+    /// <param name="parent">The generation the check belongs to, if recorded.</param>
+    /// <param name="reason">Why the check failed (no content).</param>
+    public static GuardrailCheckResult? Failed(ZespanTracer tracer, ILogger logger, GuardrailCheckRequest check, bool failClosed, ZespanEvent? parent, string reason)
+    {
+        if (!failClosed)
+        {
+            ZespanHandlerServices.LogGuardrailFailedOpen(logger, reason);
+            Record(tracer, logger, check, parent, new GuardrailCheckResult { Passed = true, Results = [new GuardrailResult { Policy = "zespan.unavailable", Passed = true, Action = "allow", Reason = reason }] });
+            return null;
+        }
+
+        var result = new GuardrailCheckResult { Passed = false, Results = [GuardrailClient.UnavailableResult(reason)] };
+        Record(tracer, logger, check, parent, result);
+        return result;
+    }
+
+    /// <summary>
+    /// A verdict that could not be applied because applying it failed (the rewriter threw on the body): a failed check,
+    /// so <paramref name="failClosed"/> decides. Returns when the call goes on (logged); throws
+    /// <see cref="GuardrailBlockedException"/> with a <c>zespan.unavailable</c> result when it fails closed.
+    /// </summary>
+    /// <param name="phase">The phase whose verdict could not be applied.</param>
+    /// <param name="failClosed">Whether a failed check blocks.</param>
+    /// <param name="logger">The <c>Zespan</c> logger.</param>
+    /// <param name="failure">What failed.</param>
+    public static void FailOpenOrBlock(GuardrailPhase phase, bool failClosed, ILogger logger, Exception failure)
+    {
+        ArgumentNullException.ThrowIfNull(failure);
+        var reason = failure is GuardrailUnavailableException ? failure.Message : "The guardrail verdict could not be applied (" + failure.GetType().Name + ").";
+        if (failClosed)
+        {
+            throw new GuardrailBlockedException(phase, [GuardrailClient.UnavailableResult(reason)]);
+        }
+
+        ZespanHandlerServices.LogGuardrailFailedOpen(logger, reason);
     }
 
     /// <summary>Records a check as a <c>guardrail</c> event (a child of <paramref name="parent"/> when given). Never throws.</summary>

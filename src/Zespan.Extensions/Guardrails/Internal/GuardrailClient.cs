@@ -129,8 +129,9 @@ internal sealed class GuardrailClient(ZespanBackendClient backend, IOptionsMonit
         {
             parsed = JsonSerializer.Deserialize(answer, GuardrailJsonContext.Default.GuardrailAnswer);
         }
-        catch (JsonException ex)
+        catch (Exception ex) when (ex is not OutOfMemoryException)
         {
+            // JsonException, and the InvalidOperationException of text that cannot be decoded (a lone surrogate).
             throw new GuardrailUnavailableException("The guardrail check answered with a body that is not a verdict.", ex);
         }
 
@@ -158,18 +159,20 @@ internal sealed class GuardrailClient(ZespanBackendClient backend, IOptionsMonit
     private static GuardrailUnavailableException StatusFailure(HttpResponseMessage response) =>
         new($"The guardrail check answered {(int)response.StatusCode}.") { StatusCode = (int)response.StatusCode };
 
-    private static bool IsCheckFailure(Exception ex, CancellationToken cancellationToken) => ex switch
-    {
-        OperationCanceledException when cancellationToken.IsCancellationRequested => false,
-        ZespanBackendException or HttpRequestException or IOException or OperationCanceledException => true,
-        _ => false,
-    };
+    /// <summary>
+    /// Every failure of the check is the check failing (and <see cref="GuardrailOptions.FailClosed"/> decides), whatever
+    /// its type; only the caller's own cancellation is the caller's.
+    /// </summary>
+    internal static bool IsCheckFailure(Exception ex, CancellationToken cancellationToken) =>
+        !(ex is OperationCanceledException && cancellationToken.IsCancellationRequested) && ex is not OutOfMemoryException;
 
     private static GuardrailUnavailableException Unavailable(Exception ex) => ex switch
     {
         ZespanBackendException { Failure: BackendFailure.Timeout } => new GuardrailUnavailableException("The guardrail check timed out.", ex),
         ZespanBackendException { Failure: BackendFailure.CircuitOpen } => new GuardrailUnavailableException("The guardrail check was not attempted: the backend is failing (circuit open).", ex),
         ZespanBackendException { Failure: BackendFailure.ResponseTooLarge } => new GuardrailUnavailableException("The guardrail check answered with a body over its size limit.", ex),
-        _ => new GuardrailUnavailableException("The guardrail check could not reach the backend.", ex),
+        GuardrailUnavailableException unavailable => unavailable,
+        ZespanBackendException or HttpRequestException or IOException or OperationCanceledException => new GuardrailUnavailableException("The guardrail check could not reach the backend.", ex),
+        _ => new GuardrailUnavailableException("The guardrail check failed (" + ex.GetType().Name + ").", ex),
     };
 }

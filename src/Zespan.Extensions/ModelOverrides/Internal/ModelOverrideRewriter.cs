@@ -19,6 +19,12 @@ internal enum ModelOverrideSkip
 
     /// <summary>The body has no top-level <c>model</c> string (or is not JSON).</summary>
     NoModelField,
+
+    /// <summary>
+    /// The body's <c>model</c> (or the rule's target) cannot be read or written as text: a lone surrogate escape,
+    /// invalid UTF-8. The request is sent as it is.
+    /// </summary>
+    Unreadable,
 }
 
 /// <summary>The result of applying model overrides to one request.</summary>
@@ -78,7 +84,7 @@ internal static class ModelOverrideRewriter
     /// <param name="body">The whole request body (from <see cref="RequestBodyCapture.ReadAllAsync"/>), or null when there is none.</param>
     /// <param name="overrides">The rules.</param>
     /// <param name="providerLabel">The client's custom provider label, if any.</param>
-    public static ModelOverrideResult Apply(HttpRequestMessage request, ProviderEndpoint endpoint, ReadOnlySpan<byte> body, IList<ModelOverride>? overrides, string? providerLabel = null)
+    public static ModelOverrideResult Apply(HttpRequestMessage request, LlmEndpoint endpoint, ReadOnlySpan<byte> body, IList<ModelOverride>? overrides, string? providerLabel = null)
     {
         ArgumentNullException.ThrowIfNull(request);
         var provider = ProviderNames.ToWireName(endpoint.Provider);
@@ -113,6 +119,12 @@ internal static class ModelOverrideRewriter
             return new ModelOverrideResult(false, endpoint.PathModel, endpoint.PathModel, ModelOverrideSkip.None);
         }
 
+        if (!location.Exact)
+        {
+            // The value is known only approximately (invalid text replaced): it is recorded, never rewritten.
+            return new ModelOverrideResult(false, location.Value, location.Value, Resolve(overrides, location.Value, provider, providerLabel) is null ? ModelOverrideSkip.None : ModelOverrideSkip.Unreadable);
+        }
+
         var bodyTarget = Resolve(overrides, location.Value, provider, providerLabel);
         if (bodyTarget is null)
         {
@@ -124,8 +136,12 @@ internal static class ModelOverrideRewriter
             return new ModelOverrideResult(false, location.Value, location.Value, ModelOverrideSkip.AzureDeployment);
         }
 
-        var bytes = ReplaceModel(body, location, bodyTarget);
-        var original = request.Content!;
+        if (request.Content is null || !TryReplaceModel(body, location, bodyTarget, out var bytes))
+        {
+            return new ModelOverrideResult(false, location.Value, location.Value, ModelOverrideSkip.Unreadable);
+        }
+
+        var original = request.Content;
         var replacement = new ByteArrayContent(bytes);
         foreach (var header in original.Headers)
         {
@@ -140,9 +156,13 @@ internal static class ModelOverrideRewriter
     }
 
     /// <summary>Where a body's top-level <c>model</c> string is: byte offset and length of the JSON token (quotes included), and its value.</summary>
-    internal readonly record struct ModelLocation(int Start, int Length, string Value);
+    /// <param name="Start">The byte offset of the opening quote.</param>
+    /// <param name="Length">The length of the token, quotes included.</param>
+    /// <param name="Value">The model; when not <paramref name="Exact"/>, the raw text with invalid bytes replaced by U+FFFD and escapes left as written.</param>
+    /// <param name="Exact">False when the string holds text that cannot be decoded (a lone surrogate escape, invalid UTF-8).</param>
+    internal readonly record struct ModelLocation(int Start, int Length, string Value, bool Exact = true);
 
-    /// <summary>Finds the top-level <c>"model": "..."</c> of a JSON object.</summary>
+    /// <summary>Finds the top-level <c>"model": "..."</c> of a JSON object. Never throws, whatever the bytes.</summary>
     internal static bool TryFindModel(ReadOnlySpan<byte> body, out ModelLocation location)
     {
         location = default;
@@ -176,8 +196,21 @@ internal static class ModelOverrideRewriter
                 if (isModel && reader.TokenType == JsonTokenType.String)
                 {
                     var start = (int)reader.TokenStartIndex;
-                    var length = (reader.HasValueSequence ? (int)reader.ValueSequence.Length : reader.ValueSpan.Length) + 2;
-                    location = new ModelLocation(start, length, reader.GetString()!);
+                    ReadOnlySpan<byte> raw = reader.HasValueSequence ? System.Buffers.BuffersExtensions.ToArray(reader.ValueSequence) : reader.ValueSpan;
+                    string value;
+                    var exact = true;
+                    try
+                    {
+                        value = reader.GetString()!;
+                    }
+                    catch (InvalidOperationException)
+                    {
+                        // A lone surrogate escape or invalid UTF-8: keep what can be shown.
+                        value = Encoding.UTF8.GetString(raw);
+                        exact = false;
+                    }
+
+                    location = new ModelLocation(start, raw.Length + 2, value, exact);
                     return true;
                 }
 
@@ -191,7 +224,23 @@ internal static class ModelOverrideRewriter
         return false;
     }
 
+    /// <summary>The body with its model token replaced, or false when the target cannot be written as JSON text (a lone surrogate).</summary>
+    internal static bool TryReplaceModel(ReadOnlySpan<byte> body, ModelLocation location, string model, out byte[] result)
+    {
+        try
+        {
+            result = ReplaceModel(body, location, model);
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            result = [];
+            return false;
+        }
+    }
+
     /// <summary>The body with its model token replaced; every other byte is copied unchanged.</summary>
+    /// <exception cref="ArgumentException">The model holds invalid UTF-16 (a lone surrogate).</exception>
     internal static byte[] ReplaceModel(ReadOnlySpan<byte> body, ModelLocation location, string model)
     {
         var encoded = JsonEncodedText.Encode(model, JavaScriptEncoder.UnsafeRelaxedJsonEscaping).EncodedUtf8Bytes;
@@ -208,6 +257,20 @@ internal static class ModelOverrideRewriter
 
     /// <summary>Rewrites <c>.../models/{from}:verb</c> to <c>.../models/{to}:verb</c>, keeping the rest of the URI.</summary>
     internal static bool TryRewritePathModel(Uri uri, string from, string to, out Uri rewritten)
+    {
+        try
+        {
+            return TryRewritePathModelCore(uri, from, to, out rewritten);
+        }
+        catch (Exception ex) when (ex is ArgumentException or UriFormatException)
+        {
+            // A target that cannot be escaped into a path: the request keeps its URI.
+            rewritten = uri;
+            return false;
+        }
+    }
+
+    private static bool TryRewritePathModelCore(Uri uri, string from, string to, out Uri rewritten)
     {
         rewritten = uri;
         var text = uri.OriginalString;
@@ -227,7 +290,12 @@ internal static class ModelOverrideRewriter
         var builder = new StringBuilder(text.Length + to.Length);
         builder.Append(text, 0, index).Append("models/").Append(Uri.EscapeDataString(to).Replace("%40", "@", StringComparison.Ordinal)).Append(':')
             .Append(text, index + marker.Length, text.Length - index - marker.Length);
-        rewritten = new Uri(builder.ToString(), UriKind.RelativeOrAbsolute);
+        if (!Uri.TryCreate(builder.ToString(), UriKind.RelativeOrAbsolute, out var created))
+        {
+            return false;
+        }
+
+        rewritten = created;
         return true;
     }
 }

@@ -32,6 +32,11 @@ namespace Zespan.Extensions.Prompts.Internal;
 /// any other failure keeps it and marks it fresh again for min(TTL, 30 s), the delay before the next attempt.
 /// </para>
 /// <para>
+/// The cache holds at most <see cref="ZespanOptions.PromptCacheMaxEntries"/> entries. A hit stamps its entry with a
+/// use counter (one interlocked increment, no allocation); storing a new key past the bound evicts the entries with
+/// the oldest stamps (least recently used), under a lock that only stores take.
+/// </para>
+/// <para>
 /// Create and relabel invalidate every entry of the prompt's name. A generation counter stops a fetch that was in
 /// flight during an invalidation from storing what it read before it.
 /// </para>
@@ -51,6 +56,8 @@ internal sealed class PromptClient : IPromptClient, IDisposable
     private readonly ConcurrentDictionary<PromptCacheKey, Task<Prompt>> _inflight = new(PromptCacheKey.Comparer);
     private readonly ConcurrentDictionary<PromptCacheKey, Task> _refreshes = new();
     private readonly CancellationTokenSource _shutdown = new();
+    private readonly Lock _evictGate = new();
+    private long _useClock;
     private readonly IDisposable? _optionsSubscription;
     private volatile Settings _settings;
     private int _generation;
@@ -313,6 +320,7 @@ internal sealed class PromptClient : IPromptClient, IDisposable
     {
         if (settings.CacheEnabled && _cache.TryGetValue(key, out var entry))
         {
+            entry.LastUsed = Interlocked.Increment(ref _useClock);
             if (entry.IsStale)
             {
                 StartRefresh(key, entry);
@@ -396,7 +404,7 @@ internal sealed class PromptClient : IPromptClient, IDisposable
         try
         {
             var prompt = await FetchAsync(key, _shutdown.Token).ConfigureAwait(false);
-            var fresh = new CacheEntry(prompt);
+            var fresh = new CacheEntry(prompt) { LastUsed = entry.LastUsed };
             fresh.MarkFreshFor(_time, _settings.Ttl);
             if (_cache.TryUpdate(key, fresh, entry))
             {
@@ -451,8 +459,9 @@ internal sealed class PromptClient : IPromptClient, IDisposable
             return;
         }
 
-        var entry = new CacheEntry(prompt);
+        var entry = new CacheEntry(prompt) { LastUsed = Interlocked.Increment(ref _useClock) };
         entry.MarkFreshFor(_time, settings.Ttl);
+        var added = false;
         while (true)
         {
             if (_cache.TryGetValue(key, out var old))
@@ -465,14 +474,64 @@ internal sealed class PromptClient : IPromptClient, IDisposable
             }
             else if (_cache.TryAdd(key, entry))
             {
+                added = true;
                 break;
             }
+        }
+
+        if (added && _cache.Count > settings.MaxEntries)
+        {
+            EvictLeastRecentlyUsed(settings.MaxEntries);
         }
 
         // An invalidation between the check and the write bumped the generation: undo the write.
         if (Volatile.Read(ref _generation) != generation && _cache.TryRemove(new KeyValuePair<PromptCacheKey, CacheEntry>(key, entry)))
         {
             entry.Dispose();
+        }
+    }
+
+    /// <summary>Removes the least recently used entries until at most <paramref name="maxEntries"/> are left.</summary>
+    private void EvictLeastRecentlyUsed(int maxEntries)
+    {
+        lock (_evictGate)
+        {
+            var excess = _cache.Count - maxEntries;
+            if (excess <= 0)
+            {
+                return;
+            }
+
+            var entries = _cache.ToArray();
+            if (excess == 1)
+            {
+                // The usual case: one scan for the oldest stamp.
+                var oldest = entries[0];
+                for (var i = 1; i < entries.Length; i++)
+                {
+                    if (entries[i].Value.LastUsed < oldest.Value.LastUsed)
+                    {
+                        oldest = entries[i];
+                    }
+                }
+
+                Remove(oldest);
+                return;
+            }
+
+            Array.Sort(entries, static (a, b) => a.Value.LastUsed.CompareTo(b.Value.LastUsed));
+            for (var i = 0; i < excess && i < entries.Length; i++)
+            {
+                Remove(entries[i]);
+            }
+        }
+
+        void Remove(KeyValuePair<PromptCacheKey, CacheEntry> pair)
+        {
+            if (_cache.TryRemove(pair))
+            {
+                pair.Value.Dispose();
+            }
         }
     }
 
@@ -711,15 +770,21 @@ internal sealed class PromptClient : IPromptClient, IDisposable
         {
             ClearCache();
         }
+        else if (_cache.Count > settings.MaxEntries)
+        {
+            // A smaller bound applies at once.
+            EvictLeastRecentlyUsed(settings.MaxEntries);
+        }
     }
 
     /// <summary>The option values the hot path reads, refreshed when the options change.</summary>
     private sealed class Settings
     {
-        private Settings(bool enabled, TimeSpan ttl)
+        private Settings(bool enabled, TimeSpan ttl, int maxEntries)
         {
             Enabled = enabled;
             Ttl = ttl;
+            MaxEntries = Math.Max(1, maxEntries);
         }
 
         public bool Enabled { get; }
@@ -727,9 +792,12 @@ internal sealed class PromptClient : IPromptClient, IDisposable
         /// <summary>Gets how long a fetched prompt is fresh; zero or less disables caching.</summary>
         public TimeSpan Ttl { get; }
 
+        /// <summary>Gets the most entries the cache holds.</summary>
+        public int MaxEntries { get; }
+
         public bool CacheEnabled => Ttl > TimeSpan.Zero;
 
-        public static Settings From(ZespanOptions options) => new(options.Enabled, options.PromptCacheTtl);
+        public static Settings From(ZespanOptions options) => new(options.Enabled, options.PromptCacheTtl, options.PromptCacheMaxEntries);
     }
 
     /// <summary>A cached prompt, the completed task handed out on a hit, and the timer that marks it stale.</summary>
@@ -752,6 +820,15 @@ internal sealed class PromptClient : IPromptClient, IDisposable
 
         /// <summary>1 while a refresh runs.</summary>
         public int Refreshing;
+
+        /// <summary>Gets or sets the use stamp of the last hit (or of the store): the lowest is the least recently used.</summary>
+        public long LastUsed
+        {
+            get => Volatile.Read(ref _lastUsed);
+            set => Volatile.Write(ref _lastUsed, value);
+        }
+
+        private long _lastUsed;
 
         /// <summary>Marks the entry fresh until <paramref name="period"/> has passed on <paramref name="time"/>.</summary>
         public void MarkFreshFor(TimeProvider time, TimeSpan period)

@@ -8,26 +8,26 @@ internal static class ProviderDetector
 {
     /// <summary>Detects the provider of a request URI.</summary>
     /// <param name="uri">The request URI (absolute; a relative one gives <see langword="null"/>).</param>
-    /// <param name="liteLlmHosts">The hosts of LiteLLM proxies, each <c>host</c> or <c>host:port</c> (a URL is accepted too).</param>
+    /// <param name="endpoints">The configured endpoints (<see cref="ZespanOptions.ProviderEndpoints"/> and <see cref="ZespanOptions.LiteLlmHosts"/>), matched first.</param>
     /// <returns>The provider, or <see langword="null"/> when the host is not a known LLM endpoint.</returns>
-    public static ZespanProvider? Detect(Uri? uri, IList<string>? liteLlmHosts)
+    public static DetectedProvider? Detect(Uri? uri, ProviderEndpointTable? endpoints)
     {
         if (uri is null || !uri.IsAbsoluteUri)
         {
             return null;
         }
 
-        if (TryGetAuthority(uri.OriginalString.AsSpan(), out var host, out var port))
+        if (TryGetAuthority(uri.OriginalString.AsSpan(), out var host, out var port, out var path))
         {
-            return DetectHost(host, port, liteLlmHosts);
+            return DetectHost(host, port, path, endpoints);
         }
 
         // Not in "scheme://authority" form (rare): ask Uri, which allocates.
-        return DetectHost(uri.IdnHost.AsSpan(), uri.Port, liteLlmHosts);
+        return DetectHost(uri.IdnHost.AsSpan(), uri.Port, uri.AbsolutePath.AsSpan(), endpoints);
     }
 
-    /// <summary>Detects the provider from a host name and port.</summary>
-    public static ZespanProvider? DetectHost(ReadOnlySpan<char> host, int port, IList<string>? liteLlmHosts)
+    /// <summary>Detects the provider from a host name, port and path.</summary>
+    public static DetectedProvider? DetectHost(ReadOnlySpan<char> host, int port, ReadOnlySpan<char> path, ProviderEndpointTable? endpoints)
     {
         if (host.Length > 0 && host[^1] == '.')
         {
@@ -39,130 +39,103 @@ internal static class ProviderDetector
             return null;
         }
 
-        var known = DetectKnownHost(host);
-        if (known is not null)
+        if (endpoints is { Count: > 0 } && endpoints.TryMatch(host, port, path, out var configured))
         {
-            return known;
+            return configured;
         }
 
-        if (liteLlmHosts is not null)
-        {
-            for (var i = 0; i < liteLlmHosts.Count; i++)
-            {
-                if (MatchesHostEntry(liteLlmHosts[i], host, port))
-                {
-                    return ZespanProvider.LiteLlm;
-                }
-            }
-        }
-
-        return null;
+        return DetectKnownHost(host);
     }
 
-    private static ZespanProvider? DetectKnownHost(ReadOnlySpan<char> host)
+    private static DetectedProvider? DetectKnownHost(ReadOnlySpan<char> host)
     {
         const StringComparison IgnoreCase = StringComparison.OrdinalIgnoreCase;
 
-        // Most traffic of an app is not LLM traffic: every branch below is a length check or one span comparison.
-        if (host.Equals("api.openai.com", IgnoreCase)
-            || host.EndsWith(".openai.azure.com", IgnoreCase)
-            || host.EndsWith(".cognitiveservices.azure.com", IgnoreCase)
-            || host.EndsWith(".services.ai.azure.com", IgnoreCase))
+        // Most traffic of an app is not LLM traffic: the host's registrable part (its last two labels) is compared
+        // with the few domains providers live under, each a length check first, and only a match looks further.
+        var last = host.LastIndexOf('.');
+        if (last <= 0)
         {
-            return ZespanProvider.OpenAI;
+            return null;
         }
 
-        if (host.Equals("api.anthropic.com", IgnoreCase))
+        var second = host[..last].LastIndexOf('.');
+        var domain = second < 0 ? host : host[(second + 1)..];
+        if (domain.Equals("openai.com", IgnoreCase))
         {
-            return ZespanProvider.Anthropic;
+            return host.Equals("api.openai.com", IgnoreCase) ? new DetectedProvider(ZespanProvider.OpenAI, null) : null;
         }
 
-        if (host.EndsWith("googleapis.com", IgnoreCase)
-            && (host.Equals("generativelanguage.googleapis.com", IgnoreCase)
+        if (domain.Equals("azure.com", IgnoreCase))
+        {
+            return host.EndsWith(".openai.azure.com", IgnoreCase)
+                || host.EndsWith(".cognitiveservices.azure.com", IgnoreCase)
+                || host.EndsWith(".services.ai.azure.com", IgnoreCase)
+                ? new DetectedProvider(ZespanProvider.OpenAI, null)
+                : null;
+        }
+
+        if (domain.Equals("anthropic.com", IgnoreCase))
+        {
+            return host.Equals("api.anthropic.com", IgnoreCase) ? new DetectedProvider(ZespanProvider.Anthropic, null) : null;
+        }
+
+        if (domain.Equals("googleapis.com", IgnoreCase))
+        {
+            return host.Equals("generativelanguage.googleapis.com", IgnoreCase)
                 || host.Equals("aiplatform.googleapis.com", IgnoreCase)
-                || host.EndsWith("-aiplatform.googleapis.com", IgnoreCase)))
-        {
-            return ZespanProvider.Google;
+                || host.EndsWith("-aiplatform.googleapis.com", IgnoreCase)
+                ? new DetectedProvider(ZespanProvider.Google, null)
+                : null;
         }
 
-        if ((host.StartsWith("bedrock-runtime.", IgnoreCase) || host.StartsWith("bedrock-runtime-fips.", IgnoreCase))
-            && (host.EndsWith(".amazonaws.com", IgnoreCase) || host.EndsWith(".amazonaws.com.cn", IgnoreCase)))
+        if (domain.Equals("amazonaws.com", IgnoreCase) || (domain.Equals("com.cn", IgnoreCase) && host.EndsWith(".amazonaws.com.cn", IgnoreCase)))
         {
-            return ZespanProvider.Bedrock;
+            return host.StartsWith("bedrock-runtime.", IgnoreCase) || host.StartsWith("bedrock-runtime-fips.", IgnoreCase)
+                ? new DetectedProvider(ZespanProvider.Bedrock, null)
+                : null;
         }
 
-        if (host.Equals("api.mistral.ai", IgnoreCase) || host.Equals("codestral.mistral.ai", IgnoreCase))
+        if (domain.Equals("mistral.ai", IgnoreCase))
         {
-            return ZespanProvider.Mistral;
+            return host.Equals("api.mistral.ai", IgnoreCase) || host.Equals("codestral.mistral.ai", IgnoreCase) ? new DetectedProvider(ZespanProvider.Mistral, null) : null;
         }
 
-        if (host.Equals("api.groq.com", IgnoreCase))
+        if (domain.Equals("groq.com", IgnoreCase))
         {
-            return ZespanProvider.Groq;
+            return host.Equals("api.groq.com", IgnoreCase) ? new DetectedProvider(ZespanProvider.Groq, null) : null;
         }
 
-        if (host.Equals("openrouter.ai", IgnoreCase) || host.Equals("api.openrouter.ai", IgnoreCase))
+        if (domain.Equals("openrouter.ai", IgnoreCase))
         {
-            return ZespanProvider.OpenRouter;
+            return host.Equals("openrouter.ai", IgnoreCase) || host.Equals("api.openrouter.ai", IgnoreCase) ? new DetectedProvider(ZespanProvider.OpenRouter, null) : null;
         }
 
-        return null;
-    }
+        // OpenAI-compatible APIs of other vendors: the OpenAI wire format, under the vendor's own name.
+        var label = domain.Equals("deepseek.com", IgnoreCase) ? OpenAICompatible(host, "api.deepseek.com", ProviderNames.DeepSeek)
+            : domain.Equals("x.ai", IgnoreCase) ? OpenAICompatible(host, "api.x.ai", ProviderNames.XAI)
+            : domain.Equals("together.xyz", IgnoreCase) ? OpenAICompatible(host, "api.together.xyz", ProviderNames.Together)
+            : domain.Equals("together.ai", IgnoreCase) ? OpenAICompatible(host, "api.together.ai", ProviderNames.Together)
+            : domain.Equals("fireworks.ai", IgnoreCase) ? OpenAICompatible(host, "api.fireworks.ai", ProviderNames.Fireworks)
+            : domain.Equals("perplexity.ai", IgnoreCase) ? OpenAICompatible(host, "api.perplexity.ai", ProviderNames.Perplexity)
+            : domain.Equals("cerebras.ai", IgnoreCase) ? OpenAICompatible(host, "api.cerebras.ai", ProviderNames.Cerebras)
+            : null;
+        return label is null ? null : new DetectedProvider(ZespanProvider.OpenAI, label);
 
-    /// <summary>Whether a configured host entry (<c>host</c>, <c>host:port</c> or a URL) names this host and port.</summary>
-    internal static bool MatchesHostEntry(string? entry, ReadOnlySpan<char> host, int port)
-    {
-        if (string.IsNullOrWhiteSpace(entry))
-        {
-            return false;
-        }
-
-        var span = entry.AsSpan().Trim();
-        int entryPort;
-        ReadOnlySpan<char> entryHost;
-        if (span.Contains("://", StringComparison.Ordinal))
-        {
-            if (!TryGetAuthority(span, out entryHost, out entryPort))
-            {
-                return false;
-            }
-
-            // A URL without a port names the scheme's default port, which is what the request uses too.
-        }
-        else
-        {
-            var slash = span.IndexOf('/');
-            if (slash >= 0)
-            {
-                span = span[..slash];
-            }
-
-            entryPort = -1;
-            entryHost = span;
-            var colon = span.LastIndexOf(':');
-            if (colon >= 0 && span.IndexOf(']') < colon)
-            {
-                entryHost = span[..colon];
-                if (!int.TryParse(span[(colon + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out entryPort))
-                {
-                    return false;
-                }
-            }
-        }
-
-        if (entryHost.Length > 0 && entryHost[^1] == '.')
-        {
-            entryHost = entryHost[..^1];
-        }
-
-        return entryHost.Equals(host, StringComparison.OrdinalIgnoreCase) && (entryPort < 0 || entryPort == port);
+        static string? OpenAICompatible(ReadOnlySpan<char> host, string apiHost, string name) =>
+            host.Equals(apiHost, StringComparison.OrdinalIgnoreCase) ? name : null;
     }
 
     /// <summary>Reads host and port out of <c>scheme://[userinfo@]host[:port][/...]</c> without allocating.</summary>
-    internal static bool TryGetAuthority(ReadOnlySpan<char> text, out ReadOnlySpan<char> host, out int port)
+    internal static bool TryGetAuthority(ReadOnlySpan<char> text, out ReadOnlySpan<char> host, out int port) =>
+        TryGetAuthority(text, out host, out port, out _);
+
+    /// <summary>Reads host, port and path (up to the query) out of <c>scheme://[userinfo@]host[:port][/path][?...]</c> without allocating.</summary>
+    internal static bool TryGetAuthority(ReadOnlySpan<char> text, out ReadOnlySpan<char> host, out int port, out ReadOnlySpan<char> path)
     {
         host = default;
         port = -1;
+        path = default;
         text = text.Trim();
         var schemeEnd = text.IndexOf("://", StringComparison.Ordinal);
         if (schemeEnd <= 0)
@@ -175,6 +148,9 @@ internal static class ProviderDetector
         var end = authority.IndexOfAny('/', '?', '#');
         if (end >= 0)
         {
+            path = authority[end..];
+            var query = path.IndexOfAny('?', '#');
+            path = query >= 0 ? path[..query] : path;
             authority = authority[..end];
         }
 

@@ -12,6 +12,14 @@ internal static class ProviderNames
     public const string OpenRouter = "openrouter";
     public const string LiteLlm = "litellm";
 
+    // OpenAI-compatible vendors detected by their host (the OpenAI wire format, their own provider name).
+    public const string DeepSeek = "deepseek";
+    public const string XAI = "xai";
+    public const string Together = "together";
+    public const string Fireworks = "fireworks";
+    public const string Perplexity = "perplexity";
+    public const string Cerebras = "cerebras";
+
     /// <summary>The <c>provider</c> field of an event for a provider.</summary>
     public static string ToWireName(ZespanProvider provider) => provider switch
     {

@@ -36,8 +36,15 @@ internal interface IEventStreamHandler
 /// payload and a CRC-32 of everything before it. Messages may be split across reads in any way.
 /// </summary>
 /// <remarks>
+/// <para>
 /// Checksum failures are recorded, never thrown: a message whose message CRC fails is skipped and
 /// counted; a prelude whose CRC fails makes every later length untrustworthy, so decoding stops there.
+/// </para>
+/// <para>
+/// Memory is bounded: a message longer than <see cref="MaxMessageLength"/> (its prelude CRC valid, so its length
+/// trusted) is skipped as it passes, never buffered, and counted in <see cref="DroppedMessages"/> (the capture is
+/// then marked truncated); decoding goes on after it. At most one message up to the bound is held.
+/// </para>
 /// </remarks>
 internal sealed class AwsEventStreamDecoder : IDisposable
 {
@@ -49,6 +56,7 @@ internal sealed class AwsEventStreamDecoder : IDisposable
 
     private readonly IEventStreamHandler _handler;
     private readonly PooledByteBuffer _pending = new();
+    private long _skip;
 
     public AwsEventStreamDecoder(IEventStreamHandler handler)
     {
@@ -73,6 +81,12 @@ internal sealed class AwsEventStreamDecoder : IDisposable
     /// <summary>Gets the stream offset of the next unread message.</summary>
     public long Offset { get; private set; }
 
+    /// <summary>Gets the number of messages skipped because they were longer than <see cref="MaxMessageLength"/>.</summary>
+    public int DroppedMessages { get; private set; }
+
+    /// <summary>Gets the bytes held for an unfinished message (at most <see cref="MaxMessageLength"/> and one read).</summary>
+    public long BufferedBytes => _pending.Count;
+
     /// <summary>Feeds the next bytes of the stream.</summary>
     public void Feed(ReadOnlySpan<byte> data)
     {
@@ -81,11 +95,29 @@ internal sealed class AwsEventStreamDecoder : IDisposable
             return;
         }
 
+        if (_skip > 0)
+        {
+            // The rest of an oversized message passes without being kept.
+            var skipped = (int)Math.Min(_skip, data.Length);
+            _skip -= skipped;
+            Offset += skipped;
+            data = data[skipped..];
+            if (data.IsEmpty)
+            {
+                return;
+            }
+        }
+
         if (_pending.Count == 0)
         {
             // Fast path: decode whole messages straight from the caller's bytes.
             var used = DecodeAll(data);
-            if (!Corrupt && used < data.Length)
+            if (_skip > 0)
+            {
+                // An oversized message began in these bytes: skip what of it is here, decode what follows it.
+                Feed(data[used..]);
+            }
+            else if (!Corrupt && used < data.Length)
             {
                 _pending.Append(data[used..]);
             }
@@ -98,6 +130,12 @@ internal sealed class AwsEventStreamDecoder : IDisposable
         if (Corrupt)
         {
             _pending.Clear();
+        }
+        else if (_skip > 0)
+        {
+            var rest = _pending.Span[consumed..].ToArray();
+            _pending.Clear();
+            Feed(rest);
         }
         else
         {
@@ -139,9 +177,18 @@ internal sealed class AwsEventStreamDecoder : IDisposable
                 break;
             }
 
-            if (total < MinMessageLength || total > MaxMessageLength || headersLength > total - MinMessageLength)
+            if (total < MinMessageLength || headersLength > total - MinMessageLength)
             {
                 Stop($"event stream message at offset {Offset} has an invalid length ({total}, headers {headersLength})");
+                break;
+            }
+
+            if (total > MaxMessageLength)
+            {
+                // Too long to keep: skipped as it passes (from this message's first byte), decoding resumes after it.
+                DroppedMessages++;
+                Problem ??= $"event stream message at offset {Offset} is longer than {MaxMessageLength} bytes ({total}) and was skipped";
+                _skip = total;
                 break;
             }
 

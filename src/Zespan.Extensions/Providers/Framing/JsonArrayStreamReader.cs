@@ -5,6 +5,10 @@ namespace Zespan.Extensions.Providers.Internal;
 /// <c>streamGenerateContent</c> without <c>alt=sse</c>: each top-level object is handed over as soon as
 /// its closing brace arrives. A body that is a single object (an error) is handed over too.
 /// </summary>
+/// <remarks>
+/// Memory is bounded: an element larger than <see cref="MaxElementBytes"/> is not kept (counted in
+/// <see cref="DroppedElements"/>, which marks the capture truncated), including one the stream never closes.
+/// </remarks>
 internal sealed class JsonArrayStreamReader : IDisposable
 {
     /// <summary>The largest element kept (a larger one is dropped and counted).</summary>
@@ -27,6 +31,9 @@ internal sealed class JsonArrayStreamReader : IDisposable
 
     /// <summary>Gets the number of elements dropped for exceeding <see cref="MaxElementBytes"/>.</summary>
     public int DroppedElements { get; private set; }
+
+    /// <summary>Gets the bytes held for the unfinished element (at most <see cref="MaxElementBytes"/>).</summary>
+    public long BufferedBytes => _element.Count;
 
     /// <summary>Feeds the next bytes of the stream.</summary>
     public void Feed(ReadOnlySpan<byte> data)
@@ -90,6 +97,19 @@ internal sealed class JsonArrayStreamReader : IDisposable
         {
             Keep(data[start..]);
         }
+    }
+
+    /// <summary>Ends the stream: an unfinished element that had outgrown the bound counts as dropped.</summary>
+    public void Complete()
+    {
+        if (_depth > 0 && _tooLong)
+        {
+            DroppedElements++;
+        }
+
+        _element.Clear();
+        _tooLong = false;
+        _depth = 0;
     }
 
     public void Dispose() => _element.Dispose();

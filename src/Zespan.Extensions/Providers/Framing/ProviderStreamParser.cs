@@ -43,6 +43,9 @@ internal sealed class ProviderStreamParser : IDisposable
     /// <summary>Gets a value indicating whether the stream's last event was seen (read to its logical end), once <see cref="Complete"/> ran.</summary>
     public bool SawEnd => _accumulator?.SawEnd ?? _events?.SawEnd ?? false;
 
+    /// <summary>Gets the bytes the framer holds for an unfinished line, event, element or message (bounded per framing).</summary>
+    public long BufferedBytes => _sse?.BufferedBytes ?? _array?.BufferedBytes ?? _eventStream?.BufferedBytes ?? 0;
+
     /// <summary>Gets the number of events (SSE events, array elements or event-stream messages) decoded so far.</summary>
     public int EventCount => _sse?.EventCount ?? _array?.EventCount ?? _eventStream?.MessageCount ?? 0;
 
@@ -50,7 +53,7 @@ internal sealed class ProviderStreamParser : IDisposable
     /// <param name="endpoint">The endpoint.</param>
     /// <param name="contentType">The response's media type (<c>text/event-stream</c>, ...), if known.</param>
     /// <param name="context">The parse rules (text capture, budget).</param>
-    public static ProviderStreamParser? Create(ProviderEndpoint endpoint, string? contentType, ParseContext context)
+    public static ProviderStreamParser? Create(LlmEndpoint endpoint, string? contentType, ParseContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         var format = WireFormats.For(endpoint.Family);
@@ -69,7 +72,7 @@ internal sealed class ProviderStreamParser : IDisposable
     }
 
     /// <summary>Decides how a streamed body is framed.</summary>
-    public static StreamFraming ChooseFraming(ProviderEndpoint endpoint, string? contentType)
+    public static StreamFraming ChooseFraming(LlmEndpoint endpoint, string? contentType)
     {
         if (contentType is not null)
         {
@@ -120,8 +123,11 @@ internal sealed class ProviderStreamParser : IDisposable
 
         _completed = true;
         _sse?.Complete();
-        if ((_sse?.DroppedLines ?? 0) > 0 || (_array?.DroppedElements ?? 0) > 0)
+        _array?.Complete();
+        if ((_sse?.DroppedLines ?? 0) > 0 || (_sse?.DroppedEvents ?? 0) > 0 || (_array?.DroppedElements ?? 0) > 0
+            || (_eventStream?.DroppedMessages ?? 0) > 0)
         {
+            // A framing bound dropped part of the stream: the event says it is incomplete.
             _context.MarkTruncated();
         }
 

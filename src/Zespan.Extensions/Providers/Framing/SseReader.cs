@@ -16,13 +16,23 @@ internal interface IStreamEventHandler
 /// dispatches, a leading byte-order mark is skipped. Fields other than <c>event</c> and <c>data</c> are ignored.
 /// </summary>
 /// <remarks>
+/// <para>
 /// System.Net.ServerSentEvents' <c>SseParser</c> pulls from a <see cref="Stream"/>; the capture tee pushes
 /// bytes as the caller reads them, so this parser takes spans and keeps only the unfinished line and event.
+/// </para>
+/// <para>
+/// Memory is bounded whatever the stream holds: a line longer than <see cref="MaxLineBytes"/> is dropped
+/// (<see cref="DroppedLines"/>), and an event whose data outgrows <see cref="MaxEventBytes"/> (many <c>data:</c>
+/// lines without a blank line) is dropped whole (<see cref="DroppedEvents"/>); either marks the capture truncated.
+/// </para>
 /// </remarks>
 internal sealed class SseReader : IDisposable
 {
     /// <summary>The longest line kept (a longer one is dropped and counted in <see cref="DroppedLines"/>).</summary>
     public const int MaxLineBytes = 16 * 1024 * 1024;
+
+    /// <summary>The most data one event keeps (its <c>data:</c> lines joined); a larger event is dropped and counted in <see cref="DroppedEvents"/>.</summary>
+    public const int MaxEventBytes = 16 * 1024 * 1024;
 
     private readonly IStreamEventHandler _handler;
     private readonly PooledByteBuffer _line = new();
@@ -31,6 +41,7 @@ internal sealed class SseReader : IDisposable
     private bool _hasData;
     private bool _skipLeadingLf;
     private bool _lineTooLong;
+    private bool _eventTooLong;
     private bool _started;
 
     public SseReader(IStreamEventHandler handler)
@@ -43,6 +54,12 @@ internal sealed class SseReader : IDisposable
 
     /// <summary>Gets the number of lines dropped for exceeding <see cref="MaxLineBytes"/>.</summary>
     public int DroppedLines { get; private set; }
+
+    /// <summary>Gets the number of events dropped because their data exceeded <see cref="MaxEventBytes"/>.</summary>
+    public int DroppedEvents { get; private set; }
+
+    /// <summary>Gets the bytes held for the unfinished line and event (at most <see cref="MaxLineBytes"/> + <see cref="MaxEventBytes"/> and the event type).</summary>
+    public long BufferedBytes => (long)_line.Count + _data.Count + _eventType.Count;
 
     /// <summary>Feeds the next bytes of the stream.</summary>
     public void Feed(ReadOnlySpan<byte> data)
@@ -179,12 +196,23 @@ internal sealed class SseReader : IDisposable
 
         if (field.SequenceEqual("data"u8))
         {
-            if (_hasData)
+            if (!_eventTooLong && _data.Count + value.Length + 1 > MaxEventBytes)
             {
-                _data.Append((byte)'\n');
+                // Too much data without a blank line: the event is dropped, what follows it is still read.
+                _eventTooLong = true;
+                _data.Clear();
             }
 
-            _data.Append(value);
+            if (!_eventTooLong)
+            {
+                if (_hasData)
+                {
+                    _data.Append((byte)'\n');
+                }
+
+                _data.Append(value);
+            }
+
             _hasData = true;
         }
         else if (field.SequenceEqual("event"u8))
@@ -196,13 +224,18 @@ internal sealed class SseReader : IDisposable
 
     private void Dispatch()
     {
-        if (_hasData)
+        if (_eventTooLong)
+        {
+            DroppedEvents++;
+        }
+        else if (_hasData)
         {
             EventCount++;
             _handler.OnEvent(_eventType.Span, _data.Memory);
         }
 
         _hasData = false;
+        _eventTooLong = false;
         _data.Clear();
         _eventType.Clear();
     }

@@ -9,7 +9,7 @@ namespace Zespan.Extensions.Providers.Internal;
 internal sealed class ProviderExchange : IEventCapture
 {
     /// <summary>Gets the endpoint (provider, operation, path model).</summary>
-    public required ProviderEndpoint Endpoint { get; init; }
+    public required LlmEndpoint Endpoint { get; init; }
 
     /// <summary>Gets the parse rules, created when the call started (a long stream is parsed while it passes).</summary>
     public required ParseContext Context { get; init; }
@@ -31,6 +31,9 @@ internal sealed class ProviderExchange : IEventCapture
 
     /// <summary>Gets the capture of a streamed response.</summary>
     public StreamCaptureSink? Stream { get; init; }
+
+    /// <summary>Gets the compressed body, when the response reached the tee compressed: inflated into <see cref="Response"/> or <see cref="Stream"/> by <see cref="DecodeBody"/>.</summary>
+    public CompressedCaptureSink? Compressed { get; init; }
 
     /// <summary>Gets the model the app asked for when a model override changed it.</summary>
     public string? RequestedModel { get; init; }
@@ -57,7 +60,7 @@ internal sealed class ProviderExchange : IEventCapture
     public Exception? Exception { get; init; }
 
     /// <summary>Whether a response should be captured as a stream: a successful response framed as a stream.</summary>
-    public static bool IsStreamResponse(ProviderEndpoint endpoint, int statusCode, string? contentType)
+    public static bool IsStreamResponse(LlmEndpoint endpoint, int statusCode, string? contentType)
     {
         if (statusCode is < 200 or >= 300)
         {
@@ -75,15 +78,19 @@ internal sealed class ProviderExchange : IEventCapture
     }
 
     /// <inheritdoc/>
-    public long HeldBytes => (Request?.HeldBytes ?? 0) + (Response?.HeldBytes ?? 0) + (Stream?.HeldBytes ?? 0);
+    public long HeldBytes => (Request?.HeldBytes ?? 0) + (Response?.HeldBytes ?? 0) + (Stream?.HeldBytes ?? 0) + (Compressed?.HeldBytes ?? 0);
 
     /// <inheritdoc/>
     public void Fill(ZespanEvent item) => ProviderEventBuilder.Parse(item, this);
+
+    /// <summary>Inflates a body that arrived compressed into its capture (once, before parsing; on the export thread).</summary>
+    public void DecodeBody() => Compressed?.Decode(Context);
 
     public void Dispose()
     {
         Request?.Dispose();
         Response?.Dispose();
         Stream?.Dispose();
+        Compressed?.Dispose();
     }
 }

@@ -23,12 +23,21 @@ internal readonly record struct ProviderResponseHeaders(
     /// <summary>Gets the body's <c>Content-Length</c>, when the response declared one.</summary>
     public long? ContentLength { get; init; }
 
+    /// <summary>Gets the body's <c>Content-Encoding</c> as it reached the tee (several codings are joined with commas).</summary>
+    public string? ContentEncoding { get; init; }
+
     public static ProviderResponseHeaders From(HttpResponseMessage response)
     {
         ArgumentNullException.ThrowIfNull(response);
         var headers = response.Headers;
         var length = response.Content?.Headers.NonValidated.TryGetValues("Content-Length", out var lengths) == true
             && long.TryParse(FirstOf(lengths), NumberStyles.Integer, CultureInfo.InvariantCulture, out var declared) ? declared : (long?)null;
+        string? encoding = null;
+        if (response.Content?.Headers.NonValidated.TryGetValues("Content-Encoding", out var encodings) == true && encodings.Count > 0)
+        {
+            encoding = encodings.Count == 1 ? FirstOf(encodings) : string.Join(',', encodings);
+        }
+
         return new ProviderResponseHeaders(
             response.Content?.Headers.ContentType?.MediaType,
             First(headers, "x-amzn-ErrorType"),
@@ -39,6 +48,7 @@ internal readonly record struct ProviderResponseHeaders(
             Double(First(headers, "x-litellm-response-cost")))
         {
             ContentLength = length,
+            ContentEncoding = encoding,
         };
     }
 

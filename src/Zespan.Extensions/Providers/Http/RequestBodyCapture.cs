@@ -46,7 +46,15 @@ internal static class RequestBodyCapture
     /// as the OpenAI SDK's) are buffered by <see cref="HttpContent.ReadAsStream()"/>. A <see cref="StreamContent"/>
     /// would be consumed by reading it, so it is replaced by a buffered copy with the same headers and bytes.
     /// </remarks>
-    public static CaptureBuffer? Capture(HttpRequestMessage request, int limit, CancellationToken cancellationToken)
+    /// <param name="request">The request.</param>
+    /// <param name="limit">The most bytes kept.</param>
+    /// <param name="cancellationToken">Ends the read.</param>
+    /// <param name="replaceStreams">
+    /// Whether a <see cref="StreamContent"/> or <see cref="MultipartContent"/> is replaced by a buffered copy to be read;
+    /// false leaves it untouched and uncaptured (process-wide capture, which reads inside the runtime's HTTP
+    /// diagnostics and must neither block on a stream nor replace what the caller sends).
+    /// </param>
+    public static CaptureBuffer? Capture(HttpRequestMessage request, int limit, CancellationToken cancellationToken, bool replaceStreams = true)
     {
         ArgumentNullException.ThrowIfNull(request);
         var content = request.Content;
@@ -57,6 +65,11 @@ internal static class RequestBodyCapture
 
         if (content is StreamContent or MultipartContent)
         {
+            if (!replaceStreams)
+            {
+                return null;
+            }
+
             content = ReplaceWithBuffered(request, content, cancellationToken);
         }
 

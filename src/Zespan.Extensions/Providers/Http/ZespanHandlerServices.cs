@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Zespan.Extensions.Configuration.Internal;
 using Zespan.Extensions.Guardrails.Internal;
 using Zespan.Extensions.ModelOverrides.Internal;
 using Zespan.Extensions.Tracing.Internal;
@@ -17,10 +18,14 @@ internal sealed partial class ZespanHandlerServices(
     TimeProvider timeProvider,
     ILoggerFactory loggerFactory)
 {
+    private readonly PerOptions<ProviderEndpointTable> _endpoints = new(options, ProviderEndpointTable.From);
     private int _bedrockOverrideLogged;
     private int _azureOverrideLogged;
 
     public IOptionsMonitor<ZespanOptions> Options { get; } = options;
+
+    /// <summary>Gets the configured endpoints of the options in force (compiled once per options snapshot).</summary>
+    public ProviderEndpointTable Endpoints => _endpoints.Value;
 
     public ZespanTracer Tracer { get; } = tracer;
 

@@ -41,17 +41,17 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
 
     protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        if (!TryGetEndpoint(request, out var endpoint, out var options))
+        if (!TryGetEndpoint(request, out var endpoint, out var options, out var label))
         {
             return base.SendAsync(request, cancellationToken);
         }
 
-        return SendCoreAsync(request, endpoint, options, async: true, cancellationToken).AsTask();
+        return SendCoreAsync(request, endpoint, options, label, async: true, cancellationToken).AsTask();
     }
 
     protected override HttpResponseMessage Send(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        if (!TryGetEndpoint(request, out var endpoint, out var options))
+        if (!TryGetEndpoint(request, out var endpoint, out var options, out var label))
         {
             return base.Send(request, cancellationToken);
         }
@@ -60,7 +60,7 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
         try
         {
             // async: false runs every step synchronously, so the ValueTask has completed here: no sync-over-async.
-            var pending = SendCoreAsync(request, endpoint, options, async: false, cancellationToken);
+            var pending = SendCoreAsync(request, endpoint, options, label, async: false, cancellationToken);
             Debug.Assert(pending.IsCompleted, "The synchronous path must complete synchronously.");
             return pending.GetAwaiter().GetResult();
         }
@@ -70,10 +70,11 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
         }
     }
 
-    private bool TryGetEndpoint(HttpRequestMessage request, out ProviderEndpoint endpoint, out ZespanOptions options)
+    private bool TryGetEndpoint(HttpRequestMessage request, out LlmEndpoint endpoint, out ZespanOptions options, out string? label)
     {
         endpoint = default;
         options = null!;
+        label = null;
         var uri = request.RequestUri;
         if (uri is null)
         {
@@ -93,23 +94,27 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
             return false;
         }
 
-        var provider = _provider ?? ProviderDetector.Detect(uri, options.LiteLlmHosts);
+        var detected = ProviderDetector.Detect(uri, _services.Endpoints);
+        var provider = _provider ?? detected?.Provider;
         if (provider is null)
         {
             return false;
         }
 
-        endpoint = ProviderEndpoint.Detect(provider.Value, uri);
+        // The host's vendor name (a configured ProviderName, deepseek, xai, ...) when it speaks this wire format.
+        label = !string.IsNullOrWhiteSpace(_client?.ProviderName) ? _client.ProviderName
+            : detected is { } found && found.Provider == provider ? found.Label
+            : null;
+        endpoint = LlmEndpoint.Detect(provider.Value, uri);
         return endpoint.IsKnown;
     }
 
-    private async ValueTask<HttpResponseMessage> SendCoreAsync(HttpRequestMessage request, ProviderEndpoint endpoint, ZespanOptions options, bool async, CancellationToken cancellationToken)
+    private async ValueTask<HttpResponseMessage> SendCoreAsync(HttpRequestMessage request, LlmEndpoint endpoint, ZespanOptions options, string? label, bool async, CancellationToken cancellationToken)
     {
         var services = _services;
         var call = ZespanCallContext.Current;
         var middlewareEvent = call?.MiddlewareEvent;
         ZespanCallContext.Current = ZespanCallContext.HttpHandler;
-        var label = _client?.ProviderName;
         var providerWire = string.IsNullOrWhiteSpace(label) ? ProviderNames.ToWireName(endpoint.Provider) : label!;
         var guard = ResolveGuardrails(options, endpoint.Provider, label);
         if (call is not null && guard is { } resolved)
@@ -132,12 +137,18 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
                 body.Reset();
                 requestedModel = result.RequestedModel;
                 overriddenModel = result.SentModel;
-                endpoint = ProviderEndpoint.Detect(endpoint.Provider, request.RequestUri!);
+                endpoint = LlmEndpoint.Detect(endpoint.Provider, request.RequestUri!);
             }
             else if (result.Skip != ModelOverrideSkip.None)
             {
                 services.OverrideSkipped(result.Skip, result.RequestedModel);
             }
+        }
+
+        if (_client?.IncludeStreamUsage == true && StreamUsageRewriter.AppliesTo(endpoint)
+            && StreamUsageRewriter.Apply(request, endpoint, await body.GetAsync(request, async, cancellationToken).ConfigureAwait(false)))
+        {
+            body.Reset(); // IncludeStreamUsage: the stream is asked for its usage (see StreamUsageRewriter)
         }
 
         // 2. The event (null when tracing is off or the trace is sampled out; the call still goes through).
@@ -189,14 +200,14 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
         catch (GuardrailBlockedException blocked) when (evt is not null)
         {
             // No request was sent: the generation is recorded with the block as its error and no status.
-            var notSent = Template(endpoint, context, label, requestCapture, requestedModel, overriddenModel, startTimestamp: 0).Build(services.TimeProvider, null, null, null);
-            Finish(evt, null, notSent, blocked);
+            var notSent = ExchangeTemplate.ForRequest(endpoint, context, label, requestCapture, requestedModel, overriddenModel, startTimestamp: 0).Build(services.TimeProvider, null, null, null);
+            ExchangeCapture.Finish(services, evt, null, notSent, blocked);
             throw;
         }
         catch
         {
             requestCapture?.Dispose();
-            Abandon(evt);
+            ExchangeCapture.Abandon(evt);
             throw;
         }
 
@@ -211,8 +222,8 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
         }
         catch (Exception ex)
         {
-            var failed = Template(endpoint, context, label, requestCapture, requestedModel, overriddenModel, startTimestamp).Build(services.TimeProvider, null, null, ex);
-            Finish(evt, call, failed, ex);
+            var failed = ExchangeTemplate.ForRequest(endpoint, context, label, requestCapture, requestedModel, overriddenModel, startTimestamp).Build(services.TimeProvider, null, null, ex);
+            ExchangeCapture.Finish(services, evt, call, failed, ex);
             throw;
         }
 
@@ -227,116 +238,44 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
             catch (GuardrailBlockedException blocked) when (evt is not null)
             {
                 // The model answered (and was paid for): record its usage with the block, withhold the text.
-                var withheldTemplate = Template(endpoint, context, label, requestCapture, requestedModel, overriddenModel, startTimestamp) with
-                {
-                    StatusCode = (int)response.StatusCode,
-                    Headers = ProviderResponseHeaders.From(response),
-                };
+                var withheldTemplate = ExchangeTemplate.ForRequest(endpoint, context, label, requestCapture, requestedModel, overriddenModel, startTimestamp).WithResponse(response);
                 response.Dispose();
                 IResponseCaptureSink? withheldSink = null;
                 if (postState.Body is { } seen)
                 {
-                    withheldSink = CreateSink(endpoint, withheldTemplate, context, options.MaxEventBytes);
+                    withheldSink = withheldTemplate.CreateSink(options.MaxEventBytes);
                     withheldSink.Append(seen);
                 }
 
                 var withheld = withheldTemplate.Build(services.TimeProvider, withheldSink, null, null);
-                Finish(evt, null, withheld, blocked);
+                ExchangeCapture.Finish(services, evt, null, withheld, blocked);
                 throw;
             }
             catch
             {
                 requestCapture?.Dispose();
-                Abandon(evt);
+                ExchangeCapture.Abandon(evt);
                 response.Dispose();
                 throw;
             }
         }
 
         // 6. Capture the response as it passes to the caller.
-        var exchangeTemplate = Template(endpoint, context, label, requestCapture, requestedModel, overriddenModel, startTimestamp) with
+        if (capture)
         {
-            StatusCode = (int)response.StatusCode,
-            Headers = ProviderResponseHeaders.From(response),
-        };
-        if (!capture)
-        {
-            return response;
+            var exchange = ExchangeTemplate.ForRequest(endpoint, context, label, requestCapture, requestedModel, overriddenModel, startTimestamp).WithResponse(response);
+            ExchangeCapture.CaptureResponse(services, response, exchange, evt, call, options.MaxEventBytes);
         }
 
-        if (response.Content is null)
-        {
-            Finish(evt, call, exchangeTemplate.Build(services.TimeProvider, null, null, null), null);
-            return response;
-        }
-
-        var sink = CreateSink(endpoint, exchangeTemplate, context, options.MaxEventBytes);
-
-        var observer = new CallObserver(this, evt, call, exchangeTemplate, sink);
-        response.Content = new CapturingContent(response.Content, sink, services.TimeProvider, observer);
         return response;
-    }
-
-    /// <summary>
-    /// Hands what was seen of the call to its event: this handler's own (through the tracer's lifecycle, which
-    /// parses the capture), or, under the IChatClient middleware, the middleware's, which adds what only the HTTP
-    /// layer sees (status, raw usage, a model override) to its event when it completes.
-    /// </summary>
-    private void Finish(ZespanEvent? evt, ZespanCallContext? middleware, ProviderExchange exchange, Exception? exception)
-    {
-        try
-        {
-            if (middleware?.MiddlewareEvent is not null)
-            {
-                if (!middleware.TryAttachHttpExchange(exchange))
-                {
-                    exchange.Dispose();
-                }
-
-                return;
-            }
-
-            if (evt is null)
-            {
-                exchange.Dispose();
-                return;
-            }
-
-            if (exception is GuardrailBlockedException blocked)
-            {
-                evt.Error = new ZespanError("guardrail_blocked", blocked.Message);
-                evt.FinishReason = "content_filter";
-                evt.StatusCode = exchange.StatusCode;
-            }
-            else if (exception is not null)
-            {
-                evt.Error = ZespanTracer.ErrorFrom(exception);
-                evt.StatusCode = 0;
-            }
-
-            _services.Tracer.Complete(evt, exchange);
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            ZespanHandlerServices.LogInstrumentationFailed(_services.Logger, ex);
-        }
-    }
-
-    /// <summary>An event that will not be completed (the call failed before it was sent): its activity ends unrecorded.</summary>
-    private static void Abandon(ZespanEvent? evt)
-    {
-        if (evt?.Activity is not null)
-        {
-            ZespanActivities.End(evt, keep: false, includeContent: false);
-        }
     }
 
     private (bool Pre, bool Post, bool FailClosed)? ResolveGuardrails(ZespanOptions options, ZespanProvider provider, string? label) =>
         // The client's own options win; then the first rule (local, then remote) for its provider or "*".
-        GuardrailCheckRunner.Resolve(_client?.Guardrails, options.GuardrailRules, ProviderNames.ToWireName(provider), label);
+        GuardrailCheckRunner.Resolve(_client?.Guardrails, options.GuardrailRules, ProviderNames.ToWireName(provider), label, _client?.AllowRemoteGuardrails ?? true);
 
     /// <returns>True when a redact verdict rewrote the request body.</returns>
-    private async ValueTask<bool> PreCheckAsync(HttpRequestMessage request, ProviderEndpoint endpoint, (bool Pre, bool Post, bool FailClosed) guard, string provider, ZespanEvent? evt, RequestBody requestBody, bool async, CancellationToken cancellationToken)
+    private async ValueTask<bool> PreCheckAsync(HttpRequestMessage request, LlmEndpoint endpoint, (bool Pre, bool Post, bool FailClosed) guard, string provider, ZespanEvent? evt, RequestBody requestBody, bool async, CancellationToken cancellationToken)
     {
         var body = await requestBody.GetAsync(request, async, cancellationToken).ConfigureAwait(false);
         if (body is null)
@@ -367,7 +306,18 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
 
         if (verdict.ModifiedText is { } text)
         {
-            var rewritten = GuardrailBodyRewriter.ReplaceLastUserMessage(body, endpoint.Family, text);
+            byte[]? rewritten;
+            try
+            {
+                rewritten = GuardrailBodyRewriter.ReplaceLastUserMessage(body, endpoint.Family, text);
+            }
+            catch (GuardrailUnavailableException failed)
+            {
+                // Applying the verdict failed: a failed check, so FailClosed decides (open: sent as it is).
+                GuardrailCheckRunner.FailOpenOrBlock(GuardrailPhase.Pre, guard.FailClosed, _services.Logger, failed);
+                return false;
+            }
+
             if (rewritten is null)
             {
                 // The verdict cannot be applied to this body: blocking is the only safe choice.
@@ -382,23 +332,36 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
         return false;
     }
 
-    private async ValueTask PostCheckAsync(HttpResponseMessage response, ProviderEndpoint endpoint, (bool Pre, bool Post, bool FailClosed) guard, string provider, HttpRequestMessage request, ZespanEvent? evt, PostCheckState state, RequestBody body, bool async, CancellationToken cancellationToken)
+    private async ValueTask PostCheckAsync(HttpResponseMessage response, LlmEndpoint endpoint, (bool Pre, bool Post, bool FailClosed) guard, string provider, HttpRequestMessage request, ZespanEvent? evt, PostCheckState state, RequestBody body, bool async, CancellationToken cancellationToken)
     {
         var original = response.Content!;
-        byte[] bytes;
-        if (async)
+        var held = async
+            ? await HeldBackContent.ReadAsync(original, GuardrailCheckRunner.MaxHeldBytes, cancellationToken).ConfigureAwait(false)
+            : HeldBackContent.Read(original, GuardrailCheckRunner.MaxHeldBytes, cancellationToken);
+        var bytes = held.Head;
+        state.Body = bytes;
+        if (held.Rest is not null)
         {
-            bytes = await original.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
-        }
-        else
-        {
-            using var stream = original.ReadAsStream(cancellationToken);
-            using var buffer = new MemoryStream();
-            stream.CopyTo(buffer);
-            bytes = buffer.ToArray();
+            // Too large to hold back: the check fails and FailClosed decides. Open, the caller gets what was read and
+            // then the rest as it arrives, unchecked.
+            response.Content = new HeldBackContent(bytes, held.Rest, original);
+            var notChecked = new GuardrailCheckRequest
+            {
+                Phase = GuardrailPhase.Post,
+                Provider = provider,
+                Model = await ReadModelAsync(request, endpoint, body, async, cancellationToken).ConfigureAwait(false),
+                TraceId = evt?.TraceId.ToHexString(),
+                SpanId = evt?.SpanId.ToHexString(),
+            };
+            var failed = GuardrailCheckRunner.Failed(_services.Tracer, _services.Logger, notChecked, guard.FailClosed, evt, GuardrailCheckRunner.HeldBackTooLarge);
+            if (failed is not null)
+            {
+                throw new GuardrailBlockedException(GuardrailPhase.Post, failed.Results);
+            }
+
+            return;
         }
 
-        state.Body = bytes;
         var contentType = original.Headers.ContentType?.MediaType;
         var isStream = ProviderExchange.IsStreamResponse(endpoint, (int)response.StatusCode, contentType);
         var requestBody = await body.GetAsync(request, async, cancellationToken).ConfigureAwait(false);
@@ -422,7 +385,18 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
         if (verdict?.ModifiedText is { } text)
         {
             // A stream already promised to the caller cannot be rewritten in place: a redact on a stream blocks.
-            var rewritten = isStream ? null : GuardrailBodyRewriter.ReplaceCompletion(bytes, endpoint.Family, text);
+            byte[]? rewritten;
+            try
+            {
+                rewritten = isStream ? null : GuardrailBodyRewriter.ReplaceCompletion(bytes, endpoint.Family, text);
+            }
+            catch (GuardrailUnavailableException failed)
+            {
+                // Applying the verdict failed: a failed check, so FailClosed decides (open: the answer as it came).
+                GuardrailCheckRunner.FailOpenOrBlock(GuardrailPhase.Post, guard.FailClosed, _services.Logger, failed);
+                rewritten = bytes;
+            }
+
             if (rewritten is null)
             {
                 throw new GuardrailBlockedException(GuardrailPhase.Post, verdict.Results);
@@ -440,7 +414,7 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
         GuardrailCheckRunner.CheckAsync(_services.Guardrails, _services.Tracer, _services.Logger, check, failClosed, evt, async, cancellationToken);
 
     /// <summary>Parses a request (and optionally a response) into a scratch event, with text (guardrails send what they check).</summary>
-    private static ZespanEvent ReadExchange(ProviderEndpoint endpoint, byte[]? requestBody, byte[]? response, int statusCode, string? contentType)
+    private static ZespanEvent ReadExchange(LlmEndpoint endpoint, byte[]? requestBody, byte[]? response, int statusCode, string? contentType)
     {
         var scratch = new ZespanEvent();
         var context = new ParseContext(storePrompts: true, maxTextBytes: int.MaxValue);
@@ -480,7 +454,7 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
         return scratch;
     }
 
-    private static async ValueTask<string?> ReadModelAsync(HttpRequestMessage request, ProviderEndpoint endpoint, RequestBody requestBody, bool async, CancellationToken cancellationToken)
+    private static async ValueTask<string?> ReadModelAsync(HttpRequestMessage request, LlmEndpoint endpoint, RequestBody requestBody, bool async, CancellationToken cancellationToken)
     {
         if (endpoint.PathModel is not null || request.Content is null)
         {
@@ -506,54 +480,6 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
 
         target.Headers.ContentType ??= new MediaTypeHeaderValue("application/json");
         return target;
-    }
-
-    /// <summary>The capture of a response body: parsed as a stream when it is one, else kept whole (up to the limit).</summary>
-    private static IResponseCaptureSink CreateSink(ProviderEndpoint endpoint, ExchangeTemplate template, ParseContext context, int limit)
-    {
-        if (ProviderExchange.IsStreamResponse(endpoint, template.StatusCode, template.Headers.ContentType)
-            && ProviderStreamParser.Create(endpoint, template.Headers.ContentType, context) is { } parser)
-        {
-            return new StreamCaptureSink(parser, limit);
-        }
-
-        return new CaptureBuffer(limit);
-    }
-
-    private static ExchangeTemplate Template(ProviderEndpoint endpoint, ParseContext context, string? label, CaptureBuffer? request, string? requestedModel, string? overriddenModel, long startTimestamp) =>
-        new(endpoint, context, label, request, 0, default, requestedModel, overriddenModel, startTimestamp);
-
-    /// <summary>What is known of the call (its response status and headers once they arrive).</summary>
-    private sealed record ExchangeTemplate(
-        ProviderEndpoint Endpoint,
-        ParseContext Context,
-        string? Label,
-        CaptureBuffer? Request,
-        int StatusCode,
-        ProviderResponseHeaders Headers,
-        string? RequestedModel,
-        string? OverriddenModel,
-        long StartTimestamp)
-    {
-        public ProviderExchange Build(TimeProvider time, IResponseCaptureSink? sink, in CaptureCompletion? completion, Exception? exception) => new()
-        {
-            Endpoint = Endpoint,
-            Context = Context,
-            ProviderLabel = Label,
-            Request = Request,
-            StatusCode = StatusCode,
-            ResponseHeaders = Headers,
-            Response = sink as CaptureBuffer,
-            Stream = sink as StreamCaptureSink,
-            RequestedModel = RequestedModel,
-            OverriddenModel = OverriddenModel,
-            StartTimestamp = StartTimestamp,
-            FirstByteTimestamp = completion?.FirstByteTimestamp,
-            TimeProvider = time,
-            Outcome = completion?.Outcome,
-            BytesRead = completion?.BytesRead ?? 0,
-            Exception = exception ?? completion?.Exception,
-        };
     }
 
     /// <summary>The whole request body, read at most once per call by the features that need it (overrides, guardrails).</summary>
@@ -594,15 +520,5 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
     private sealed class PostCheckState
     {
         public byte[]? Body { get; set; }
-    }
-
-    /// <summary>Told once when the response body ends (read to its end, failed, canceled or disposed early).</summary>
-    private sealed class CallObserver(ZespanHttpHandler owner, ZespanEvent? evt, ZespanCallContext? middleware, ExchangeTemplate template, IResponseCaptureSink sink) : ICaptureObserver
-    {
-        public void OnCaptureCompleted(in CaptureCompletion completion)
-        {
-            var exchange = template.Build(owner._services.TimeProvider, sink, completion, null);
-            owner.Finish(evt, middleware, exchange, null);
-        }
     }
 }

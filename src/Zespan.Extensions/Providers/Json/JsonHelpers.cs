@@ -141,8 +141,87 @@ internal static class JsonHelpers
     }
 
     /// <summary>A detached copy of an element as a <see cref="JsonNode"/> (safe after the document is disposed).</summary>
-    public static JsonNode? ToNode(this JsonElement element) =>
-        element.ValueKind is JsonValueKind.Undefined ? null : JsonNode.Parse(element.GetRawText());
+    /// <remarks>
+    /// Copied eagerly, so the node never throws later: a repeated property name keeps its last value (a
+    /// <see cref="JsonObject"/> parsed lazily throws on the first access instead), and a string that cannot be decoded
+    /// (a lone surrogate escape, invalid UTF-8) keeps its text with U+FFFD in place of what cannot be shown.
+    /// </remarks>
+    public static JsonNode? ToNode(this JsonElement element) => ToNode(element, 0);
+
+    /// <summary>Parses JSON text into nodes with the rules of <see cref="ToNode(JsonElement)"/> (last repeated name wins); null when it is not JSON.</summary>
+    /// <param name="json">The text.</param>
+    /// <param name="maxDepth">The deepest nesting accepted.</param>
+    public static JsonNode? ParseLenient(string json, int maxDepth = 64)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = maxDepth });
+            return document.RootElement.ToNode();
+        }
+        catch (Exception ex) when (ex is JsonException or ArgumentException)
+        {
+            // Not JSON, or text that cannot be transcoded to UTF-8 (a lone surrogate).
+            return null;
+        }
+    }
+
+    private static JsonNode? ToNode(JsonElement element, int depth)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                var obj = new JsonObject();
+                foreach (var property in element.EnumerateObject())
+                {
+                    obj[SafeName(property)] = ToNode(property.Value, depth + 1);
+                }
+
+                return obj;
+            case JsonValueKind.Array:
+                var array = new JsonArray();
+                foreach (var item in element.EnumerateArray())
+                {
+                    array.Add(ToNode(item, depth + 1));
+                }
+
+                return array;
+            case JsonValueKind.String:
+                return JsonValue.Create(SafeString(element));
+            case JsonValueKind.Number:
+                return JsonValue.Create(element.Clone());
+            case JsonValueKind.True:
+                return JsonValue.Create(true);
+            case JsonValueKind.False:
+                return JsonValue.Create(false);
+            default:
+                return null;
+        }
+    }
+
+    private static string SafeName(JsonProperty property)
+    {
+        try
+        {
+            return property.Name;
+        }
+        catch (InvalidOperationException)
+        {
+            return System.Text.Encoding.UTF8.GetString(System.Runtime.InteropServices.JsonMarshal.GetRawUtf8PropertyName(property));
+        }
+    }
+
+    private static string SafeString(JsonElement element)
+    {
+        try
+        {
+            return element.GetString() ?? string.Empty;
+        }
+        catch (InvalidOperationException)
+        {
+            var raw = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(element);
+            return System.Text.Encoding.UTF8.GetString(raw.Length >= 2 ? raw[1..^1] : raw);
+        }
+    }
 
     /// <summary>An element's JSON text (for tool-call arguments), or <c>{}</c> when absent.</summary>
     public static string RawOrEmptyObject(this JsonElement element) =>

@@ -5,12 +5,16 @@ namespace Zespan.Extensions.Providers.Internal;
 /// <summary>Small edits of a parsed body the wire formats share (a guardrail redact writes its text with them).</summary>
 internal static class JsonNodeEdits
 {
+    /// <summary>The value of a string node, or null for anything else (a number, an object, null): never throws on a type.</summary>
+    public static string? StringOf(JsonNode? node) =>
+        node is JsonValue value && value.GetValueKind() == System.Text.Json.JsonValueKind.String && value.TryGetValue<string>(out var text) ? text : null;
+
     /// <summary>The last object of an array whose <c>role</c> is <paramref name="role"/>, or null.</summary>
     public static JsonObject? LastWithRole(JsonArray items, string role)
     {
         for (var i = items.Count - 1; i >= 0; i--)
         {
-            if (items[i] is JsonObject o && (string?)o["role"] == role)
+            if (items[i] is JsonObject o && StringOf(o["role"]) == role)
             {
                 return o;
             }
@@ -29,7 +33,7 @@ internal static class JsonNodeEdits
         var first = -1;
         for (var i = 0; i < parts.Count; i++)
         {
-            if (parts[i] is JsonObject part && (string?)part["type"] == type)
+            if (parts[i] is JsonObject part && StringOf(part["type"]) == type)
             {
                 if (first < 0)
                 {
@@ -41,7 +45,7 @@ internal static class JsonNodeEdits
 
         for (var i = parts.Count - 1; i > first && first >= 0; i--)
         {
-            if (parts[i] is JsonObject part && (string?)part["type"] == type)
+            if (parts[i] is JsonObject part && StringOf(part["type"]) == type)
             {
                 parts.RemoveAt(i);
             }

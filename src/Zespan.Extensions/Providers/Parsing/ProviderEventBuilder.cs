@@ -14,14 +14,11 @@ namespace Zespan.Extensions.Providers.Internal;
 /// <remarks>Trace ids, start and end time and latency are the handler's; this fills the rest.</remarks>
 internal static class ProviderEventBuilder
 {
-    /// <summary>Parses the exchange into the event (<see cref="Parse"/>), then prices it from the built-in table and <paramref name="prices"/>.</summary>
+    /// <summary>Parses the exchange into the event (<see cref="Parse"/>), then prices it from the built-in table and <paramref name="prices"/> (the lifecycle's pricing rules, <see cref="PricingStep"/>).</summary>
     public static void Fill(ZespanEvent evt, ProviderExchange exchange, IList<ModelPrice>? prices)
     {
         Parse(evt, exchange);
-        evt.Cost ??= ModelPriceTable.EstimateCost(evt.Model ?? evt.ResponseModel, evt.Provider, evt.PromptTokens, evt.CompletionTokens, prices)
-            ?? (evt.ResponseModel is not null && evt.Model is not null
-                ? ModelPriceTable.EstimateCost(evt.ResponseModel, evt.Provider, evt.PromptTokens, evt.CompletionTokens, prices)
-                : null);
+        PricingStep.Apply(evt, new PriceTableCostEstimator(prices));
     }
 
     /// <summary>
@@ -32,6 +29,7 @@ internal static class ProviderEventBuilder
     {
         ArgumentNullException.ThrowIfNull(evt);
         ArgumentNullException.ThrowIfNull(exchange);
+        exchange.DecodeBody();
         var endpoint = exchange.Endpoint;
         var ctx = exchange.Context;
         var provider = string.IsNullOrWhiteSpace(exchange.ProviderLabel) ? ProviderNames.ToWireName(endpoint.Provider) : exchange.ProviderLabel;
@@ -117,8 +115,8 @@ internal static class ProviderEventBuilder
 
     /// <summary>
     /// Adds what only the HTTP layer saw of a call made under the IChatClient middleware (the status, the provider's
-    /// raw usage as <c>metadata.usage</c>, a model override, the time to first byte) to the middleware's event; the
-    /// middleware's own fields win otherwise. Disposes the exchange.
+    /// raw usage as <c>metadata.usage</c> and its token counts, a model override, the time to first byte) to the
+    /// middleware's event; the middleware's own fields win otherwise. Disposes the exchange.
     /// </summary>
     public static void AddHttpLayer(ZespanEvent target, ProviderExchange exchange)
     {
@@ -143,6 +141,16 @@ internal static class ProviderEventBuilder
         target.Cost ??= scratch.Cost;
         target.Error ??= scratch.Error;
         target.TimeToFirstToken ??= scratch.TimeToFirstToken;
+        if (scratch.PromptTokens is not null || scratch.CompletionTokens is not null)
+        {
+            // The wire's usage, mapped explicitly per provider, is the one canonical count: it wins over an adapter's.
+            target.PromptTokens = scratch.PromptTokens;
+            target.CompletionTokens = scratch.CompletionTokens;
+            target.TotalTokens = scratch.TotalTokens;
+            target.PromptTokensDetails = scratch.PromptTokensDetails;
+            target.CompletionTokensDetails = scratch.CompletionTokensDetails;
+        }
+
         if (scratch.Metadata is { } metadata && metadata.TryGetValue("usage", out var usage))
         {
             target.Metadata ??= new Dictionary<string, JsonNode?>(StringComparer.Ordinal);
@@ -150,7 +158,7 @@ internal static class ProviderEventBuilder
         }
     }
 
-    private static void FillCore(ZespanEvent evt, ProviderExchange exchange, ProviderEndpoint endpoint, ParseContext ctx)
+    private static void FillCore(ZespanEvent evt, ProviderExchange exchange, LlmEndpoint endpoint, ParseContext ctx)
     {
         var format = WireFormats.For(endpoint.Family);
 
@@ -170,7 +178,20 @@ internal static class ProviderEventBuilder
             using var document = ParseBody(request.Head, request.Truncated);
             if (document is not null)
             {
-                format?.ReadRequest(document.RootElement, evt, ctx);
+                try
+                {
+                    format?.ReadRequest(document.RootElement, evt, ctx);
+                }
+                catch (Exception ex) when (ex is not OutOfMemoryException)
+                {
+                    // Text that cannot be decoded (a lone surrogate, invalid UTF-8): the response is still read, and
+                    // the model is kept as far as it can be shown.
+                    EventFields.SetMetadata(evt, "parse_error", ex.GetType().Name);
+                    if (evt.Model is null && ModelOverrides.Internal.ModelOverrideRewriter.TryFindModel(request.Head.Span, out var model))
+                    {
+                        evt.Model = model.Value;
+                    }
+                }
             }
         }
 
@@ -242,6 +263,7 @@ internal static class ProviderEventBuilder
         {
             var prompt = JsonHelpers.Sum(headers.BedrockInputTokens, headers.BedrockCacheReadTokens, headers.BedrockCacheWriteTokens);
             EventFields.SetTokens(evt, prompt, headers.BedrockOutputTokens, null);
+            EventFields.SetDetails(evt, PromptTokensDetails.Of(headers.BedrockCacheReadTokens, headers.BedrockCacheWriteTokens, null), null);
         }
 
         if (headers.LiteLlmCost is { } cost)

@@ -148,6 +148,13 @@ internal static class EventFields
         evt.TotalTokens = total ?? JsonHelpers.Sum(prompt, completion);
     }
 
+    /// <summary>Sets the token breakdown (null parts leave the event's details unset).</summary>
+    public static void SetDetails(ZespanEvent evt, PromptTokensDetails? prompt, CompletionTokensDetails? completion)
+    {
+        evt.PromptTokensDetails = prompt;
+        evt.CompletionTokensDetails = completion;
+    }
+
     /// <summary>A completion message, or null when it would be empty.</summary>
     public static LlmMessage? Completion(string? text, IReadOnlyList<LlmToolCall>? toolCalls) =>
         string.IsNullOrEmpty(text) && toolCalls is null

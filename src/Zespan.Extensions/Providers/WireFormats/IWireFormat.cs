@@ -36,10 +36,10 @@ internal interface IWireFormat
     void ReadResponse(JsonElement root, ZespanEvent evt, ParseContext context);
 
     /// <summary>Whether the endpoint streams whatever the response's content type says (a streamed JSON array, an event stream).</summary>
-    bool StreamsByPath(ProviderEndpoint endpoint);
+    bool StreamsByPath(LlmEndpoint endpoint);
 
     /// <summary>The framing of a stream whose content type does not name one.</summary>
-    StreamFraming DefaultFraming(ProviderEndpoint endpoint);
+    StreamFraming DefaultFraming(LlmEndpoint endpoint);
 
     /// <summary>Creates the accumulator of a stream of server-sent events or JSON-array elements, or null when the format has none.</summary>
     IStreamAccumulator? CreateStreamAccumulator(ParseContext context);
@@ -54,7 +54,7 @@ internal interface IWireFormat
     void ReadUsage(JsonElement usage, ZespanEvent evt);
 
     /// <summary>Where the request's model lives, for model overrides.</summary>
-    RequestModelPlace ModelPlace(ProviderEndpoint endpoint);
+    RequestModelPlace ModelPlace(LlmEndpoint endpoint);
 
     /// <summary>Replaces the text of the request's last user message (a guardrail redact); false when the body has none.</summary>
     bool ReplaceLastUserMessage(JsonObject body, string text);

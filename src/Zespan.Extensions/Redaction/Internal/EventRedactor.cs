@@ -28,6 +28,7 @@ internal static class EventRedactor
 
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
+
     public static void Redact(ZespanEvent item, RedactionKeySet keys)
     {
         ArgumentNullException.ThrowIfNull(item);
@@ -94,14 +95,12 @@ internal static class EventRedactor
 
         if (depth < MaxJsonInStringDepth && LooksLikeJson(value))
         {
-            JsonNode? parsed = null;
-            try
+            // Parsed eagerly (a repeated property name keeps its last value), so the walk below cannot throw on it.
+            var parsed = Providers.Internal.JsonHelpers.ParseLenient(value, MaxDepth);
+            if (parsed is null && NestingExceeds(value, MaxDepth))
             {
-                parsed = JsonNode.Parse(value);
-            }
-            catch (JsonException)
-            {
-                // not JSON after all: the text rule below
+                // JSON too deep to walk: what it holds cannot be checked, so none of it is kept.
+                return RedactionKeySet.Redacted;
             }
 
             if (parsed is JsonObject or JsonArray)
@@ -119,13 +118,34 @@ internal static class EventRedactor
         switch (node)
         {
             case JsonObject or JsonArray:
-                RedactContainer(node, keys, 0);
+                if (!TryRedactContainer(node, keys, 0, out _))
+                {
+                    // A node that cannot be read (a parsed object with a repeated name throws on access): not kept.
+                    return JsonValue.Create(RedactionKeySet.Redacted);
+                }
+
                 return node;
             case JsonValue value when TryGetString(value, out var text):
                 var redacted = RedactString(text, keys, 0);
                 return ReferenceEquals(redacted, text) ? node : JsonValue.Create(redacted);
             default:
                 return node;
+        }
+    }
+
+    /// <summary>Redacts a container; false when it cannot be read at all (then the caller drops it whole).</summary>
+    private static bool TryRedactContainer(JsonNode node, RedactionKeySet keys, int depth, out bool changed)
+    {
+        try
+        {
+            changed = RedactContainer(node, keys, depth);
+            return true;
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
+        {
+            // JsonObject throws on a repeated property name the first time it is read; a lone surrogate throws when read.
+            changed = true;
+            return false;
         }
     }
 
@@ -189,8 +209,18 @@ internal static class EventRedactor
         replacement = null;
         switch (child)
         {
+            case JsonObject or JsonArray when depth + 1 > MaxDepth:
+                // Deeper than the walk goes: the whole value is redacted rather than left unchecked.
+                replacement = JsonValue.Create(RedactionKeySet.Redacted);
+                return true;
             case JsonObject or JsonArray:
-                return RedactContainer(child, keys, depth + 1);
+                if (!TryRedactContainer(child, keys, depth + 1, out var changed))
+                {
+                    replacement = JsonValue.Create(RedactionKeySet.Redacted);
+                    return true;
+                }
+
+                return changed;
             case JsonValue value when TryGetString(value, out var text):
                 var redacted = RedactString(text, keys, depth);
                 if (ReferenceEquals(redacted, text))
@@ -413,6 +443,53 @@ internal static class EventRedactor
 
     private static bool IsRedactedMarker(JsonNode? node) =>
         node is JsonValue value && TryGetString(value, out var text) && text == RedactionKeySet.Redacted;
+
+    /// <summary>Gets a value indicating whether JSON text nests arrays and objects deeper than <paramref name="limit"/> (strings skipped).</summary>
+    private static bool NestingExceeds(string value, int limit)
+    {
+        var depth = 0;
+        var inString = false;
+        var escaped = false;
+        foreach (var c in value)
+        {
+            if (inString)
+            {
+                if (escaped)
+                {
+                    escaped = false;
+                }
+                else if (c == '\\')
+                {
+                    escaped = true;
+                }
+                else if (c == '"')
+                {
+                    inString = false;
+                }
+
+                continue;
+            }
+
+            switch (c)
+            {
+                case '"':
+                    inString = true;
+                    break;
+                case '[' or '{':
+                    if (++depth > limit)
+                    {
+                        return true;
+                    }
+
+                    break;
+                case ']' or '}':
+                    depth--;
+                    break;
+            }
+        }
+
+        return false;
+    }
 
     private static bool LooksLikeJson(string value)
     {

@@ -4,10 +4,20 @@ namespace Zespan.Extensions.Redaction.Internal;
 /// The redact keys of one options snapshot, normalized once, with the spec's matching rule.
 /// </summary>
 /// <remarks>
-/// A key is normalized by lower-casing it (invariant) and turning <c>-</c> and <c>.</c> into <c>_</c>. It
-/// matches a redact key <c>k</c> when it equals <c>k</c>, ends with <c>_k</c>, or starts with <c>k_</c>. So the
-/// candidates are the whole key, every prefix that ends just before an <c>_</c> and every suffix that starts
-/// just after one; each is looked up in a hash set through a span, without allocating.
+/// <para>
+/// A key is normalized by lower-casing it (invariant) and turning <c>-</c> and <c>.</c> into <c>_</c>; a case
+/// change is a word boundary too (<c>accessToken</c>, <c>AccessToken</c> and <c>APIKey</c> read as
+/// <c>access_token</c> and <c>api_key</c>: a boundary before an upper-case letter that follows a lower-case letter
+/// or a digit, and before the last upper-case letter of a run that a lower-case letter follows). It matches a
+/// redact key <c>k</c> when it equals <c>k</c>, ends with <c>_k</c>, or starts with <c>k_</c>.
+/// </para>
+/// <para>
+/// Both readings of a key are tried, with and without the case boundaries, and a configured key is kept in both,
+/// so every key that matched before case boundaries counted still matches (<c>APIKEY</c> matches <c>apikey</c>,
+/// <c>ClientSecret</c> configured matches <c>clientsecret</c> and <c>client_secret</c>). The candidates are the
+/// whole key, every prefix that ends just before an <c>_</c> and every suffix that starts just after one; each is
+/// looked up in a hash set through a span, without allocating.
+/// </para>
 /// </remarks>
 internal sealed class RedactionKeySet
 {
@@ -56,6 +66,11 @@ internal sealed class RedactionKeySet
             var buffer = new char[trimmed.Length];
             Normalize(trimmed, buffer);
             set.Add(new string(buffer));
+            if (HasCaseBoundary(trimmed))
+            {
+                var split = new char[trimmed.Length * 2];
+                set.Add(new string(split, 0, NormalizeSplit(trimmed, split)));
+            }
         }
 
         return new RedactionKeySet(set);
@@ -69,16 +84,82 @@ internal sealed class RedactionKeySet
             return false;
         }
 
+        var boundary = HasCaseBoundary(key);
         if (key.Length <= StackLimit)
         {
             Span<char> buffer = stackalloc char[key.Length];
             Normalize(key, buffer);
-            return MatchesNormalized(buffer);
+            if (MatchesNormalized(buffer))
+            {
+                return true;
+            }
+
+            if (!boundary)
+            {
+                return false;
+            }
+
+            Span<char> split = stackalloc char[key.Length * 2];
+            return MatchesNormalized(split[..NormalizeSplit(key, split)]);
         }
 
-        var heap = new char[key.Length];
+        var heap = new char[key.Length * 2];
         Normalize(key, heap);
-        return MatchesNormalized(heap);
+        if (MatchesNormalized(heap.AsSpan(0, key.Length)))
+        {
+            return true;
+        }
+
+        return boundary && MatchesNormalized(heap.AsSpan(0, NormalizeSplit(key, heap)));
+    }
+
+    /// <summary>Gets a value indicating whether a key changes case where a word boundary would be read (<c>accessToken</c>, <c>APIKey</c>).</summary>
+    internal static bool HasCaseBoundary(ReadOnlySpan<char> key)
+    {
+        for (var i = 1; i < key.Length; i++)
+        {
+            if (IsBoundary(key, i))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Writes the key lower-cased with <c>-</c> and <c>.</c> as <c>_</c> and an <c>_</c> at each case boundary;
+    /// <paramref name="destination"/> holds twice the key's length. Returns the length written.
+    /// </summary>
+    internal static int NormalizeSplit(ReadOnlySpan<char> key, Span<char> destination)
+    {
+        var length = 0;
+        for (var i = 0; i < key.Length; i++)
+        {
+            var c = key[i];
+            if (i > 0 && length > 0 && destination[length - 1] != '_' && IsBoundary(key, i))
+            {
+                destination[length++] = '_';
+            }
+
+            destination[length++] = c is '-' or '.' ? '_' : char.ToLowerInvariant(c);
+        }
+
+        return length;
+    }
+
+    /// <summary>A boundary before <paramref name="i"/>: an upper-case letter after a lower-case letter or digit, or the last upper-case letter of a run before a lower-case letter.</summary>
+    private static bool IsBoundary(ReadOnlySpan<char> key, int i)
+    {
+        var c = key[i];
+        if (!char.IsUpper(c))
+        {
+            return false;
+        }
+
+        var previous = key[i - 1];
+        return char.IsLower(previous) || char.IsDigit(previous)
+            || (char.IsUpper(previous) && i + 1 < key.Length && char.IsLower(key[i + 1]));
     }
 
     private static void Normalize(ReadOnlySpan<char> key, Span<char> destination)

@@ -27,7 +27,8 @@ internal static class TracingServiceCollectionExtensions
             sp.GetRequiredService<DropCounter>(),
             sp.GetServices<IZespanEventProcessor>(),
             sp.GetService<IZespanCostEstimator>(),
-            sp.GetService<ILoggerFactory>()));
+            sp.GetService<ILoggerFactory>(),
+            sp.GetService<Pricing.Internal.ITokenCountEstimator>()));
         services.TryAddSingleton<IEventPreparer>(static sp => sp.GetRequiredService<EventSteps>());
         services.TryAddSingleton(static sp => new EventLifecycle(
             sp.GetRequiredService<IZespanEventQueue>(),

@@ -13,7 +13,7 @@ namespace Zespan.Extensions.Tracing.Internal;
 /// <summary>
 /// The <see cref="IZespanTracer"/> of an enabled SDK, and the one path every Zespan event is started and
 /// completed through: spans, agents, tools, plans, handoffs, <see cref="LogGeneration"/>, and the provider
-/// HTTP handlers and <c>IChatClient</c> middleware (through <see cref="TryStartEvent"/> and
+/// HTTP handlers and <c>IChatClient</c> middleware (through <see cref="TryStartEvent(string, string, out ZespanEvent?)"/> and
 /// <see cref="Complete"/>, documented in docs/tracing.md).
 /// </summary>
 /// <remarks>
@@ -119,7 +119,20 @@ internal sealed class ZespanTracer : IZespanTracer, IDisposable
     /// False when nothing should be recorded: tracing disabled, or the trace sampled out. The caller then
     /// records nothing (and should skip capturing bodies).
     /// </returns>
-    public bool TryStartEvent(string logType, string name, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out ZespanEvent? item)
+    public bool TryStartEvent(string logType, string name, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out ZespanEvent? item) =>
+        TryStartEvent(logType, name, httpActivity: null, out item);
+
+    /// <summary>
+    /// Starts the event of an LLM call seen inside the runtime's own HTTP activity (process-wide capture): as
+    /// <see cref="TryStartEvent(string, string, out ZespanEvent?)"/>, except that without a Zespan parent the ids come
+    /// from that activity's trace and parent, so the event hangs under the app's span (as a handler's would), not
+    /// under an HTTP span Zespan never records.
+    /// </summary>
+    /// <param name="logType">The event's <c>log_type</c>.</param>
+    /// <param name="name">The event's <c>name</c>.</param>
+    /// <param name="httpActivity">The runtime's <c>System.Net.Http.HttpRequestOut</c> activity of the call; null for the ambient activity.</param>
+    /// <param name="item">The event; null when false is returned.</param>
+    public bool TryStartEvent(string logType, string name, Activity? httpActivity, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out ZespanEvent? item)
     {
         item = null;
         var settings = _settings;
@@ -155,7 +168,18 @@ internal sealed class ZespanTracer : IZespanTracer, IDisposable
                 return true;
             }
 
-            GetRootIds(out var traceId, out var parentId);
+            RawTraceId traceId;
+            ulong parentId;
+            if (httpActivity is { IdFormat: ActivityIdFormat.W3C } http && RawIds.From(http.TraceId) is { IsEmpty: false } httpTrace)
+            {
+                traceId = httpTrace;
+                parentId = http.ParentSpanId == default ? 0 : RawIds.From(http.ParentSpanId);
+            }
+            else
+            {
+                GetRootIds(out traceId, out parentId);
+            }
+
             if (!TraceSampler.IsSampled(traceId, settings.SampleRate))
             {
                 return false;
@@ -192,7 +216,7 @@ internal sealed class ZespanTracer : IZespanTracer, IDisposable
     }
 
     /// <summary>
-    /// Ends an event started with <see cref="TryStartEvent"/> or <c>TryStartChildEvent</c>: its end time and
+    /// Ends an event started with <see cref="TryStartEvent(string, string, out ZespanEvent?)"/> or <c>TryStartChildEvent</c>: its end time and
     /// latency are taken now and it goes through the <see cref="EventLifecycle"/> (with what the producer
     /// captured, if anything). The caller must not touch the event afterwards. Never throws.
     /// </summary>
@@ -334,7 +358,7 @@ internal sealed class ZespanTracer : IZespanTracer, IDisposable
 
             // Its id is the other library's: children already carry it, and no activity of Zespan's replaces it.
             HasChildren = true,
-            MirrorsExternalActivity = true,
+            SpanRecordedElsewhere = true,
         };
         scope?.ApplyTo(item);
         return true;
@@ -428,6 +452,8 @@ internal sealed class ZespanTracer : IZespanTracer, IDisposable
         item.PromptTokens = log.PromptTokens;
         item.CompletionTokens = log.CompletionTokens;
         item.TotalTokens = log.TotalTokens ?? (log.PromptTokens is { } p && log.CompletionTokens is { } c ? p + c : null);
+        item.PromptTokensDetails = PromptTokensDetails.Of(log.CachedInputTokens, log.CacheCreationInputTokens, log.InputAudioTokens);
+        item.CompletionTokensDetails = CompletionTokensDetails.Of(log.ReasoningTokens, log.OutputAudioTokens);
         if (_settings.StorePrompts)
         {
             item.PromptMessages = CopyMessages(log.PromptMessages);

@@ -37,7 +37,7 @@ public class ProviderDetectorTests
     public void Detect_Host_ReturnsProvider(string url, ZespanProvider? expected)
     {
         var liteLlm = new List<string> { "litellm.internal", "localhost:4000" };
-        Assert.Equal(expected, ProviderDetector.Detect(new Uri(url), liteLlm));
+        Assert.Equal(expected, ProviderDetector.Detect(new Uri(url), ProviderEndpointTable.From(null, liteLlm))?.Provider);
     }
 
     [Theory]
@@ -51,14 +51,14 @@ public class ProviderDetectorTests
     public void Detect_LiteLlmEntryForms_MatchHostAndPort(string entry, string url, bool matches)
     {
         var expected = matches ? ZespanProvider.LiteLlm : (ZespanProvider?)null;
-        Assert.Equal(expected, ProviderDetector.Detect(new Uri(url), [entry]));
+        Assert.Equal(expected, ProviderDetector.Detect(new Uri(url), ProviderEndpointTable.From(null, [entry]))?.Provider);
     }
 
     [Fact]
     public void Detect_UriCombinedFromBaseAddress_ReadsAbsoluteHost()
     {
         var combined = new Uri(new Uri("https://api.groq.com/openai/v1/"), "chat/completions");
-        Assert.Equal(ZespanProvider.Groq, ProviderDetector.Detect(combined, null));
+        Assert.Equal(ZespanProvider.Groq, ProviderDetector.Detect(combined, null)?.Provider);
     }
 
     [Fact]
@@ -73,20 +73,22 @@ public class ProviderDetectorTests
     {
         // Fresh Uri objects, as every request has its own: Uri caches a host string once it is asked for it.
         var uris = Enumerable.Range(0, 1000).Select(i => new Uri($"https://inventory{i}.internal.example.com:8443/api/items?page=2")).ToArray();
-        var liteLlm = new List<string> { "litellm.internal:4000", "proxy.example.com" };
-        Assert.Null(ProviderDetector.Detect(new Uri("https://warm.up/"), liteLlm));
+        var table = ProviderEndpointTable.From(
+            [new ProviderEndpoint { Host = "*.gateway.example.net" }, new ProviderEndpoint { Host = "inventory1.internal.example.com:9999", PathPrefix = "/api" }],
+            ["litellm.internal:4000", "proxy.example.com"]);
+        Assert.Null(ProviderDetector.Detect(new Uri("https://warm.up/"), table));
 
         var before = GC.GetAllocatedBytesForCurrentThread();
         foreach (var uri in uris)
         {
-            _ = ProviderDetector.Detect(uri, liteLlm);
+            _ = ProviderDetector.Detect(uri, table);
         }
 
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
 }
 
-public class ProviderEndpointTests
+public class LlmEndpointTests
 {
     public static TheoryData<ZespanProvider, string, string, string?, bool, string, string> Paths => new()
     {
@@ -120,7 +122,7 @@ public class ProviderEndpointTests
     [MemberData(nameof(Paths))]
     public void Detect_Path_ReturnsOperationModelAndName(ZespanProvider provider, string url, string operationName, string? pathModel, bool streams, string name, string logType)
     {
-        var endpoint = ProviderEndpoint.Detect(provider, new Uri(url));
+        var endpoint = LlmEndpoint.Detect(provider, new Uri(url));
         var operation = Enum.Parse<ProviderOperation>(operationName);
 
         Assert.Equal(operation, endpoint.Operation);
@@ -137,7 +139,7 @@ public class ProviderEndpointTests
     [InlineData("https://generativelanguage.googleapis.com/v1beta/models/m:streamGenerateContent", false)]
     public void Detect_GeminiAltSse_ChoosesFraming(string url, bool sse)
     {
-        var endpoint = ProviderEndpoint.Detect(ZespanProvider.Google, new Uri(url));
+        var endpoint = LlmEndpoint.Detect(ZespanProvider.Google, new Uri(url));
 
         Assert.Equal(sse, endpoint.AltSse);
         Assert.Equal(sse ? StreamFraming.ServerSentEvents : StreamFraming.JsonArray, ProviderStreamParser.ChooseFraming(endpoint, contentType: null));
@@ -147,8 +149,8 @@ public class ProviderEndpointTests
     [Fact]
     public void Detect_AzureDeployment_IsMarked()
     {
-        var endpoint = ProviderEndpoint.Detect(ZespanProvider.OpenAI, new Uri("https://x.openai.azure.com/openai/deployments/gpt4o/chat/completions?api-version=1"));
+        var endpoint = LlmEndpoint.Detect(ZespanProvider.OpenAI, new Uri("https://x.openai.azure.com/openai/deployments/gpt4o/chat/completions?api-version=1"));
         Assert.True(endpoint.IsAzureDeployment);
-        Assert.False(ProviderEndpoint.Detect(ZespanProvider.OpenAI, new Uri("https://x.openai.azure.com/openai/v1/chat/completions")).IsAzureDeployment);
+        Assert.False(LlmEndpoint.Detect(ZespanProvider.OpenAI, new Uri("https://x.openai.azure.com/openai/v1/chat/completions")).IsAzureDeployment);
     }
 }

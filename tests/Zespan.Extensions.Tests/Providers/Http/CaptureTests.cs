@@ -229,7 +229,7 @@ public class CapturingContentTests
         server.SecondPart = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"lo\"},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n"u8.ToArray();
         using var client = new HttpClient { BaseAddress = server.BaseUrl };
         using var response = await client.GetAsync("stream", HttpCompletionOption.ResponseHeadersRead);
-        var endpoint = ProviderEndpoint.Detect(ZespanProvider.OpenAI, new Uri("https://api.openai.com/v1/chat/completions"));
+        var endpoint = LlmEndpoint.Detect(ZespanProvider.OpenAI, new Uri("https://api.openai.com/v1/chat/completions"));
         var context = new ParseContext(true, 262_144);
         var sink = new StreamCaptureSink(ProviderStreamParser.Create(endpoint, "text/event-stream", context)!, 262_144);
         var observer = new RecordingObserver();

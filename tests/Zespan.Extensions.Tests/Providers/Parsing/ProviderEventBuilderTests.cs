@@ -29,7 +29,9 @@ public class ProviderEventBuilderTests
         EventAssert.Tokens(evt, 8, 9, 17);
         Assert.Equal(13, (int)evt.Metadata!["usage"]!["prompt_tokens_details"]!["cached_tokens"]!);
         Assert.Equal(90, (int)evt.Metadata!["usage"]!["completion_tokens_details"]!["reasoning_tokens"]!);
-        EventAssert.Cost((8 * 0.15 + 9 * 0.60) / 1e6, evt.Cost);
+
+        // The fixture's (edited) cached_tokens, 13, exceeds prompt_tokens: all 8 input tokens are cache reads, at $0.075.
+        EventAssert.Cost((8 * 0.075 + 9 * 0.60) / 1e6, evt.Cost);
         Assert.Equal(200, evt.StatusCode);
         Assert.Null(evt.Error);
         Assert.False(evt.Truncated);
@@ -48,7 +50,9 @@ public class ProviderEventBuilderTests
         EventAssert.ToolCall(call, "call_8qbINM045wlmKZt9bVJgwAym", "GetPersonAge", """{"personName":"Alice"}""");
         Assert.Equal("""{"personName":"Alice"}""", call.Arguments);
         EventAssert.Tokens(evt, 61, 16, 77);
-        EventAssert.Cost((61 * 0.15 + 16 * 0.60) / 1e6, evt.Cost);
+
+        // 13 of the 61 input tokens are cache reads ($0.075 instead of $0.15).
+        EventAssert.Cost((48 * 0.15 + 13 * 0.075 + 16 * 0.60) / 1e6, evt.Cost);
     }
 
     [Fact]
@@ -157,8 +161,8 @@ public class ProviderEventBuilderTests
         Assert.Equal("gpt-4o-mini-2024-07-18", evt.ResponseModel);
         Assert.Equal("openai.chat.completions", evt.Name);
 
-        // "my-gpt4o" has no price: the response's model is priced instead.
-        EventAssert.Cost((8 * 0.15 + 9 * 0.60) / 1e6, evt.Cost);
+        // "my-gpt4o" has no price: the response's model is priced instead (all 8 input tokens are cache reads, as above).
+        EventAssert.Cost((8 * 0.075 + 9 * 0.60) / 1e6, evt.Cost);
     }
 
     [Fact]
@@ -346,7 +350,9 @@ public class ProviderEventBuilderTests
         var evt = new FixtureCall(ZespanProvider.Bedrock, "https://bedrock-runtime.us-east-1.amazonaws.com/model/us.anthropic.claude-sonnet-4-5-20250929-v1:0/converse") { Response = response }.Run();
 
         EventAssert.Tokens(evt, 115, 2, 117);
-        EventAssert.Cost((115 * 3.0 + 2 * 15.0) / 1e6, evt.Cost);
+
+        // 5 fresh input tokens at $3, 100 cache reads at $0.30, 10 cache writes at $3.75, 2 output tokens at $15.
+        EventAssert.Cost((5 * 3.0 + 100 * 0.30 + 10 * 3.75 + 2 * 15.0) / 1e6, evt.Cost);
     }
 
     [Fact]
@@ -622,7 +628,7 @@ public class VertexAnthropicTests
     {
         var rules = new List<ModelOverride> { new() { From = "claude-sonnet-4-5@20250929", To = "claude-haiku-4-5@20251001" } };
         using var request = new HttpRequestMessage(HttpMethod.Post, "https://us-east5-aiplatform.googleapis.com/v1/projects/p/locations/us-east5/publishers/anthropic/models/claude-sonnet-4-5@20250929:streamRawPredict");
-        var endpoint = ProviderEndpoint.Detect(ZespanProvider.Google, request.RequestUri!);
+        var endpoint = LlmEndpoint.Detect(ZespanProvider.Google, request.RequestUri!);
 
         var result = ModelOverrideRewriter.Apply(request, endpoint, default, rules);
 

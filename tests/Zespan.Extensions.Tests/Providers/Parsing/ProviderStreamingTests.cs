@@ -37,7 +37,9 @@ public class ProviderStreamingTests
         Assert.Equal("stop", evt.FinishReason);
         EventAssert.Tokens(evt, 8, 9, 17);
         Assert.Equal(123, (int)evt.Metadata!["usage"]!["prompt_tokens_details"]!["audio_tokens"]!);
-        EventAssert.Cost((8 * 0.15 + 9 * 0.60) / 1e6, evt.Cost);
+
+        // 5 of the 8 input tokens are cache reads ($0.075 instead of $0.15).
+        EventAssert.Cost((3 * 0.15 + 5 * 0.075 + 9 * 0.60) / 1e6, evt.Cost);
     }
 
     [Theory]
@@ -336,7 +338,7 @@ public class ProviderStreamingTests
     public void Fill_StreamDisposedEarly_RecordsWhatWasSeen()
     {
         var bytes = Fixtures.Bytes("anthropic-stream.sse");
-        var endpoint = ProviderEndpoint.Detect(ZespanProvider.Anthropic, new Uri("https://api.anthropic.com/v1/messages"));
+        var endpoint = LlmEndpoint.Detect(ZespanProvider.Anthropic, new Uri("https://api.anthropic.com/v1/messages"));
         var context = new ParseContext(true, 262_144);
         var sink = new StreamCaptureSink(ProviderStreamParser.Create(endpoint, Sse, context)!, 262_144);
         var time = new Zespan.Testing.ManualTimeProvider();

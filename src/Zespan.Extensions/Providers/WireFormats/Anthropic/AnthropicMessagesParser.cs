@@ -123,10 +123,14 @@ internal static class AnthropicMessagesParser
             return;
         }
 
+        // input_tokens excludes the cache: the three together are every input token billed.
         var input = IntOf(usage, "input_tokens");
-        var prompt = JsonHelpers.Sum(input, IntOf(usage, "cache_read_input_tokens"), IntOf(usage, "cache_creation_input_tokens"));
+        var cacheRead = IntOf(usage, "cache_read_input_tokens");
+        var cacheWrite = IntOf(usage, "cache_creation_input_tokens");
+        var prompt = JsonHelpers.Sum(input, cacheRead, cacheWrite);
         var completion = IntOf(usage, "output_tokens");
         EventFields.SetTokens(evt, prompt, completion, null);
+        EventFields.SetDetails(evt, PromptTokensDetails.Of(cacheRead, cacheWrite, null), null);
         EventFields.SetUsage(evt, usage);
     }
 

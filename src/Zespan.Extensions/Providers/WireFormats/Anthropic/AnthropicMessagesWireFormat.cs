@@ -29,9 +29,9 @@ internal sealed class AnthropicMessagesWireFormat : IWireFormat
 
     public void ReadResponse(JsonElement root, ZespanEvent evt, ParseContext context) => AnthropicMessagesParser.ReadResponse(root, evt, context);
 
-    public bool StreamsByPath(ProviderEndpoint endpoint) => false;
+    public bool StreamsByPath(LlmEndpoint endpoint) => false;
 
-    public StreamFraming DefaultFraming(ProviderEndpoint endpoint) => StreamFraming.ServerSentEvents;
+    public StreamFraming DefaultFraming(LlmEndpoint endpoint) => StreamFraming.ServerSentEvents;
 
     public IStreamAccumulator? CreateStreamAccumulator(ParseContext context) => new AnthropicMessagesParser.StreamAccumulator(context);
 
@@ -47,7 +47,7 @@ internal sealed class AnthropicMessagesWireFormat : IWireFormat
     }
 
     /// <summary>The body's <c>model</c>; on Vertex AI the path's model segment.</summary>
-    public RequestModelPlace ModelPlace(ProviderEndpoint endpoint) =>
+    public RequestModelPlace ModelPlace(LlmEndpoint endpoint) =>
         endpoint.PathModel is not null ? RequestModelPlace.PathSegment : RequestModelPlace.Body;
 
     public bool ReplaceLastUserMessage(JsonObject body, string text)

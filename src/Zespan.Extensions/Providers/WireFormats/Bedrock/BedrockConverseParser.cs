@@ -106,6 +106,7 @@ internal static class BedrockConverseParser
         var completion = usage.Int("outputTokens");
         var total = cacheRead is null && cacheWrite is null ? usage.Int("totalTokens") : null;
         EventFields.SetTokens(evt, prompt, completion, total ?? JsonHelpers.Sum(prompt, completion));
+        EventFields.SetDetails(evt, PromptTokensDetails.Of(cacheRead, cacheWrite, null), null);
         EventFields.SetUsage(evt, usage.ToNode());
     }
 

@@ -28,9 +28,9 @@ internal sealed class BedrockConverseWireFormat : IWireFormat
 
     public void ReadResponse(JsonElement root, ZespanEvent evt, ParseContext context) => BedrockConverseParser.ReadResponse(root, evt, context);
 
-    public bool StreamsByPath(ProviderEndpoint endpoint) => endpoint.Operation == ProviderOperation.BedrockConverseStream;
+    public bool StreamsByPath(LlmEndpoint endpoint) => endpoint.Operation == ProviderOperation.BedrockConverseStream;
 
-    public StreamFraming DefaultFraming(ProviderEndpoint endpoint) =>
+    public StreamFraming DefaultFraming(LlmEndpoint endpoint) =>
         endpoint.Operation == ProviderOperation.BedrockConverseStream ? StreamFraming.EventStream : StreamFraming.ServerSentEvents;
 
     /// <summary>Converse has no server-sent-event form.</summary>
@@ -40,7 +40,7 @@ internal sealed class BedrockConverseWireFormat : IWireFormat
 
     public void ReadUsage(JsonElement usage, ZespanEvent evt) => BedrockConverseParser.SetUsage(evt, usage);
 
-    public RequestModelPlace ModelPlace(ProviderEndpoint endpoint) => RequestModelPlace.SignedPath;
+    public RequestModelPlace ModelPlace(LlmEndpoint endpoint) => RequestModelPlace.SignedPath;
 
     public bool ReplaceLastUserMessage(JsonObject body, string text) => false;
 

@@ -199,6 +199,8 @@ internal static class BedrockInvokeParser
         private readonly NativeAccumulator _native = new(ctx);
         private int? _metricInput;
         private int? _metricOutput;
+        private int? _metricCacheRead;
+        private int? _metricCacheWrite;
         private ZespanError? _error;
 
         public int Chunks { get; private set; }
@@ -238,6 +240,8 @@ internal static class BedrockInvokeParser
             {
                 _metricInput = metrics.Int("inputTokenCount") ?? _metricInput;
                 _metricOutput = metrics.Int("outputTokenCount") ?? _metricOutput;
+                _metricCacheRead = metrics.Int("cacheReadInputTokenCount") ?? _metricCacheRead;
+                _metricCacheWrite = metrics.Int("cacheWriteInputTokenCount") ?? _metricCacheWrite;
             }
 
             if (root.Str("type") is not null)
@@ -263,7 +267,9 @@ internal static class BedrockInvokeParser
 
             if (evt.PromptTokens is null && evt.CompletionTokens is null && (_metricInput is not null || _metricOutput is not null))
             {
-                EventFields.SetTokens(evt, _metricInput, _metricOutput, null);
+                // inputTokenCount excludes the cache (as Anthropic's input_tokens does).
+                EventFields.SetTokens(evt, JsonHelpers.Sum(_metricInput, _metricCacheRead, _metricCacheWrite), _metricOutput, null);
+                EventFields.SetDetails(evt, PromptTokensDetails.Of(_metricCacheRead, _metricCacheWrite, null), null);
             }
 
             if (_error is not null)

@@ -29,9 +29,9 @@ internal sealed class BedrockInvokeWireFormat : IWireFormat
 
     public void ReadResponse(JsonElement root, ZespanEvent evt, ParseContext context) => BedrockInvokeParser.ReadResponse(root, evt, context);
 
-    public bool StreamsByPath(ProviderEndpoint endpoint) => endpoint.Operation == ProviderOperation.BedrockInvokeStream;
+    public bool StreamsByPath(LlmEndpoint endpoint) => endpoint.Operation == ProviderOperation.BedrockInvokeStream;
 
-    public StreamFraming DefaultFraming(ProviderEndpoint endpoint) =>
+    public StreamFraming DefaultFraming(LlmEndpoint endpoint) =>
         endpoint.Operation == ProviderOperation.BedrockInvokeStream ? StreamFraming.EventStream : StreamFraming.ServerSentEvents;
 
     /// <summary>An InvokeModel stream served as server-sent events (a proxy in front of Bedrock): Anthropic events.</summary>
@@ -52,7 +52,7 @@ internal sealed class BedrockInvokeWireFormat : IWireFormat
         }
     }
 
-    public RequestModelPlace ModelPlace(ProviderEndpoint endpoint) => RequestModelPlace.SignedPath;
+    public RequestModelPlace ModelPlace(LlmEndpoint endpoint) => RequestModelPlace.SignedPath;
 
     public bool ReplaceLastUserMessage(JsonObject body, string text) => false;
 

@@ -8,7 +8,9 @@ namespace Zespan.Extensions.Providers.Internal;
 /// <summary>
 /// Gemini <c>generateContent</c> / <c>streamGenerateContent</c> (Google AI and Vertex AI). The model is in
 /// the URL path. <c>prompt_tokens</c> = <c>promptTokenCount</c> + <c>toolUsePromptTokenCount</c>;
-/// <c>completion_tokens</c> = <c>candidatesTokenCount</c> + <c>thoughtsTokenCount</c>. Only the first candidate is read.
+/// <c>completion_tokens</c> = <c>candidatesTokenCount</c> + <c>thoughtsTokenCount</c>. <c>promptTokenCount</c> already
+/// counts <c>cachedContentTokenCount</c> (the cache read); reasoning is <c>thoughtsTokenCount</c>; audio comes from the
+/// <c>AUDIO</c> entries of <c>promptTokensDetails</c> and <c>candidatesTokensDetails</c>. Only the first candidate is read.
 /// </summary>
 internal static class GeminiParser
 {
@@ -109,7 +111,33 @@ internal static class GeminiParser
     public static void ReadUsage(JsonElement usage, ZespanEvent evt)
     {
         EventFields.SetTokens(evt, JsonHelpers.Sum(usage.Int("promptTokenCount"), usage.Int("toolUsePromptTokenCount")), JsonHelpers.Sum(usage.Int("candidatesTokenCount"), usage.Int("thoughtsTokenCount")), usage.Int("totalTokenCount"));
+        var (prompt, completion) = ReadDetails(usage);
+        EventFields.SetDetails(evt, prompt, completion);
         EventFields.SetUsage(evt, usage.ToNode());
+    }
+
+    /// <summary>The breakdown of a <c>usageMetadata</c> object: cache reads, reasoning and audio.</summary>
+    public static (PromptTokensDetails? Prompt, CompletionTokensDetails? Completion) ReadDetails(JsonElement usage) =>
+        (PromptTokensDetails.Of(usage.Int("cachedContentTokenCount"), null, AudioOf(usage, "promptTokensDetails")),
+         CompletionTokensDetails.Of(usage.Int("thoughtsTokenCount"), AudioOf(usage, "candidatesTokensDetails")));
+
+    /// <summary>The <c>tokenCount</c> of the <c>AUDIO</c> entry of a modality breakdown, if any.</summary>
+    private static int? AudioOf(JsonElement usage, string name)
+    {
+        if (!usage.TryArray(name, out var entries))
+        {
+            return null;
+        }
+
+        foreach (var entry in entries.EnumerateArray())
+        {
+            if (string.Equals(entry.Str("modality"), "AUDIO", StringComparison.OrdinalIgnoreCase))
+            {
+                return entry.Int("tokenCount");
+            }
+        }
+
+        return null;
     }
 
     /// <summary>Reads one response, or the chunks of a stream (each chunk is a partial response).</summary>
@@ -123,6 +151,8 @@ internal static class GeminiParser
         private string? _model;
         private JsonNode? _usage;
         private int? _prompt, _completion, _total;
+        private PromptTokensDetails? _promptDetails;
+        private CompletionTokensDetails? _completionDetails;
         private ZespanError? _error;
 
         /// <summary>Gets a value indicating whether the final chunk (the one with a finish or block reason) or an error was seen.</summary>
@@ -194,6 +224,7 @@ internal static class GeminiParser
                 _prompt = JsonHelpers.Sum(usage.Int("promptTokenCount"), usage.Int("toolUsePromptTokenCount"));
                 _completion = JsonHelpers.Sum(usage.Int("candidatesTokenCount"), usage.Int("thoughtsTokenCount"));
                 _total = usage.Int("totalTokenCount");
+                (_promptDetails, _completionDetails) = ReadDetails(usage);
                 _usage = usage.ToNode();
             }
         }
@@ -211,6 +242,11 @@ internal static class GeminiParser
 
             // totalTokenCount already holds every part; it is kept when present.
             EventFields.SetTokens(evt, _prompt, _completion, _total ?? JsonHelpers.Sum(_prompt, _completion));
+            if (_usage is not null)
+            {
+                EventFields.SetDetails(evt, _promptDetails, _completionDetails);
+            }
+
             EventFields.SetUsage(evt, _usage);
             if (_blockReason is not null)
             {

@@ -29,9 +29,9 @@ internal sealed class GeminiWireFormat : IWireFormat
 
     public void ReadResponse(JsonElement root, ZespanEvent evt, ParseContext context) => GeminiParser.ReadResponse(root, evt, context);
 
-    public bool StreamsByPath(ProviderEndpoint endpoint) => endpoint.Operation == ProviderOperation.GeminiStreamGenerateContent;
+    public bool StreamsByPath(LlmEndpoint endpoint) => endpoint.Operation == ProviderOperation.GeminiStreamGenerateContent;
 
-    public StreamFraming DefaultFraming(ProviderEndpoint endpoint) =>
+    public StreamFraming DefaultFraming(LlmEndpoint endpoint) =>
         endpoint.AltSse ? StreamFraming.ServerSentEvents : StreamFraming.JsonArray;
 
     public IStreamAccumulator? CreateStreamAccumulator(ParseContext context) => new GeminiParser.StreamAccumulator(context);
@@ -40,7 +40,7 @@ internal sealed class GeminiWireFormat : IWireFormat
 
     public void ReadUsage(JsonElement usage, ZespanEvent evt) => GeminiParser.ReadUsage(usage, evt);
 
-    public RequestModelPlace ModelPlace(ProviderEndpoint endpoint) => RequestModelPlace.PathSegment;
+    public RequestModelPlace ModelPlace(LlmEndpoint endpoint) => RequestModelPlace.PathSegment;
 
     public bool ReplaceLastUserMessage(JsonObject body, string text) => false;
 

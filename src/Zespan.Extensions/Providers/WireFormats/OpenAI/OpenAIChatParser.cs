@@ -8,7 +8,7 @@ namespace Zespan.Extensions.Providers.Internal;
 /// <summary>
 /// OpenAI chat completions, and the providers that speak it: Azure OpenAI, Mistral, Groq, OpenRouter,
 /// LiteLLM, Gemini's OpenAI endpoint. Usage: <c>prompt_tokens</c> already counts cached input and
-/// <c>completion_tokens</c> reasoning, so both are taken as they are.
+/// <c>completion_tokens</c> reasoning, so both are taken as they are; the breakdown is read by <see cref="ReadDetails"/>.
 /// </summary>
 internal static class OpenAIChatParser
 {
@@ -115,11 +115,46 @@ internal static class OpenAIChatParser
     public static void ApplyUsage(JsonElement usage, ZespanEvent evt)
     {
         EventFields.SetTokens(evt, usage.Int("prompt_tokens"), usage.Int("completion_tokens"), usage.Int("total_tokens"));
+        var (prompt, completion) = ReadDetails(usage);
+        EventFields.SetDetails(evt, prompt, completion);
         EventFields.SetUsage(evt, usage.ToNode());
         if (usage.Double("cost") is { } cost)
         {
             evt.Cost = cost;
         }
+    }
+
+    /// <summary>
+    /// The breakdown of an OpenAI-style usage object, whichever vendor wrote it (every part is inside
+    /// <c>prompt_tokens</c> / <c>completion_tokens</c> already):
+    /// <list type="bullet">
+    /// <item><description>cache reads: <c>prompt_tokens_details.cached_tokens</c> (OpenAI, Azure, Groq, Mistral, OpenRouter, LiteLLM),
+    /// else LiteLLM's top-level <c>cache_read_input_tokens</c>, else DeepSeek's <c>prompt_cache_hit_tokens</c>;</description></item>
+    /// <item><description>cache writes: <c>prompt_tokens_details.cache_write_tokens</c> (OpenRouter), else LiteLLM's top-level
+    /// <c>cache_creation_input_tokens</c>;</description></item>
+    /// <item><description>audio: <c>prompt_tokens_details.audio_tokens</c>, <c>completion_tokens_details.audio_tokens</c>;</description></item>
+    /// <item><description>reasoning: <c>completion_tokens_details.reasoning_tokens</c>.</description></item>
+    /// </list>
+    /// </summary>
+    public static (PromptTokensDetails? Prompt, CompletionTokensDetails? Completion) ReadDetails(JsonElement usage)
+    {
+        int? cached = null, cacheWrite = null, audioIn = null, reasoning = null, audioOut = null;
+        if (usage.TryObject("prompt_tokens_details", out var promptDetails))
+        {
+            cached = promptDetails.Int("cached_tokens");
+            cacheWrite = promptDetails.Int("cache_write_tokens") ?? promptDetails.Int("cache_creation_tokens");
+            audioIn = promptDetails.Int("audio_tokens");
+        }
+
+        cached ??= usage.Int("cache_read_input_tokens") ?? usage.Int("prompt_cache_hit_tokens");
+        cacheWrite ??= usage.Int("cache_creation_input_tokens");
+        if (usage.TryObject("completion_tokens_details", out var completionDetails))
+        {
+            reasoning = completionDetails.Int("reasoning_tokens");
+            audioOut = completionDetails.Int("audio_tokens");
+        }
+
+        return (PromptTokensDetails.Of(cached, cacheWrite, audioIn), CompletionTokensDetails.Of(reasoning, audioOut));
     }
 
     public static string NormalizeRole(string? role) => role switch
@@ -155,6 +190,8 @@ internal static class OpenAIChatParser
         private string? _finishReason;
         private JsonNode? _usage;
         private int? _prompt, _completion, _total;
+        private PromptTokensDetails? _promptDetails;
+        private CompletionTokensDetails? _completionDetails;
         private double? _cost;
         private ZespanError? _error;
 
@@ -245,6 +282,7 @@ internal static class OpenAIChatParser
                 _prompt = usage.Int("prompt_tokens");
                 _completion = usage.Int("completion_tokens");
                 _total = usage.Int("total_tokens");
+                (_promptDetails, _completionDetails) = ReadDetails(usage);
                 _usage = usage.ToNode();
                 _cost = usage.Double("cost") ?? _cost;
             }
@@ -260,6 +298,11 @@ internal static class OpenAIChatParser
             }
 
             EventFields.SetTokens(evt, _prompt, _completion, _total);
+            if (_usage is not null)
+            {
+                EventFields.SetDetails(evt, _promptDetails, _completionDetails);
+            }
+
             EventFields.SetUsage(evt, _usage);
             evt.Cost = _cost ?? evt.Cost;
             if (_error is not null)

@@ -28,9 +28,9 @@ internal sealed class OpenAIChatWireFormat : IWireFormat
 
     public void ReadResponse(JsonElement root, ZespanEvent evt, ParseContext context) => OpenAIChatParser.ReadResponse(root, evt, context);
 
-    public bool StreamsByPath(ProviderEndpoint endpoint) => false;
+    public bool StreamsByPath(LlmEndpoint endpoint) => false;
 
-    public StreamFraming DefaultFraming(ProviderEndpoint endpoint) => StreamFraming.ServerSentEvents;
+    public StreamFraming DefaultFraming(LlmEndpoint endpoint) => StreamFraming.ServerSentEvents;
 
     public IStreamAccumulator? CreateStreamAccumulator(ParseContext context) => new OpenAIChatParser.StreamAccumulator(context);
 
@@ -38,7 +38,7 @@ internal sealed class OpenAIChatWireFormat : IWireFormat
 
     public void ReadUsage(JsonElement usage, ZespanEvent evt) => OpenAIChatParser.ApplyUsage(usage, evt);
 
-    public RequestModelPlace ModelPlace(ProviderEndpoint endpoint) => RequestModelPlace.Body;
+    public RequestModelPlace ModelPlace(LlmEndpoint endpoint) => RequestModelPlace.Body;
 
     public bool ReplaceLastUserMessage(JsonObject body, string text)
     {

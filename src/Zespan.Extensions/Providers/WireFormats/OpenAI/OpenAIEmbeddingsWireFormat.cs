@@ -25,9 +25,9 @@ internal sealed class OpenAIEmbeddingsWireFormat : IWireFormat
 
     public void ReadResponse(JsonElement root, ZespanEvent evt, ParseContext context) => OpenAIEmbeddingsParser.ReadResponse(root, evt);
 
-    public bool StreamsByPath(ProviderEndpoint endpoint) => false;
+    public bool StreamsByPath(LlmEndpoint endpoint) => false;
 
-    public StreamFraming DefaultFraming(ProviderEndpoint endpoint) => StreamFraming.ServerSentEvents;
+    public StreamFraming DefaultFraming(LlmEndpoint endpoint) => StreamFraming.ServerSentEvents;
 
     public IStreamAccumulator? CreateStreamAccumulator(ParseContext context) => null;
 
@@ -36,7 +36,7 @@ internal sealed class OpenAIEmbeddingsWireFormat : IWireFormat
     /// <summary>Read as a chat usage object (<c>prompt_tokens</c>, <c>total_tokens</c>, OpenRouter's <c>cost</c>).</summary>
     public void ReadUsage(JsonElement usage, ZespanEvent evt) => OpenAIChatParser.ApplyUsage(usage, evt);
 
-    public RequestModelPlace ModelPlace(ProviderEndpoint endpoint) => RequestModelPlace.Body;
+    public RequestModelPlace ModelPlace(LlmEndpoint endpoint) => RequestModelPlace.Body;
 
     public bool ReplaceLastUserMessage(JsonObject body, string text) => false;
 

@@ -143,6 +143,12 @@ internal static class OpenAIResponsesParser
     public static void ReadUsage(JsonElement usage, ZespanEvent evt)
     {
         EventFields.SetTokens(evt, usage.Int("input_tokens"), usage.Int("output_tokens"), usage.Int("total_tokens"));
+        var input = usage.TryObject("input_tokens_details", out var inputDetails) ? inputDetails : default;
+        var output = usage.TryObject("output_tokens_details", out var outputDetails) ? outputDetails : default;
+        EventFields.SetDetails(
+            evt,
+            PromptTokensDetails.Of(input.Int("cached_tokens"), null, input.Int("audio_tokens")),
+            CompletionTokensDetails.Of(output.Int("reasoning_tokens"), output.Int("audio_tokens")));
         EventFields.SetUsage(evt, usage.ToNode());
     }
 

@@ -25,9 +25,9 @@ internal sealed class OpenAIResponsesWireFormat : IWireFormat
 
     public void ReadResponse(JsonElement root, ZespanEvent evt, ParseContext context) => OpenAIResponsesParser.ReadResponse(root, evt, context);
 
-    public bool StreamsByPath(ProviderEndpoint endpoint) => false;
+    public bool StreamsByPath(LlmEndpoint endpoint) => false;
 
-    public StreamFraming DefaultFraming(ProviderEndpoint endpoint) => StreamFraming.ServerSentEvents;
+    public StreamFraming DefaultFraming(LlmEndpoint endpoint) => StreamFraming.ServerSentEvents;
 
     public IStreamAccumulator? CreateStreamAccumulator(ParseContext context) => new OpenAIResponsesParser.StreamAccumulator(context);
 
@@ -35,7 +35,7 @@ internal sealed class OpenAIResponsesWireFormat : IWireFormat
 
     public void ReadUsage(JsonElement usage, ZespanEvent evt) => OpenAIResponsesParser.ReadUsage(usage, evt);
 
-    public RequestModelPlace ModelPlace(ProviderEndpoint endpoint) => RequestModelPlace.Body;
+    public RequestModelPlace ModelPlace(LlmEndpoint endpoint) => RequestModelPlace.Body;
 
     /// <summary>A string <c>input</c> is replaced whole; in an item list, the last user item's content.</summary>
     public bool ReplaceLastUserMessage(JsonObject body, string text)
@@ -62,7 +62,7 @@ internal sealed class OpenAIResponsesWireFormat : IWireFormat
         {
             foreach (var entry in output)
             {
-                if (entry is JsonObject o && (string?)o["type"] == "message" && o["content"] is JsonArray parts && JsonNodeEdits.ReplaceTextParts(parts, "output_text", "text", text))
+                if (entry is JsonObject o && JsonNodeEdits.StringOf(o["type"]) == "message" && o["content"] is JsonArray parts && JsonNodeEdits.ReplaceTextParts(parts, "output_text", "text", text))
                 {
                     return true;
                 }

@@ -12,8 +12,8 @@ public class AnthropicWireFormatTests
     [Fact]
     public void ModelPlace_MessagesAndVertexRawPredict_BodyOrPathSegment()
     {
-        var messages = ProviderEndpoint.Detect(ZespanProvider.Anthropic, new Uri("https://api.anthropic.com/v1/messages"));
-        var vertex = ProviderEndpoint.Detect(ZespanProvider.Google, new Uri("https://us-east5-aiplatform.googleapis.com/v1/projects/p/locations/us-east5/publishers/anthropic/models/claude-sonnet-4-5@20250929:rawPredict"));
+        var messages = LlmEndpoint.Detect(ZespanProvider.Anthropic, new Uri("https://api.anthropic.com/v1/messages"));
+        var vertex = LlmEndpoint.Detect(ZespanProvider.Google, new Uri("https://us-east5-aiplatform.googleapis.com/v1/projects/p/locations/us-east5/publishers/anthropic/models/claude-sonnet-4-5@20250929:rawPredict"));
 
         Assert.Equal(RequestModelPlace.Body, AnthropicMessagesWireFormat.Instance.ModelPlace(messages));
         Assert.Equal(RequestModelPlace.PathSegment, AnthropicMessagesWireFormat.Instance.ModelPlace(vertex));

@@ -21,7 +21,7 @@ public class BedrockWireFormatTests
     [InlineData("invoke-with-response-stream", true)]
     public void Endpoint_StreamingAction_IsAnEventStreamInASignedPath(string action, bool streams)
     {
-        var endpoint = ProviderEndpoint.Detect(ZespanProvider.Bedrock, new Uri(Model + action));
+        var endpoint = LlmEndpoint.Detect(ZespanProvider.Bedrock, new Uri(Model + action));
         var format = WireFormats.For(endpoint.Family)!;
 
         Assert.Equal(streams, format.StreamsByPath(endpoint));

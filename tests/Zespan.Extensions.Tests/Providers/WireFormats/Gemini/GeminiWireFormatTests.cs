@@ -14,9 +14,9 @@ public class GeminiWireFormatTests
     [Fact]
     public void StreamGenerateContent_WithAndWithoutAltSse_StreamsAsJsonArrayOrSse()
     {
-        var array = ProviderEndpoint.Detect(ZespanProvider.Google, new Uri(Models + ":streamGenerateContent"));
-        var sse = ProviderEndpoint.Detect(ZespanProvider.Google, new Uri(Models + ":streamGenerateContent?alt=sse"));
-        var generate = ProviderEndpoint.Detect(ZespanProvider.Google, new Uri(Models + ":generateContent"));
+        var array = LlmEndpoint.Detect(ZespanProvider.Google, new Uri(Models + ":streamGenerateContent"));
+        var sse = LlmEndpoint.Detect(ZespanProvider.Google, new Uri(Models + ":streamGenerateContent?alt=sse"));
+        var generate = LlmEndpoint.Detect(ZespanProvider.Google, new Uri(Models + ":generateContent"));
         var format = GeminiWireFormat.Instance;
 
         Assert.True(format.StreamsByPath(array));

@@ -5,7 +5,7 @@ namespace Zespan.Extensions.Tests.Providers;
 
 public class OpenAIWireFormatTests
 {
-    private static readonly ProviderEndpoint Chat = ProviderEndpoint.Detect(ZespanProvider.OpenAI, new Uri("https://api.openai.com/v1/chat/completions"));
+    private static readonly LlmEndpoint Chat = LlmEndpoint.Detect(ZespanProvider.OpenAI, new Uri("https://api.openai.com/v1/chat/completions"));
 
     [Fact]
     public void For_OpenAIChat_IsTheChatFormat() =>

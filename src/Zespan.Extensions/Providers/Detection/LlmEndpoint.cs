@@ -7,7 +7,7 @@ namespace Zespan.Extensions.Providers.Internal;
 /// <param name="PathStreams">The path itself asks for a stream (<c>streamGenerateContent</c>, <c>converse-stream</c>, ...).</param>
 /// <param name="AltSse">Gemini <c>alt=sse</c>: the stream is server-sent events rather than a streamed JSON array.</param>
 /// <param name="IsAzureDeployment">An Azure OpenAI <c>/openai/deployments/{name}/</c> path: the model is chosen by the path.</param>
-internal readonly record struct ProviderEndpoint(
+internal readonly record struct LlmEndpoint(
     ZespanProvider Provider,
     ProviderOperation Operation,
     string? PathModel,
@@ -22,12 +22,12 @@ internal readonly record struct ProviderEndpoint(
     public bool IsKnown => Operation != ProviderOperation.Unknown;
 
     /// <summary>Reads the operation and path model of a request to a provider.</summary>
-    public static ProviderEndpoint Detect(ZespanProvider provider, Uri uri)
+    public static LlmEndpoint Detect(ZespanProvider provider, Uri uri)
     {
         ArgumentNullException.ThrowIfNull(uri);
         if (!uri.IsAbsoluteUri)
         {
-            return new ProviderEndpoint(provider, ProviderOperation.Unknown, null, false, false, false);
+            return new LlmEndpoint(provider, ProviderOperation.Unknown, null, false, false, false);
         }
 
         var path = uri.AbsolutePath.AsSpan();
@@ -57,7 +57,7 @@ internal readonly record struct ProviderEndpoint(
                 if (operation != ProviderOperation.Unknown)
                 {
                     var streams = operation is ProviderOperation.BedrockConverseStream or ProviderOperation.BedrockInvokeStream;
-                    return new ProviderEndpoint(provider, operation, Unescape(id), streams, false, false);
+                    return new LlmEndpoint(provider, operation, Unescape(id), streams, false, false);
                 }
             }
         }
@@ -76,27 +76,27 @@ internal readonly record struct ProviderEndpoint(
             {
                 if (verb.Equals("generateContent", StringComparison.Ordinal))
                 {
-                    return new ProviderEndpoint(provider, ProviderOperation.GeminiGenerateContent, model, false, altSse, false);
+                    return new LlmEndpoint(provider, ProviderOperation.GeminiGenerateContent, model, false, altSse, false);
                 }
 
                 if (verb.Equals("streamGenerateContent", StringComparison.Ordinal))
                 {
-                    return new ProviderEndpoint(provider, ProviderOperation.GeminiStreamGenerateContent, model, true, altSse, false);
+                    return new LlmEndpoint(provider, ProviderOperation.GeminiStreamGenerateContent, model, true, altSse, false);
                 }
 
                 // Vertex AI serving Anthropic models: the Messages body, the model in the path.
                 if (verb.Equals("rawPredict", StringComparison.Ordinal))
                 {
-                    return new ProviderEndpoint(provider, ProviderOperation.AnthropicMessages, model, false, false, false);
+                    return new LlmEndpoint(provider, ProviderOperation.AnthropicMessages, model, false, false, false);
                 }
 
                 if (verb.Equals("streamRawPredict", StringComparison.Ordinal))
                 {
-                    return new ProviderEndpoint(provider, ProviderOperation.AnthropicMessages, model, true, false, false);
+                    return new LlmEndpoint(provider, ProviderOperation.AnthropicMessages, model, true, false, false);
                 }
             }
 
-            return new ProviderEndpoint(provider, ProviderOperation.Unknown, null, false, false, false);
+            return new LlmEndpoint(provider, ProviderOperation.Unknown, null, false, false, false);
         }
 
         ProviderOperation op;
@@ -134,7 +134,7 @@ internal readonly record struct ProviderEndpoint(
             }
         }
 
-        return new ProviderEndpoint(provider, op, deployment, false, false, deployment is not null);
+        return new LlmEndpoint(provider, op, deployment, false, false, deployment is not null);
     }
 
     private static bool HasAltSse(string query)

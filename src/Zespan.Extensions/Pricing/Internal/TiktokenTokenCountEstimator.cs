@@ -1,0 +1,55 @@
+using System.Diagnostics.CodeAnalysis;
+using Microsoft.ML.Tokenizers;
+
+namespace Zespan.Extensions.Pricing.Internal;
+
+/// <summary>
+/// Counts tokens with Microsoft.ML.Tokenizers' tiktoken encodings: <c>cl100k_base</c> for GPT-4 and GPT-3.5 models,
+/// <c>o200k_base</c> for every other model (exact for GPT-4o and later OpenAI models; an approximation, usually within
+/// 10-20%, for Claude, Gemini, Llama and Mistral, whose tokenizers are not public or not shipped).
+/// </summary>
+/// <remarks>
+/// Each encoding is built once, on first use (tens of milliseconds: its vocabulary is decompressed from the
+/// <c>Microsoft.ML.Tokenizers.Data.*</c> assembly), on the export thread. The data assemblies are found by name
+/// at run time, so the attributes below keep them when an app is trimmed or published native AOT.
+/// </remarks>
+internal sealed class TiktokenTokenCountEstimator : ITokenCountEstimator
+{
+    public static readonly TiktokenTokenCountEstimator Instance = new();
+
+    private static readonly Lazy<Tokenizer> O200k = new(static () => Create("o200k_base"), LazyThreadSafetyMode.ExecutionAndPublication);
+    private static readonly Lazy<Tokenizer> Cl100k = new(static () => Create("cl100k_base"), LazyThreadSafetyMode.ExecutionAndPublication);
+
+    private TiktokenTokenCountEstimator()
+    {
+    }
+
+    public int CountTokens(string? model, string text)
+    {
+        if (string.IsNullOrEmpty(text))
+        {
+            return 0;
+        }
+
+        var tokenizer = UsesCl100k(model) ? Cl100k.Value : O200k.Value;
+        return tokenizer.CountTokens(text);
+    }
+
+    /// <summary>GPT-4 (not 4o, 4.1) and GPT-3.5 models use <c>cl100k_base</c>; text-embedding-3 and ada-002 too.</summary>
+    internal static bool UsesCl100k(string? model)
+    {
+        if (string.IsNullOrEmpty(model))
+        {
+            return false;
+        }
+
+        var id = ModelPriceTable.Normalize(model);
+        return id.StartsWith("gpt-3.5", StringComparison.Ordinal)
+            || id.StartsWith("text-embedding-", StringComparison.Ordinal)
+            || (id.StartsWith("gpt-4", StringComparison.Ordinal) && !id.StartsWith("gpt-4o", StringComparison.Ordinal) && !id.StartsWith("gpt-4.", StringComparison.Ordinal));
+    }
+
+    [DynamicDependency(DynamicallyAccessedMemberTypes.All, "Microsoft.ML.Tokenizers.O200kBaseTokenizerData", "Microsoft.ML.Tokenizers.Data.O200kBase")]
+    [DynamicDependency(DynamicallyAccessedMemberTypes.All, "Microsoft.ML.Tokenizers.Cl100kBaseTokenizerData", "Microsoft.ML.Tokenizers.Data.Cl100kBase")]
+    private static TiktokenTokenizer Create(string encoding) => TiktokenTokenizer.CreateForEncoding(encoding);
+}
