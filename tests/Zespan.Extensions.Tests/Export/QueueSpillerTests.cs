@@ -1,7 +1,10 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 using Zespan.Extensions.Events.Internal;
 using Zespan.Extensions.Export.Internal;
+using Zespan.Extensions.Tests.Configuration;
 using Zespan.Testing;
 
 namespace Zespan.Extensions.Tests.Export;
@@ -123,6 +126,56 @@ public sealed class QueueSpillerTests : IDisposable
         AssertDeliveredOnceInOrder(h, Names("first", 5).Concat(Names("burst", Burst)));
     }
 
+    [Fact]
+    public async Task WhileInFlightAsync_EnqueueFinishingAfterALookThatTookNothing_SpillsTheEventWhenItIsQueued()
+    {
+        using var unit = new SpillerUnit(_directory);
+        using var spills = new SpillSignal(unit.Spiller);
+        var request = new TaskCompletionSource<IngestResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        // Past the mark (batches kept in memory), and an enqueue between its admission and its queueing: counted, not
+        // yet in the queue. The spill's first look finds it due and takes nothing.
+        Assert.True(unit.Memory.TryReserve(Budget / 2));
+        Interlocked.Increment(ref unit.Stats.QueueLengthCounter);
+        var inFlight = unit.Spiller.WhileInFlightAsync(new ValueTask<IngestResult>(request.Task), CancellationToken.None).AsTask();
+        Assert.Equal(0, unit.Spiller.TakeSpilled(out _));
+
+        // The enqueue finishes (the same count, its event now in the queue, then its signal): the pass spills it.
+        Interlocked.Decrement(ref unit.Stats.QueueLengthCounter);
+        Assert.True(unit.Queue.TryEnqueue(TestEvents.Create("late")));
+        await spills.WaitAsync();
+
+        Assert.Equal(1, unit.Spiller.TakeSpilled(out var events));
+        Assert.Equal(1, events);
+        Assert.Equal(0, unit.Queue.Count);
+        Assert.Equal(1, unit.Store.StoredCount);
+        Assert.False(inFlight.IsCompleted);
+
+        var accepted = new IngestResult(IngestOutcome.Accepted, 202, "accepted");
+        request.SetResult(accepted);
+        Assert.Equal(accepted, await inFlight);
+    }
+
+    [Fact]
+    public async Task WhileInFlightAsync_SpillerDisposedWhileWaiting_StopsSpillingAndReturnsTheRequestsAnswer()
+    {
+        using var unit = new SpillerUnit(_directory);
+        var request = new TaskCompletionSource<IngestResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var inFlight = unit.Spiller.WhileInFlightAsync(new ValueTask<IngestResult>(request.Task), CancellationToken.None).AsTask();
+
+        unit.Spiller.Dispose();
+        Assert.True(unit.Memory.TryReserve(Budget / 2));
+        Assert.True(unit.Queue.TryEnqueue(TestEvents.Create("after-dispose")));
+        var failed = new IngestResult(IngestOutcome.Failed, 503, "unavailable");
+        request.SetResult(failed);
+
+        Assert.Equal(failed, await inFlight);
+        Assert.Equal(0, unit.Spiller.TakeSpilled(out var events));
+        Assert.Equal(0, events);
+        Assert.Equal(1, unit.Queue.Count);
+        Assert.Equal(0, unit.Store.StoredCount);
+    }
+
     /// <summary>
     /// Enqueues like an app whose calls keep coming: each event is offered once the budget has room for it, waiting for
     /// the export thread to make room when it has none (on code that does not spill, no room ever comes and this fails).
@@ -163,6 +216,64 @@ public sealed class QueueSpillerTests : IDisposable
         settings["MaxQueueBytes"] = Budget.ToString(CultureInfo.InvariantCulture);
         settings["Debug"] = "false";
         return await ExportHarness.StartAsync(settings, backend: backend);
+    }
+
+    /// <summary>A <see cref="QueueSpiller"/> on its own: a queue with a byte budget, offline storage, no worker.</summary>
+    private sealed class SpillerUnit : IDisposable
+    {
+        private readonly DeliveryGate _gate;
+        private readonly BatchSender _sender;
+
+        public SpillerUnit(string directory)
+        {
+            var options = new TestOptionsMonitor(new ZespanOptions
+            {
+                ApiKey = "zsp_spill_unit_key_1",
+                Environment = "test",
+                BatchSize = 100,
+                MaxQueueBytes = Budget,
+                OfflineStorageDirectory = directory,
+            });
+            var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 4, 22, 0, 0, TimeSpan.Zero));
+            var drops = new DropCounter(Stats);
+            Memory = new MemoryBudget(options, Stats);
+            Store = new OfflineBatchStore(options, time, drops, Stats, NullLoggerFactory.Instance);
+            _gate = new DeliveryGate(options, NullLoggerFactory.Instance);
+            _sender = new BatchSender(new FakeExporter(), _gate, drops, Stats, options, time, NullLoggerFactory.Instance, new DeliveryBacklog(Store, Memory, drops, Stats), Memory);
+            Queue = new BoundedEventQueue(options, Stats, drops, Memory);
+            Spiller = new QueueSpiller(Queue, new PassThrough(), _sender.CreateStoreOnly(), Stats);
+            Queue.SetConsumer(new SpillOnEnqueue(Spiller));
+        }
+
+        public ExportStatistics Stats { get; } = new();
+
+        public MemoryBudget Memory { get; }
+
+        public OfflineBatchStore Store { get; }
+
+        public BoundedEventQueue Queue { get; }
+
+        public QueueSpiller Spiller { get; }
+
+        public void Dispose()
+        {
+            Spiller.Dispose();
+            Queue.Dispose();
+            _sender.Dispose();
+            _gate.Dispose();
+            Memory.Dispose();
+        }
+
+        private sealed class PassThrough : IEventPreparer
+        {
+            public bool Prepare(ZespanEvent item) => true;
+        }
+
+        /// <summary>What the export worker does for the spiller after each admitted event.</summary>
+        private sealed class SpillOnEnqueue(QueueSpiller spiller) : IEventQueueConsumer
+        {
+            public void OnEnqueued(int queueLength) => spiller.OnEnqueued();
+        }
     }
 
     /// <summary>Signals each spill of the worker's <see cref="QueueSpiller"/>, so a test waits for room instead of polling.</summary>

@@ -32,6 +32,7 @@ internal sealed class QueueSpiller : IDisposable
     private TaskCompletionSource? _signal;
     private int _spilledEvents;
     private int _spilledBatches;
+    private int _disposed;
 
     /// <param name="queue">The queue to take events from.</param>
     /// <param name="preparer">The step each event goes through before it is serialized.</param>
@@ -61,8 +62,9 @@ internal sealed class QueueSpiller : IDisposable
     private bool IsDue => _budget is { IsUnderPressure: true } && _queue.Count > 0 && _store.IsAvailable;
 
     /// <summary>
-    /// Called on the app's thread after an event was admitted: while a request is in flight and the budget is past its
-    /// high-water mark, wakes the export pass to spill. Field reads only, and at most one signal per spill.
+    /// Called on the app's thread after an event was admitted (it is in the queue now): while a request is in flight and
+    /// the budget is past its high-water mark, wakes the export pass to spill. Field reads only, and at most one
+    /// completion per look the pass takes at the budget.
     /// </summary>
     public void OnEnqueued()
     {
@@ -77,6 +79,14 @@ internal sealed class QueueSpiller : IDisposable
     /// Awaits <paramref name="pending"/> (a request in flight); meanwhile spills each time the budget passes its
     /// high-water mark. Never throws (a failed spill is counted and ends spilling for this request).
     /// </summary>
+    /// <remarks>
+    /// A fresh signal is published before each look at the budget (with a full fence), and an enqueue reads it only
+    /// after its event is in the queue (its counters are interlocked): either the look sees the event, or the enqueue
+    /// sees the signal and completes it, so no wake-up is missed. The loop only waits on a signal that is not yet
+    /// completed, and every completion is an admitted event, an end of <paramref name="cancellationToken"/> or the
+    /// dispose: it never spins. An event counted but not yet in the queue (an enqueue between its admission and its
+    /// <see cref="OnEnqueued"/>) makes a look take nothing; that is no reason to stop, its <see cref="OnEnqueued"/> comes.
+    /// </remarks>
     public async ValueTask<IngestResult> WhileInFlightAsync(ValueTask<IngestResult> pending, CancellationToken cancellationToken)
     {
         if (!IsEnabled || pending.IsCompleted)
@@ -85,26 +95,31 @@ internal sealed class QueueSpiller : IDisposable
         }
 
         var request = pending.AsTask();
+        using var registration = cancellationToken.UnsafeRegister(static state => ((QueueSpiller)state!).Wake(), this);
         try
         {
-            while (!request.IsCompleted && !cancellationToken.IsCancellationRequested)
+            var signal = Publish();
+            while (!request.IsCompleted && !cancellationToken.IsCancellationRequested && Volatile.Read(ref _disposed) == 0)
             {
-                // Publish the signal before looking at the budget: an enqueue that passes the mark after the look completes it.
-                var signal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                Volatile.Write(ref _signal, signal);
-                if (!IsDue)
+                if (IsDue)
                 {
-                    await Task.WhenAny(request, signal.Task).ConfigureAwait(false);
-                    if (request.IsCompleted || !IsDue)
+                    var taken = Spill(cancellationToken);
+                    if (taken < 0)
                     {
+                        break;
+                    }
+
+                    if (taken > 0)
+                    {
+                        signal = Publish();
                         continue;
                     }
+
+                    // Counted but not yet in the queue: that enqueue is finishing, and its OnEnqueued completes this signal.
                 }
 
-                if (!Spill(cancellationToken))
-                {
-                    break;
-                }
+                await Task.WhenAny(request, signal.Task).ConfigureAwait(false);
+                signal = Publish();
             }
         }
         finally
@@ -125,11 +140,17 @@ internal sealed class QueueSpiller : IDisposable
         return batches;
     }
 
-    public void Dispose() => _batches.Dispose();
+    /// <summary>Stops spilling (a pass waiting for a request wakes and only awaits it) and gives the batch writer's buffers back.</summary>
+    public void Dispose()
+    {
+        Interlocked.Exchange(ref _disposed, 1);
+        Wake();
+        _batches.Dispose();
+    }
 
     /// <summary>Moves the events queued now to offline storage, batched.</summary>
-    /// <returns>False when nothing could be moved (the spill ended, failed or the sender is disposed): stop spilling for this request.</returns>
-    private bool Spill(CancellationToken cancellationToken)
+    /// <returns>The number of events taken from the queue; -1 when the spill failed or the sender is disposed: stop spilling for this request.</returns>
+    private int Spill(CancellationToken cancellationToken)
     {
         var remaining = _queue.Count;
         var taken = 0;
@@ -138,7 +159,7 @@ internal sealed class QueueSpiller : IDisposable
         {
             if (!_batches.TryBeginPass())
             {
-                return false;
+                return -1;
             }
 
             try
@@ -187,14 +208,29 @@ internal sealed class QueueSpiller : IDisposable
             _stats.RecordInternalError();
             _spilledEvents += taken;
             _spilledBatches += stored;
-            return false;
+            return -1;
         }
 
         _spilledEvents += taken;
         _spilledBatches += stored;
-        RaiseSpilled(taken);
-        return taken > 0;
+        if (taken > 0)
+        {
+            RaiseSpilled(taken);
+        }
+
+        return taken;
     }
+
+    /// <summary>Publishes a fresh signal; the full fence orders it before the look at the budget and the queue that follows.</summary>
+    private TaskCompletionSource Publish()
+    {
+        var signal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Interlocked.Exchange(ref _signal, signal);
+        return signal;
+    }
+
+    /// <summary>Wakes a pass waiting for a signal (the request's token ended, or this was disposed), so it looks again and stops.</summary>
+    private void Wake() => Volatile.Read(ref _signal)?.TrySetResult();
 
     private void RaiseSpilled(int events)
     {
