@@ -11,7 +11,8 @@ if (args.Length > 0 && args[0] == "delivery")
     return await Zespan.Benchmarks.DeliveryLoad.RunAsync(args).ConfigureAwait(false);
 }
 
-// BenchmarkDotNet 0.14.0 predates .NET 10, so benchmarks run with the in-process toolchain.
+// Benchmarks run with the in-process toolchain (chosen when BenchmarkDotNet 0.14.0, which predates .NET 10, was used;
+// kept with 0.15.8 so figures stay comparable).
 // Run: dotnet run -c Release --project benchmarks/Zespan.Benchmarks -- --filter '*'
 var config = DefaultConfig.Instance
     .AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance))
