@@ -17,7 +17,9 @@ namespace Zespan.Benchmarks;
 /// events per second through the worker to a loopback backend; working set through an outage at 100 calls/s with
 /// 200 KB prompts, with and without offline storage; the time to drain 10,000 stored events after recovery; and the
 /// caller's cost of a call with offline storage on and off while the backend is down.
-/// Run: <c>dotnet run -c Release --project benchmarks/Zespan.Benchmarks -- delivery [--outage-seconds 300]</c>.
+/// Run: <c>dotnet run -c Release --project benchmarks/Zespan.Benchmarks -- delivery [--outage-seconds 300] [--usage-reported] [--offline-only]</c>.
+/// <c>--usage-reported</c> gives the outage calls token counts (as a provider that reports usage does), so the export
+/// thread does not estimate the tokens of each 200 KB prompt; <c>--offline-only</c> runs only the outage with offline storage.
 /// </summary>
 internal static class DeliveryLoad
 {
@@ -34,15 +36,22 @@ internal static class DeliveryLoad
             }
         }
 
+        var usageReported = args.Contains("--usage-reported");
+        var offlineOnly = args.Contains("--offline-only");
+
         var backend = await LoadBackend.StartAsync().ConfigureAwait(false);
         try
         {
-            Console.WriteLine($"date {DateTimeOffset.UtcNow:yyyy-MM-dd}, {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}");
-            await ThroughputAsync(backend).ConfigureAwait(false);
-            await CallerCostAsync(backend).ConfigureAwait(false);
-            await DrainStoredAsync(backend).ConfigureAwait(false);
-            await OutageAsync(backend, outageSeconds, offline: false).ConfigureAwait(false);
-            await OutageAsync(backend, outageSeconds, offline: true).ConfigureAwait(false);
+            Console.WriteLine($"date {DateTimeOffset.UtcNow:yyyy-MM-dd}, {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}, load average {LoadAverage()}");
+            if (!offlineOnly)
+            {
+                await ThroughputAsync(backend).ConfigureAwait(false);
+                await CallerCostAsync(backend).ConfigureAwait(false);
+                await DrainStoredAsync(backend).ConfigureAwait(false);
+                await OutageAsync(backend, outageSeconds, offline: false, usageReported).ConfigureAwait(false);
+            }
+
+            await OutageAsync(backend, outageSeconds, offline: true, usageReported).ConfigureAwait(false);
         }
         finally
         {
@@ -113,7 +122,7 @@ internal static class DeliveryLoad
 
                 rounds.Sort();
                 var stats = provider.GetRequiredService<ExportStatistics>();
-                Console.WriteLine($"caller's path, backend down, offline storage {(offline ? "on " : "off")}: LogGeneration median {rounds[rounds.Count / 2]:F0} ns per call (min {rounds[0]:F0}, 9 rounds of 4,000); dropped {Drops(stats)}; stored {stats.BatchesStored} batches");
+                Console.WriteLine($"caller's path, backend down, offline storage {(offline ? "on " : "off")}: LogGeneration median {rounds[rounds.Count / 2]:F0} ns per call (min {rounds[0]:F0}, 9 rounds of 4,000); dropped {(Drops(stats) is { Length: > 0 } d ? d : "none")}; stored {stats.BatchesStored} batches");
             }
 
             Delete(directory);
@@ -151,7 +160,7 @@ internal static class DeliveryLoad
         Delete(directory);
     }
 
-    private static async Task OutageAsync(LoadBackend backend, int seconds, bool offline)
+    private static async Task OutageAsync(LoadBackend backend, int seconds, bool offline, bool usageReported)
     {
         var directory = offline ? NewDirectory() : null;
         backend.Reset(outage: true);
@@ -168,6 +177,9 @@ internal static class DeliveryLoad
             var prompt = new string('p', 200 * 1024);
             var watch = Stopwatch.StartNew();
             var nextSample = TimeSpan.Zero;
+            TimeSpan? firstDrop = null;
+            var lastDrop = TimeSpan.Zero;
+            long droppedSeen = 0;
             while (watch.Elapsed < TimeSpan.FromSeconds(seconds))
             {
                 // 100 calls/s, each with its own 200 KB prompt (a copy, as a real app would hold).
@@ -180,6 +192,8 @@ internal static class DeliveryLoad
                         Provider = "openai",
                         PromptMessages = [new LlmMessage("user", string.Concat(prompt, calls.ToString(CultureInfo.InvariantCulture)))],
                         CompletionMessage = new LlmMessage("assistant", "ok"),
+                        PromptTokens = usageReported ? 51_200 : null,
+                        CompletionTokens = usageReported ? 1 : null,
                     });
                     calls++;
                 }
@@ -189,6 +203,14 @@ internal static class DeliveryLoad
                     process.Refresh();
                     peak = Math.Max(peak, process.WorkingSet64);
                     nextSample += TimeSpan.FromSeconds(1);
+                    var dropped = stats.Dropped(DropReason.MemoryBudget);
+                    if (dropped > droppedSeen)
+                    {
+                        // When the refusals happened (to tell a start-up gap from a sustained shortfall).
+                        firstDrop ??= watch.Elapsed;
+                        lastDrop = watch.Elapsed;
+                        droppedSeen = dropped;
+                    }
                 }
 
                 await Task.Delay(10).ConfigureAwait(false);
@@ -196,10 +218,11 @@ internal static class DeliveryLoad
 
             process.Refresh();
             var end = process.WorkingSet64;
-            var label = offline ? "with offline storage" : "memory only         ";
+            var label = (offline ? "with offline storage" : "memory only         ") + (usageReported ? ", usage reported" : ", usage estimated");
             Console.WriteLine(
                 $"outage {seconds} s, {label}: {calls} calls; working set {baseline / 1048576} MiB before, peak {peak / 1048576} MiB, {end / 1048576} MiB at the end; " +
-                $"held {stats.HeldBytes / 1048576} MiB (peak {stats.PeakHeldBytes / 1048576} MiB of 64); dropped {Drops(stats)}; stored {stats.BatchesStored} batches");
+                $"held {stats.HeldBytes / 1048576} MiB (peak {stats.PeakHeldBytes / 1048576} MiB of 64); dropped {(Drops(stats) is { Length: > 0 } d ? d : "none")}; stored {stats.BatchesStored} batches; load average {LoadAverage()}" +
+                (firstDrop is { } first ? $"; memory_budget refusals seen from {first.TotalSeconds:F0} s to {lastDrop.TotalSeconds:F0} s" : string.Empty));
 
             // Recovery: everything kept is sent.
             backend.Reset(outage: false);
@@ -209,10 +232,28 @@ internal static class DeliveryLoad
             {
             }
 
-            Console.WriteLine($"  after recovery: {backend.Events} events delivered in {recovery.Elapsed.TotalSeconds:F1} s");
+            Console.WriteLine($"  after recovery: {backend.Events} events delivered in {recovery.Elapsed.TotalSeconds:F1} s ({backend.Duplicates} repeated batch ids); dropped {(Drops(stats) is { Length: > 0 } after ? after : "none")}");
         }
 
         Delete(directory);
+    }
+
+    /// <summary>The 1, 5 and 15 minute load averages (Linux), to tell whether other work shared the machine.</summary>
+    private static string LoadAverage()
+    {
+        try
+        {
+            var fields = File.ReadAllText("/proc/loadavg").Split(' ');
+            return string.Join(" ", fields.Take(3));
+        }
+        catch (IOException)
+        {
+            return "n/a";
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return "n/a";
+        }
     }
 
     private static string Drops(ExportStatistics stats) => string.Join(", ", DropReasons.All.Where(r => stats.Dropped(r) > 0).Select(r => $"{DropReasons.Name(r)} {stats.Dropped(r)}"));

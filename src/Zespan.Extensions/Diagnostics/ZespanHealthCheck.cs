@@ -8,7 +8,8 @@ namespace Zespan.Extensions.Diagnostics.Internal;
 /// <summary>
 /// Reports the export pipeline's health: degraded (by default; <c>failureStatus</c> chooses) while exports
 /// fail, the queue is more than half full, or the key is rejected. Telemetry trouble should not get pods
-/// restarted, so it is never unhealthy unless asked to be.
+/// restarted, so it is never unhealthy unless asked to be. Its data tell what waits: events queued (<c>backlog</c>), the
+/// bytes they hold, and the batches kept to be sent again, in memory and in offline storage.
 /// </summary>
 internal sealed class ZespanHealthCheck(IServiceProvider services, IOptionsMonitor<ZespanOptions> options) : IHealthCheck
 {
@@ -23,6 +24,7 @@ internal sealed class ZespanHealthCheck(IServiceProvider services, IOptionsMonit
 
         var stats = (ExportStatistics?)services.GetService(typeof(ExportStatistics));
         var gate = (DeliveryGate?)services.GetService(typeof(DeliveryGate));
+        var kept = (DeliveryBacklog?)services.GetService(typeof(DeliveryBacklog));
         if (stats is null)
         {
             return Task.FromResult(HealthCheckResult.Healthy("Zespan has not exported anything yet."));
@@ -34,6 +36,11 @@ internal sealed class ZespanHealthCheck(IServiceProvider services, IOptionsMonit
         {
             ["backlog"] = backlog,
             ["max_queue_size"] = current.MaxQueueSize,
+            ["held_bytes"] = stats.HeldBytes,
+            ["max_queue_bytes"] = current.MaxQueueBytes,
+            ["kept_batches"] = kept?.MemoryCount ?? 0,
+            ["kept_events"] = kept?.MemoryEvents ?? 0,
+            ["offline_batches"] = kept?.Store.StoredCount ?? 0,
             ["dropped"] = dropped,
             ["exported"] = stats.EventsExported,
             ["export_failures"] = stats.ExportFailures,

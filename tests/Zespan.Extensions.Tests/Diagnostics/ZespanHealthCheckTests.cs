@@ -105,6 +105,69 @@ public class ZespanHealthCheckTests
     }
 
     [Fact]
+    public async Task Check_BatchesKeptInMemory_ReportsThemInItsData()
+    {
+        var (host, backend) = await StartAsync(configure: o => o.ApiKey = "zsp_rejected_key");
+        await using var _ = backend;
+        using var __ = host;
+        var tracer = host.Services.GetRequiredService<IZespanTracer>();
+        for (var i = 0; i < 3; i++)
+        {
+            tracer.StartSpan("kept" + i).Dispose();
+        }
+
+        Assert.False(await host.Services.GetRequiredService<IZespanClient>().FlushAsync()); // 401: the batch is kept
+
+        var data = (await CheckAsync(host.Services)).Entries["zespan"].Data;
+
+        Assert.Equal(1, data["kept_batches"]);
+        Assert.Equal(3, data["kept_events"]);
+        Assert.Equal(0, data["offline_batches"]);
+        Assert.Equal(0, data["backlog"]);
+        Assert.True((long)data["held_bytes"] > 0);
+        Assert.Equal(67_108_864L, data["max_queue_bytes"]);
+    }
+
+    [Fact]
+    public async Task Check_BatchesKeptInOfflineStorage_ReportsThemInItsData()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "zespan-health-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var (host, backend) = await StartAsync(configure: o =>
+            {
+                o.ApiKey = "zsp_rejected_key";
+                o.OfflineStorageDirectory = directory;
+                o.BatchSize = 2;
+            });
+            await using var _ = backend;
+            using var __ = host;
+            var tracer = host.Services.GetRequiredService<IZespanTracer>();
+            for (var i = 0; i < 5; i++)
+            {
+                tracer.StartSpan("stored" + i).Dispose();
+            }
+
+            Assert.False(await host.Services.GetRequiredService<IZespanClient>().FlushAsync()); // 401: all of it goes to disk
+
+            var data = (await CheckAsync(host.Services)).Entries["zespan"].Data;
+
+            Assert.Equal(Directory.GetFiles(directory, "*.zsb").Length, data["offline_batches"]);
+            Assert.Equal(3, data["offline_batches"]);
+            Assert.Equal(0, data["kept_batches"]);
+            Assert.Equal(0, data["kept_events"]);
+            Assert.Equal(0L, data["held_bytes"]);
+        }
+        finally
+        {
+            if (Directory.Exists(directory))
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+        }
+    }
+
+    [Fact]
     public async Task PipelineMetrics_AreObservedFromStatistics()
     {
         var (host, backend) = await StartAsync();

@@ -57,6 +57,69 @@ public sealed class OfflineStorageTests : IDisposable
     }
 
     [Fact]
+    public async Task Dispose_WithoutHostStopWithARequestInFlightAndEventsQueued_WritesThemToDiskAndANewHostSendsEachOnce()
+    {
+        var backend = await FakeZespanBackend.StartAsync();
+        await using var _ = backend;
+        var arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        backend.Intercept = async (context, request) =>
+        {
+            if (request.Path != "/v1/ingest")
+            {
+                return false;
+            }
+
+            // The backend hangs: the request stays in flight until the client gives up on it.
+            arrived.TrySetResult();
+            try
+            {
+                await Task.Delay(Timeout.Infinite, context.RequestAborted);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+
+            return true;
+        };
+        var first = await StartAsync(backend, FakeZespanBackend.ValidApiKey, new() { ["BatchSize"] = "10" });
+        first.EnqueueAll(TestEvents.Many(10, "inflight"));
+        await arrived.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        first.EnqueueAll(TestEvents.Many(25, "queued"));
+        var stats = first.Stats;
+
+        first.Host.Dispose(); // no host stop, no drain: what is in memory goes to disk instead of being lost
+
+        Assert.Equal(0, stats.Dropped(DropReason.Shutdown));
+        Assert.Equal(0, DeliveryTests.DroppedTotal(stats));
+        Assert.Equal(0, stats.HeldBytes);
+        Assert.Equal(35, StoredEvents());
+        Assert.Empty(first.Backend.Events);
+
+        backend.Intercept = null;
+        var second = await StartAsync(backend, FakeZespanBackend.ValidApiKey);
+        await backend.WaitForEventsAsync(35);
+        Assert.True(await second.Client.FlushAsync());
+        Assert.Equal(TestEvents.Many(10, "inflight").Concat(TestEvents.Many(25, "queued")).Select(e => e.Name), second.AcceptedNames());
+        Assert.Empty(Directory.GetFiles(_directory));
+        second.Host.Dispose();
+    }
+
+    [Fact]
+    public async Task Dispose_WithoutOfflineStorage_CountsWhatIsInMemoryAsShutdown()
+    {
+        var backend = await FakeZespanBackend.StartAsync();
+        await using var _ = backend;
+        var h = await ZespanTestHost.StartExportAsync(new() { ["BatchSize"] = "100", ["Debug"] = "false" }, backend: backend);
+        h.EnqueueAll(TestEvents.Many(7, "lost"));
+        var stats = h.Stats;
+
+        h.Host.Dispose();
+
+        Assert.Equal(7, stats.Dropped(DropReason.Shutdown));
+        Assert.False(Directory.Exists(_directory));
+    }
+
+    [Fact]
     public async Task NewHost_StaleClaimOfAProcessThatIsGone_SendsItAgainAndTheBatchIdMakesItHarmless()
     {
         var backend = await FakeZespanBackend.StartAsync();

@@ -13,15 +13,21 @@ public sealed class GuardrailClientTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _backend = await FakeZespanBackend.StartAsync();
+        // Generous: a loaded machine must not turn a first (cold) check into a timeout; the timeout test sets its own.
+        _services = BuildServices(TimeSpan.FromSeconds(60));
+    }
+
+    private ServiceProvider BuildServices(TimeSpan guardrailTimeout)
+    {
         var services = new ServiceCollection();
         services.AddZespan(o =>
         {
             o.ApiKey = FakeZespanBackend.ValidApiKey;
             o.BaseUrl = _backend.BaseUrl;
             o.Environment = "staging";
-            o.GuardrailTimeout = TimeSpan.FromSeconds(3);
+            o.GuardrailTimeout = guardrailTimeout;
         });
-        _services = services.BuildServiceProvider();
+        return services.BuildServiceProvider();
     }
 
     public async Task DisposeAsync()
@@ -118,9 +124,10 @@ public sealed class GuardrailClientTests : IAsyncLifetime
     [Fact]
     public async Task CheckAsync_Timeout_ThrowsUnavailable()
     {
-        _backend.Enqueue("/v1/guardrails/check", new CannedResponse(200, """{"passed": true, "results": []}""", Delay: TimeSpan.FromSeconds(30)));
+        _backend.Enqueue("/v1/guardrails/check", new CannedResponse(200, """{"passed": true, "results": []}""", Delay: TimeSpan.FromMinutes(5)));
+        await using var services = BuildServices(TimeSpan.FromSeconds(1));
 
-        var ex = await Assert.ThrowsAsync<GuardrailUnavailableException>(() => _services.GetRequiredService<IGuardrailClient>().CheckAsync(Pre()));
+        var ex = await Assert.ThrowsAsync<GuardrailUnavailableException>(() => services.GetRequiredService<IGuardrailClient>().CheckAsync(Pre()));
 
         Assert.Contains("timed out", ex.Message, StringComparison.Ordinal);
     }

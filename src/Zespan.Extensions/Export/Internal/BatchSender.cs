@@ -19,7 +19,8 @@ namespace Zespan.Extensions.Export.Internal;
 /// One pass at a time: the export worker calls <see cref="TryBeginPass"/>, then <see cref="SendBacklogAsync"/>, then
 /// <see cref="Add"/> while <see cref="CanTakeMore"/> and <see cref="SendReadyAsync"/> (or <see cref="StoreReady"/>) in
 /// turn, then <see cref="EndPass"/>, under its export lock. With <c>async</c> false every step is synchronous and
-/// completes synchronously.
+/// completes synchronously. With offline storage, while a request is in flight the attached <see cref="QueueSpiller"/>
+/// may move queued events to disk in the same flow (with a store-only sender of its own, <see cref="CreateStoreOnly"/>).
 /// </remarks>
 internal sealed class BatchSender : IDisposable
 {
@@ -36,6 +37,7 @@ internal sealed class BatchSender : IDisposable
     private readonly IOptionsMonitor<ZespanOptions> _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly ILoggerFactory _loggerFactory;
     private readonly DeliveryBacklog _backlog;
     private readonly MemoryBudget _budget;
     private readonly IngestBatchWriter _writer = new();
@@ -47,6 +49,7 @@ internal sealed class BatchSender : IDisposable
     private bool _debug;
     private long _deliveryFailures;
     private int _rejectionLogged;
+    private QueueSpiller? _spiller;
 
     public BatchSender(
         IZespanExporter exporter,
@@ -70,6 +73,7 @@ internal sealed class BatchSender : IDisposable
         _options = options;
         _time = timeProvider ?? TimeProvider.System;
         _logger = loggerFactory.CreateLogger("Zespan");
+        _loggerFactory = loggerFactory;
         _budget = budget ?? backlog?.Budget ?? new MemoryBudget(options, statistics);
         _backlog = backlog ?? new DeliveryBacklog(new OfflineBatchStore(options, _time, drops, statistics, loggerFactory), _budget, drops, statistics);
     }
@@ -88,6 +92,19 @@ internal sealed class BatchSender : IDisposable
 
     /// <summary>Gets a value indicating whether a batch is ready to go.</summary>
     public bool HasReady => _writer.ReadyCount > 0;
+
+    /// <summary>
+    /// A sender of its own (its own batch writer and buffers, the same backlog, budget and counters) that only keeps
+    /// batches (<see cref="StoreReady"/>): the <see cref="QueueSpiller"/> batches with it while this one has a batch in flight.
+    /// </summary>
+    public BatchSender CreateStoreOnly() =>
+        new(_exporter, _gate, _drops, _stats, _options, _time, _loggerFactory, _backlog, _budget);
+
+    /// <summary>
+    /// Has <paramref name="spiller"/> move waiting events to offline storage while a request of this sender is in flight
+    /// (the export worker attaches it once, when it is created).
+    /// </summary>
+    public void AttachSpiller(QueueSpiller spiller) => _spiller = spiller;
 
     /// <summary>Starts a pass with the options in force now (<c>BatchSize</c>, <c>MaxBatchBytes</c>, <c>MaxEventBytes</c>, <c>Environment</c>).</summary>
     /// <returns><see langword="false"/> once disposed: nothing can be sent.</returns>
@@ -108,12 +125,13 @@ internal sealed class BatchSender : IDisposable
     }
 
     /// <summary>
-    /// Sends the batches waiting to be sent again, oldest first, while the backend takes them. Returns false when one
-    /// failed (it goes back, first in line) or <paramref name="cancellationToken"/> ended.
+    /// Sends the batches waiting to be sent again, oldest first, while the backend takes them, at most
+    /// <paramref name="limit"/> of them. Returns false when one failed (it goes back, first in line) or
+    /// <paramref name="cancellationToken"/> ended.
     /// </summary>
-    public async ValueTask<bool> SendBacklogAsync(bool async, CancellationToken cancellationToken)
+    public async ValueTask<bool> SendBacklogAsync(bool async, CancellationToken cancellationToken, int limit = int.MaxValue)
     {
-        while (!cancellationToken.IsCancellationRequested && !_gate.IsPausedForRejectedKey && _backlog.TryTakeNext(out var batch))
+        for (var sent = 0; sent < limit && !cancellationToken.IsCancellationRequested && !_gate.IsPausedForRejectedKey && _backlog.TryTakeNext(out var batch); sent++)
         {
             if (!await SendRetainedAsync(batch, async, cancellationToken).ConfigureAwait(false))
             {
@@ -197,6 +215,9 @@ internal sealed class BatchSender : IDisposable
         KeepRange(0, _writer.ReadyCount, _drops.Claim());
         _writer.CompleteReady();
     }
+
+    /// <summary>Counts a delivery the pass could not make (events it owed were left waiting), so a flush that waited for them reports false.</summary>
+    public void RecordHeld() => Interlocked.Increment(ref _deliveryFailures);
 
     /// <summary>Ends the pass; events still held (the pass ended early: shutdown, failure, rejected key) are kept as batches, not lost.</summary>
     public void EndPass()
@@ -371,7 +392,12 @@ internal sealed class BatchSender : IDisposable
     private async ValueTask<IngestResult> ExportAsync(IngestBody body, bool async, CancellationToken token)
     {
         var exportStarted = _time.GetTimestamp();
-        var result = await _exporter.ExportAsync(body, async, token).ConfigureAwait(false);
+        var pending = _exporter.ExportAsync(body, async, token);
+
+        // While the request is in flight (retries and their delays included) the spiller may move waiting events to disk.
+        var result = async && _spiller is { } spiller && !pending.IsCompleted
+            ? await spiller.WhileInFlightAsync(pending, token).ConfigureAwait(false)
+            : await pending.ConfigureAwait(false);
         if (ZespanDiagnostics.ExportDuration.Enabled)
         {
             ZespanDiagnostics.ExportDuration.Record(

@@ -12,7 +12,9 @@ namespace Zespan.Extensions.Export.Internal;
 /// <see cref="AppDomain.ProcessExit"/> handler drains synchronously, both within <c>ShutdownTimeout</c>. Each export
 /// pass takes events from the <see cref="BoundedEventQueue"/>, prepares each through the
 /// <see cref="IEventPreparer"/> and hands it to the <see cref="BatchSender"/>. One pass runs at a time
-/// (<c>_exportLock</c>), so the loop, concurrent flushes and a drain never send an event twice or lose one.
+/// (<c>_exportLock</c>), so the loop, concurrent flushes and a drain never send an event twice or lose one. With
+/// offline storage, a pass waiting for an answer lets its <see cref="QueueSpiller"/> move queued events to disk when the
+/// memory budget passes half, and sends those stored batches before going on with the queue.
 /// </summary>
 /// <remarks>
 /// The loop, flushes and timers start with execution-context flow suppressed: they join no request's trace,
@@ -28,6 +30,7 @@ internal sealed class ExportWorker : IEventQueueConsumer, IDisposable, IAsyncDis
     private readonly BoundedEventQueue _queue;
     private readonly IEventPreparer _preparer;
     private readonly BatchSender _sender;
+    private readonly QueueSpiller? _spiller;
     private readonly DeliveryGate _gate;
     private readonly IOptionsMonitor<ZespanOptions> _options;
     private readonly TimeProvider _time;
@@ -96,6 +99,13 @@ internal sealed class ExportWorker : IEventQueueConsumer, IDisposable, IAsyncDis
         _optionsSubscription = options.OnChange(OnOptionsChanged);
         _gate.Resumed += _resumeHandler;
         _storeConfigured = _sender.Backlog.Store.IsConfigured;
+        if (_storeConfigured)
+        {
+            // Only with offline storage: the spiller's batch writer holds pooled buffers of its own.
+            _spiller = new QueueSpiller(queue, preparer, sender.CreateStoreOnly(), statistics);
+            _sender.AttachSpiller(_spiller);
+        }
+
         _queue.SetConsumer(this);
     }
 
@@ -119,6 +129,9 @@ internal sealed class ExportWorker : IEventQueueConsumer, IDisposable, IAsyncDis
     /// <summary>Gets the batches waiting to be sent again (for tests and the health check).</summary>
     internal DeliveryBacklog Backlog => _sender.Backlog;
 
+    /// <summary>Gets what moves waiting events to disk while a request is in flight (for tests); none without offline storage.</summary>
+    internal QueueSpiller? Spiller => _spiller;
+
     private OfflineBatchStore Store => _sender.Backlog.Store;
 
     /// <summary>Gets a value indicating whether nothing waits: no event queued, no batch kept, no export in flight.</summary>
@@ -137,11 +150,17 @@ internal sealed class ExportWorker : IEventQueueConsumer, IDisposable, IAsyncDis
             _wake.Release();
         }
 
-        // The backend cannot take events now and half the byte budget is used: move what waits to disk (field reads only).
-        if (_storeConfigured && (_gate.IsDegraded || _gate.IsPaused) && _queue.Budget is { IsUnderPressure: true }
-            && Volatile.Read(ref _pressurePending) == 0 && Interlocked.Exchange(ref _pressurePending, 1) == 0)
+        if (_storeConfigured)
         {
-            _wake.Release();
+            // Half the byte budget is used while a request is in flight: the pass waiting for it moves what waits to disk.
+            _spiller?.OnEnqueued();
+
+            // The backend cannot take events now and half the byte budget is used: move what waits to disk (field reads only).
+            if ((_gate.IsDegraded || _gate.IsPaused) && _queue.Budget is { IsUnderPressure: true }
+                && Volatile.Read(ref _pressurePending) == 0 && Interlocked.Exchange(ref _pressurePending, 1) == 0)
+            {
+                _wake.Release();
+            }
         }
     }
 
@@ -341,17 +360,72 @@ internal sealed class ExportWorker : IEventQueueConsumer, IDisposable, IAsyncDis
     }
 
     /// <summary>
-    /// Unhooks <see cref="AppDomain.ProcessExit"/>, stops the timer and the loop, cancels a request in flight and
-    /// counts what is still queued as lost (<see cref="ExportStatistics.EventsDroppedFailedDelivery"/>); sends nothing.
-    /// The queue refuses events from now on.
+    /// Unhooks <see cref="AppDomain.ProcessExit"/>, stops the timer and the loop and cancels a request in flight; sends
+    /// nothing. With offline storage, what is still in memory is written to disk first (within <c>ShutdownTimeout</c>);
+    /// what is left is counted as lost (<see cref="DropReason.Shutdown"/>). The queue refuses events from now on.
     /// </summary>
     public void Dispose()
+    {
+        if (!BeginDispose())
+        {
+            return;
+        }
+
+        try
+        {
+            var store = StoreLeftoversAsync(async: false);
+            Debug.Assert(store.IsCompleted, "Storing synchronously completes synchronously.");
+            store.GetAwaiter().GetResult();
+        }
+#pragma warning disable CA1031 // dispose never throws
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            RecordInternalError(ex);
+        }
+
+        FinishDispose();
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync()
+    {
+        if (BeginDispose())
+        {
+            try
+            {
+                await StoreLeftoversAsync().ConfigureAwait(false);
+            }
+#pragma warning disable CA1031 // dispose never throws
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                RecordInternalError(ex);
+            }
+
+            FinishDispose();
+        }
+
+        try
+        {
+            await _loop.ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // the loop never faults; nothing to report at dispose
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
+    }
+
+    /// <summary>The first step of dispose: no more timer, loop, flush or request in flight.</summary>
+    /// <returns>False when already disposed.</returns>
+    private bool BeginDispose()
     {
         lock (_lifecycle)
         {
             if (_state == Disposed)
             {
-                return;
+                return false;
             }
 
             _state = Disposed;
@@ -362,7 +436,16 @@ internal sealed class ExportWorker : IEventQueueConsumer, IDisposable, IAsyncDis
         _optionsSubscription?.Dispose();
         _timer?.Dispose();
         _loopStop.Cancel();
+
+        // A request in flight ends now; its batch is kept (on disk, with offline storage).
         Abort();
+        return true;
+    }
+
+    /// <summary>The last step of dispose: closes the queue and counts what is still in memory as lost.</summary>
+    private void FinishDispose()
+    {
+        _spiller?.Dispose();
 
         // Counted, not reported: no batch will carry it.
         var left = _queue.Close();
@@ -378,21 +461,6 @@ internal sealed class ExportWorker : IEventQueueConsumer, IDisposable, IAsyncDis
         if (left > 0 && _debug)
         {
             ExportLog.UndeliveredAtShutdown(_logger, left);
-        }
-    }
-
-    /// <inheritdoc/>
-    public async ValueTask DisposeAsync()
-    {
-        Dispose();
-        try
-        {
-            await _loop.ConfigureAwait(false);
-        }
-#pragma warning disable CA1031 // the loop never faults; nothing to report at dispose
-        catch (Exception)
-#pragma warning restore CA1031
-        {
         }
     }
 
@@ -618,7 +686,7 @@ internal sealed class ExportWorker : IEventQueueConsumer, IDisposable, IAsyncDis
         }
     }
 
-    /// <summary>At host stop or process exit, after the drain: writes what is still in memory to offline storage (when set).</summary>
+    /// <summary>At host stop or process exit after the drain, and at dispose: writes what is still in memory to offline storage (when set).</summary>
     private async ValueTask StoreLeftoversAsync(bool async = true)
     {
         if (!_storeConfigured || (_queue.Count == 0 && Backlog.MemoryCount == 0))
@@ -806,10 +874,15 @@ internal sealed class ExportWorker : IEventQueueConsumer, IDisposable, IAsyncDis
             return;
         }
 
+        // Events the spiller moved to disk while a request was in flight (see QueueSpiller) came from the front of the
+        // queue: they count against this pass's share, and the batches they went to are owed before anything newer.
+        var remaining = max;
+        var owed = 0;
         try
         {
             // Kept batches are older than anything queued: they go first, and a failure stops the pass there.
             var sending = await _sender.SendBacklogAsync(async, token).ConfigureAwait(false);
+            Account(ref remaining, ref owed);
             if (!sending)
             {
                 if (!Store.IsAvailable)
@@ -820,9 +893,41 @@ internal sealed class ExportWorker : IEventQueueConsumer, IDisposable, IAsyncDis
                 Backlog.MoveToDisk();
             }
 
-            var remaining = max;
             while (true)
             {
+                if (sending && owed > 0)
+                {
+                    // What was spilled is older than what is still queued (and a batch the writer holds older still): the
+                    // stored batches go next, oldest first, up to the number owed. True means none of them is left.
+                    bool open;
+                    if (_sender.HasReady)
+                    {
+                        open = await _sender.SendReadyAsync(async, token).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        open = await _sender.SendBacklogAsync(async, token, owed).ConfigureAwait(false);
+                        if (open)
+                        {
+                            owed = 0;
+                        }
+                    }
+
+                    Account(ref remaining, ref owed);
+                    if (!open)
+                    {
+                        if (!Store.IsAvailable)
+                        {
+                            return;
+                        }
+
+                        sending = false;
+                        Backlog.MoveToDisk();
+                    }
+
+                    continue;
+                }
+
                 while (_sender.CanTakeMore && remaining > 0 && _queue.TryDequeue(out var item))
                 {
                     remaining--;
@@ -841,7 +946,9 @@ internal sealed class ExportWorker : IEventQueueConsumer, IDisposable, IAsyncDis
                     continue;
                 }
 
-                if (!await _sender.SendReadyAsync(async, token).ConfigureAwait(false))
+                var delivered = await _sender.SendReadyAsync(async, token).ConfigureAwait(false);
+                Account(ref remaining, ref owed);
+                if (!delivered)
                 {
                     if (!Store.IsAvailable)
                     {
@@ -855,7 +962,34 @@ internal sealed class ExportWorker : IEventQueueConsumer, IDisposable, IAsyncDis
         }
         finally
         {
+            if (owed > 0)
+            {
+                // Spilled events of this pass's share are still waiting: a flush that waited for them cannot say they went.
+                _sender.RecordHeld();
+            }
+
             _sender.EndPass();
+        }
+    }
+
+    /// <summary>Takes what the spiller moved to disk during the last send into the pass's account.</summary>
+    private void Account(ref int remaining, ref int owed)
+    {
+        if (_spiller is null)
+        {
+            return;
+        }
+
+        var batches = _spiller.TakeSpilled(out var events);
+        if (batches == 0 && events == 0)
+        {
+            return;
+        }
+
+        if (remaining > 0)
+        {
+            owed += batches;
+            remaining = Math.Max(0, remaining - events);
         }
     }
 

@@ -192,6 +192,8 @@ internal sealed class IngestBatchWriter : IDisposable
         }
 
         _body.Reset(batchId, _compressed.Array, _compressed.WrittenCount, _json.WrittenCount, to - from);
+        _body.SentAt = sentAt;
+        _body.Order = RetainedBatch.NextOrder();
         return _body;
     }
 
@@ -306,6 +308,12 @@ internal sealed class IngestBody
 
     /// <summary>Gets or sets the API key the last attempt carried, to know which key a 401 rejected.</summary>
     public string? ApiKey { get; set; }
+
+    /// <summary>Gets or sets the body's <c>sent_at</c>: when it was built.</summary>
+    public DateTimeOffset SentAt { get; set; }
+
+    /// <summary>Gets or sets the process-wide build order of the body (<see cref="RetainedBatch.NextOrder"/>), so kept batches are stored oldest first.</summary>
+    public long Order { get; set; }
 
     public void Reset(Guid batchId, byte[] buffer, int length, int uncompressedLength, int eventCount)
     {

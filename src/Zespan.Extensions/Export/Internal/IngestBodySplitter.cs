@@ -93,6 +93,10 @@ internal static class IngestBodySplitter
             gzip.Write(json.GetBuffer(), 0, uncompressed);
         }
 
-        return new RetainedBatch(batchId, compressed.ToArray(), uncompressed, to - from, dropped, carriedHere);
+        return new RetainedBatch(batchId, compressed.ToArray(), uncompressed, to - from, dropped, carriedHere)
+        {
+            BuiltAt = sentAt,
+            Order = RetainedBatch.NextOrder(),
+        };
     }
 }

@@ -10,12 +10,13 @@ namespace Zespan.Extensions.Export.Internal;
 /// <summary>
 /// Offline storage (<c>OfflineStorageDirectory</c>): batches the backend cannot take now, kept on disk as their exact
 /// gzip body with their <c>batch_id</c>, and read back oldest first to be sent before newer events. Used only on the
-/// export thread (under the worker's export lock): the app's calls never touch the disk.
+/// export thread (under the worker's export lock, the <see cref="QueueSpiller"/> included): the app's calls never touch the disk.
 /// </summary>
 /// <remarks>
 /// <para>
-/// One file per batch, named <c>{unix ms:D13}-{sequence:D10}-{events}-{batch id}.zsb</c> so names sort oldest first
-/// and tell the event count even when the content is damaged. The content is a 45-byte header (magic <c>ZSB1</c>,
+/// One file per batch, named <c>{unix ms:D13}-{order:D10}-{events}-{batch id}.zsb</c> after when and in which order
+/// its body was built (not when it was written), so names sort oldest first and tell the event count even when the
+/// content is damaged. The content is a 45-byte header (magic <c>ZSB1</c>,
 /// version, batch id, event count, reported <c>dropped_since_last</c>, uncompressed and compressed lengths, CRC-32 of
 /// the body) and the body. A file is written to a temporary name, flushed to disk and renamed, so a reader sees a
 /// whole file or none.
@@ -55,12 +56,12 @@ internal sealed class OfflineBatchStore
     private readonly string? _directory;
     private readonly string _claimSuffix;
     private readonly string _ownPidText;
-    private long _sequence;
     private bool _initialized;
     private bool _unavailableLogged;
     private bool _fullLogged;
     private DateTimeOffset _unavailableUntil = DateTimeOffset.MinValue;
     private volatile bool _hasStored;
+    private int _storedCount;
 
     public OfflineBatchStore(IOptionsMonitor<ZespanOptions> options, TimeProvider timeProvider, DropCounter drops, ExportStatistics statistics, ILoggerFactory loggerFactory)
     {
@@ -85,6 +86,12 @@ internal sealed class OfflineBatchStore
 
     /// <summary>Gets a value indicating whether stored batches were seen (cached: reading it touches no disk).</summary>
     public bool HasStored => _hasStored;
+
+    /// <summary>
+    /// Gets the number of batches waiting in the directory as this process last saw it (counted when it writes, claims
+    /// or removes one, and recounted each time it lists the directory); readable from any thread, touches no disk.
+    /// </summary>
+    public int StoredCount => Volatile.Read(ref _storedCount);
 
     /// <summary>Gets the directory (null when not configured).</summary>
     public string? Directory => _directory;
@@ -115,9 +122,11 @@ internal sealed class OfflineBatchStore
                 return false;
             }
 
-            var name = string.Create(
+            // Named by when the body was built, so files sort oldest first whenever each was written (a batch that failed
+            // after newer events were moved to disk goes before them); a batch read from disk keeps its name.
+            var name = batch.StoredName ?? string.Create(
                 CultureInfo.InvariantCulture,
-                $"{_time.GetUtcNow().ToUnixTimeMilliseconds():D13}-{Interlocked.Increment(ref _sequence):D10}-{batch.EventCount}-{batch.BatchId:N}{Extension}");
+                $"{BuiltAt(batch).ToUnixTimeMilliseconds():D13}-{(batch.Order > 0 ? batch.Order : RetainedBatch.NextOrder()):D10}-{batch.EventCount}-{batch.BatchId:N}{Extension}");
             var temporary = Path.Combine(_directory!, "." + batch.BatchId.ToString("N") + "." + _ownPidText + ".tmp");
             using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 4096, FileOptions.None))
             {
@@ -130,6 +139,7 @@ internal sealed class OfflineBatchStore
 
             File.Move(temporary, Path.Combine(_directory!, name), overwrite: false);
             _hasStored = true;
+            Interlocked.Increment(ref _storedCount);
             _stats.RecordStored();
             return true;
         }
@@ -139,6 +149,8 @@ internal sealed class OfflineBatchStore
             return false;
         }
     }
+
+    private DateTimeOffset BuiltAt(RetainedBatch batch) => batch.BuiltAt == default ? _time.GetUtcNow() : batch.BuiltAt;
 
     /// <summary>
     /// Claims the oldest stored batch and reads it back; a file that does not read back is removed and counted, and
@@ -154,8 +166,10 @@ internal sealed class OfflineBatchStore
 
         try
         {
-            foreach (var path in StoredFilesOldestFirst())
+            var files = StoredFilesOldestFirst();
+            for (var i = 0; i < files.Count; i++)
             {
+                var path = files[i];
                 var name = Path.GetFileName(path);
                 var claimed = path + _claimSuffix;
                 try
@@ -171,6 +185,8 @@ internal sealed class OfflineBatchStore
                     continue;
                 }
 
+                // The files before it are gone (claimed by another process, or corrupt and removed).
+                Volatile.Write(ref _storedCount, files.Count - i - 1);
                 if (TryRead(claimed, name, out batch))
                 {
                     batch.ClaimedPath = claimed;
@@ -183,6 +199,7 @@ internal sealed class OfflineBatchStore
             }
 
             _hasStored = false;
+            Volatile.Write(ref _storedCount, 0);
             return false;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -226,6 +243,7 @@ internal sealed class OfflineBatchStore
             File.Move(claimed, Path.Combine(_directory!, name), overwrite: false);
             batch.ClaimedPath = null;
             _hasStored = true;
+            Interlocked.Increment(ref _storedCount);
             return true;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -267,7 +285,9 @@ internal sealed class OfflineBatchStore
                 }
             }
 
-            _hasStored = StoredFilesOldestFirst().Count > 0;
+            var stored = StoredFilesOldestFirst().Count;
+            Volatile.Write(ref _storedCount, stored);
+            _hasStored = stored > 0;
             _initialized = true;
             return true;
         }
@@ -398,6 +418,7 @@ internal sealed class OfflineBatchStore
             }
 
             total -= length;
+            Interlocked.Decrement(ref _storedCount);
             _drops.Drop(DropReason.OfflineFull, events);
             if (!_fullLogged || _options.CurrentValue.Debug)
             {

@@ -8,6 +8,8 @@ namespace Zespan.Extensions.Export.Internal;
 /// </summary>
 internal sealed class RetainedBatch
 {
+    private static long s_order;
+
     public RetainedBatch(Guid batchId, byte[] body, int uncompressedLength, int eventCount, long droppedReported, bool carriedHere)
     {
         BatchId = batchId;
@@ -39,13 +41,29 @@ internal sealed class RetainedBatch
     /// <summary>Gets or sets the bytes of the memory budget it holds while in memory (its body's length).</summary>
     public long ReservedBytes { get; set; }
 
+    /// <summary>Gets or sets when the body was built (its <c>sent_at</c>); with <see cref="Order"/> it names the stored file, so files sort oldest first.</summary>
+    public DateTimeOffset BuiltAt { get; set; }
+
+    /// <summary>Gets or sets the process-wide order in which the body was built (see <see cref="NextOrder"/>).</summary>
+    public long Order { get; set; }
+
     /// <summary>Gets or sets the claimed file it was read from, when it came from offline storage.</summary>
     public string? ClaimedPath { get; set; }
 
     /// <summary>Gets or sets the file's name in the directory (to put a claimed file back unchanged).</summary>
     public string? StoredName { get; set; }
 
+    /// <summary>
+    /// The next build order: bodies are numbered as they are built, so a batch that failed after newer events were
+    /// stored (moved to disk while it was in flight) is still stored, and sent, before them.
+    /// </summary>
+    public static long NextOrder() => Interlocked.Increment(ref s_order);
+
     /// <summary>Copies the current body of <paramref name="body"/> (the writer reuses its buffer).</summary>
     public static RetainedBatch Copy(IngestBody body, long droppedReported) =>
-        new(body.BatchId, body.Buffer.AsSpan(0, body.Length).ToArray(), body.UncompressedLength, body.EventCount, droppedReported, carriedHere: true);
+        new(body.BatchId, body.Buffer.AsSpan(0, body.Length).ToArray(), body.UncompressedLength, body.EventCount, droppedReported, carriedHere: true)
+        {
+            BuiltAt = body.SentAt,
+            Order = body.Order,
+        };
 }
