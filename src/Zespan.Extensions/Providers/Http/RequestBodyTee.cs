@@ -20,7 +20,7 @@ internal sealed class RequestBodyTee : HttpContent
 {
     private readonly HttpContent _inner;
     private readonly int _limit;
-    private readonly Lock _gate = new();
+    private readonly TeeStream _gate; // the stream of the first serialization, and the lock of the tee's state
     private CaptureBuffer? _current;
     private bool _writing;
     private bool _closed;
@@ -31,7 +31,16 @@ internal sealed class RequestBodyTee : HttpContent
         ArgumentNullException.ThrowIfNull(inner);
         _inner = inner;
         _limit = Math.Max(0, limit);
-        foreach (var header in inner.Headers)
+        _gate = new TeeStream();
+        var headers = inner.Headers;
+        if (headers.NonValidated.Count == 1 && headers.ContentType is { } contentType)
+        {
+            // The common case (an SDK's JSON body): the one header, its value shared as it is.
+            Headers.ContentType = contentType;
+            return;
+        }
+
+        foreach (var header in headers)
         {
             // Content-Length is the inner content's, through TryComputeLength (set or computed alike).
             if (!header.Key.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
@@ -108,31 +117,39 @@ internal sealed class RequestBodyTee : HttpContent
     protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>
         SerializeToStreamAsync(stream, context, CancellationToken.None);
 
-    protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
+    protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
     {
-        var capture = Begin();
-        if (capture is null)
+        var tee = Begin(stream);
+        if (tee is null)
         {
-            await _inner.CopyToAsync(stream, context, cancellationToken).ConfigureAwait(false);
-            return;
+            return _inner.CopyToAsync(stream, context, cancellationToken);
         }
 
-        var completed = false;
+        Task copy;
         try
         {
-            await _inner.CopyToAsync(new TeeStream(stream, capture), context, cancellationToken).ConfigureAwait(false);
-            completed = true;
+            copy = _inner.CopyToAsync(tee, context, cancellationToken);
         }
-        finally
+        catch
         {
-            End(capture, completed);
+            End(tee, completed: false);
+            throw;
         }
+
+        if (copy.IsCompletedSuccessfully)
+        {
+            // A small body written at once (the usual case): no state machine.
+            End(tee, completed: true);
+            return copy;
+        }
+
+        return AwaitCopyAsync(copy, tee);
     }
 
     protected override void SerializeToStream(Stream stream, TransportContext? context, CancellationToken cancellationToken)
     {
-        var capture = Begin();
-        if (capture is null)
+        var tee = Begin(stream);
+        if (tee is null)
         {
             _inner.CopyTo(stream, context, cancellationToken);
             return;
@@ -141,12 +158,12 @@ internal sealed class RequestBodyTee : HttpContent
         var completed = false;
         try
         {
-            _inner.CopyTo(new TeeStream(stream, capture), context, cancellationToken);
+            _inner.CopyTo(tee, context, cancellationToken);
             completed = true;
         }
         finally
         {
-            End(capture, completed);
+            End(tee, completed);
         }
     }
 
@@ -173,11 +190,25 @@ internal sealed class RequestBodyTee : HttpContent
         base.Dispose(disposing);
     }
 
+    private async Task AwaitCopyAsync(Task copy, TeeStream tee)
+    {
+        var completed = false;
+        try
+        {
+            await copy.ConfigureAwait(false);
+            completed = true;
+        }
+        finally
+        {
+            End(tee, completed);
+        }
+    }
+
     /// <summary>Starts the capture of one serialization (a new one replaces the last); null once handed over.</summary>
-    private CaptureBuffer? Begin()
+    private TeeStream? Begin(Stream transport)
     {
         CaptureBuffer? previous;
-        CaptureBuffer capture;
+        TeeStream tee;
         lock (_gate)
         {
             if (_closed)
@@ -186,24 +217,28 @@ internal sealed class RequestBodyTee : HttpContent
             }
 
             _started = true;
-            previous = _writing ? null : _current; // one still being written is returned by its own writer
-            capture = new CaptureBuffer(_limit, tailBytes: 0);
-            _current = capture;
+            var concurrent = _writing;
+            previous = concurrent ? null : _current; // one still being written is returned by its own writer
+            _current = new CaptureBuffer(_limit, tailBytes: 0);
             _writing = true;
+            tee = concurrent ? new TeeStream() : _gate;
+            tee.Attach(transport, _current);
         }
 
         previous?.Dispose();
-        return capture;
+        return tee;
     }
 
     /// <summary>
     /// Ends the capture of one serialization: kept if it completed and is still current; otherwise (replaced, handed
     /// over while written, or a part of a body whose serialization failed, which would be misread) its buffer goes back.
     /// </summary>
-    private void End(CaptureBuffer capture, bool completed)
+    private void End(TeeStream tee, bool completed)
     {
+        CaptureBuffer capture;
         lock (_gate)
         {
+            capture = tee.Detach();
             if (ReferenceEquals(capture, _current))
             {
                 _writing = false;
@@ -220,8 +255,26 @@ internal sealed class RequestBodyTee : HttpContent
     }
 
     /// <summary>A write-only stream that writes to the transport, then appends what was written to the capture.</summary>
-    private sealed class TeeStream(Stream transport, CaptureBuffer capture) : Stream
+    private sealed class TeeStream : Stream
     {
+        private Stream _transport = Null;
+        private CaptureBuffer? _capture;
+
+        /// <summary>Points this stream at one serialization's transport stream and capture (under the tee's lock).</summary>
+        public void Attach(Stream transport, CaptureBuffer capture)
+        {
+            _transport = transport;
+            _capture = capture;
+        }
+
+        /// <summary>Ends a serialization (under the tee's lock): returns its capture.</summary>
+        public CaptureBuffer Detach()
+        {
+            var capture = _capture!;
+            _capture = null; // the transport stays: a late write still goes out, uncaptured
+            return capture;
+        }
+
         public override bool CanRead => false;
 
         public override bool CanSeek => false;
@@ -232,9 +285,9 @@ internal sealed class RequestBodyTee : HttpContent
 
         public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
-        public override void Flush() => transport.Flush();
+        public override void Flush() => _transport.Flush();
 
-        public override Task FlushAsync(CancellationToken cancellationToken) => transport.FlushAsync(cancellationToken);
+        public override Task FlushAsync(CancellationToken cancellationToken) => _transport.FlushAsync(cancellationToken);
 
         public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
@@ -246,8 +299,8 @@ internal sealed class RequestBodyTee : HttpContent
 
         public override void Write(ReadOnlySpan<byte> buffer)
         {
-            transport.Write(buffer);
-            capture.Append(buffer);
+            _transport.Write(buffer);
+            _capture?.Append(buffer);
         }
 
         public override void WriteByte(byte value) => Write([value]);
@@ -257,21 +310,21 @@ internal sealed class RequestBodyTee : HttpContent
 
         public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
         {
-            var pending = transport.WriteAsync(buffer, cancellationToken);
+            var pending = _transport.WriteAsync(buffer, cancellationToken);
             if (pending.IsCompletedSuccessfully)
             {
                 pending.GetAwaiter().GetResult(); // completed: releases a pooled source, never blocks
-                capture.Append(buffer.Span);
+                _capture?.Append(buffer.Span);
                 return ValueTask.CompletedTask;
             }
 
-            return AwaitAndAppend(pending, buffer);
+            return AwaitAndAppend(pending, buffer, _capture);
         }
 
-        private async ValueTask AwaitAndAppend(ValueTask pending, ReadOnlyMemory<byte> buffer)
+        private static async ValueTask AwaitAndAppend(ValueTask pending, ReadOnlyMemory<byte> buffer, CaptureBuffer? capture)
         {
             await pending.ConfigureAwait(false);
-            capture.Append(buffer.Span);
+            capture?.Append(buffer.Span);
         }
     }
 }
