@@ -26,9 +26,15 @@ internal sealed record ExchangeTemplate(
     string? OverriddenModel,
     long StartTimestamp)
 {
+    /// <summary>
+    /// Gets the tee that copies the request body as it is sent, when it was not copied before (<see cref="Request"/> is
+    /// then null): <see cref="Build"/> takes its capture, so the body is handed over once, after it went out.
+    /// </summary>
+    public RequestBodyTee? RequestTee { get; init; }
+
     /// <summary>A call about to be sent (no response yet).</summary>
-    public static ExchangeTemplate ForRequest(LlmEndpoint endpoint, ParseContext context, string? label, CaptureBuffer? request, string? requestedModel, string? overriddenModel, long startTimestamp) =>
-        new(endpoint, context, label, request, 0, default, requestedModel, overriddenModel, startTimestamp);
+    public static ExchangeTemplate ForRequest(LlmEndpoint endpoint, ParseContext context, string? label, CaptureBuffer? request, string? requestedModel, string? overriddenModel, long startTimestamp, RequestBodyTee? requestTee = null) =>
+        new(endpoint, context, label, request, 0, default, requestedModel, overriddenModel, startTimestamp) { RequestTee = requestTee };
 
     /// <summary>The same call with its response's status and headers.</summary>
     public ExchangeTemplate WithResponse(HttpResponseMessage response) => this with
@@ -60,13 +66,13 @@ internal sealed record ExchangeTemplate(
         return coding == CompressedCaptureSink.ContentCoding.None ? sink : new CompressedCaptureSink(sink, coding, limit);
     }
 
-    /// <summary>The exchange of the call, with what the body's capture saw.</summary>
+    /// <summary>The exchange of the call, with what the body's capture saw (call once: it takes the request tee's capture).</summary>
     public ProviderExchange Build(TimeProvider time, IResponseCaptureSink? sink, in CaptureCompletion? completion, Exception? exception) => new()
     {
         Endpoint = Endpoint,
         Context = Context,
         ProviderLabel = Label,
-        Request = Request,
+        Request = Request ?? RequestTee?.TakeCapture(),
         StatusCode = StatusCode,
         ResponseHeaders = Headers,
         Response = (sink is CompressedCaptureSink compressed ? compressed.Inner : sink) as CaptureBuffer,

@@ -10,15 +10,50 @@ internal static class RequestBodyCapture
 {
     /// <summary>Captures up to <paramref name="limit"/> bytes of a request body (asynchronous send path).</summary>
     /// <returns>The captured bytes, or <see langword="null"/> when there is no body.</returns>
-    public static async ValueTask<CaptureBuffer?> CaptureAsync(HttpRequestMessage request, int limit, CancellationToken cancellationToken)
+    public static ValueTask<CaptureBuffer?> CaptureAsync(HttpRequestMessage request, int limit, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var content = request.Content;
-        if (content is null)
-        {
-            return null;
-        }
+        return request.Content is { } content ? CaptureAsync(content, limit, cancellationToken) : ValueTask.FromResult<CaptureBuffer?>(null);
+    }
 
+    /// <summary>
+    /// Captures up to <paramref name="limit"/> bytes of a body that was not sent (a request that failed before its body
+    /// went out): buffered inside the content, as before a send, and never throws. Null when it cannot be read.
+    /// </summary>
+    public static async ValueTask<CaptureBuffer?> TryCaptureUnsentAsync(HttpContent content, int limit, bool async, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (async)
+            {
+                return await CaptureAsync(content, limit, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (content is StreamContent or MultipartContent)
+            {
+                return null; // no synchronous buffering inside the content: not read, so not consumed
+            }
+
+            var capture = new CaptureBuffer(limit, tailBytes: 0);
+            try
+            {
+                Copy(content.ReadAsStream(cancellationToken), capture, limit);
+                return capture;
+            }
+            catch
+            {
+                capture.Dispose();
+                throw;
+            }
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            return null; // recorded without its prompt
+        }
+    }
+
+    private static async ValueTask<CaptureBuffer?> CaptureAsync(HttpContent content, int limit, CancellationToken cancellationToken)
+    {
         if (!IsReadableWithoutConsuming(content))
         {
             // StreamContent and unknown contents: buffer inside the content, which then sends its buffer.

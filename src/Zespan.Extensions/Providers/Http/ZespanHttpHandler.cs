@@ -15,10 +15,12 @@ namespace Zespan.Extensions.Providers.Internal;
 /// stateless: settings are read per request through the options monitor.
 /// </summary>
 /// <remarks>
-/// On the caller's path it only copies bytes (the request body up to <see cref="ZespanOptions.MaxEventBytes"/>,
-/// and the response as it passes through a tee); parsing into the event happens on the export thread.
-/// The exceptions are the features that must act before returning: a model override reads the body's
-/// <c>model</c>, and guardrails parse the prompt or completion they check.
+/// On the caller's path it only copies bytes (the request body up to <see cref="ZespanOptions.MaxEventBytes"/>
+/// as the transport sends it, through a <see cref="RequestBodyTee"/>, and the response as it passes through a tee);
+/// parsing into the event happens on the export thread. The exceptions are the features that must act before
+/// sending or returning: a model override reads the body's <c>model</c>, guardrails parse the prompt or completion
+/// they check, and <see cref="ZespanInstrumentationOptions.IncludeStreamUsage"/> rewrites a stream request; then the
+/// body is read (buffered) before the send, as it must be.
 /// </remarks>
 internal sealed class ZespanHttpHandler : DelegatingHandler
 {
@@ -171,14 +173,20 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
         var capture = evt is not null || middlewareEvent is not null;
         var context = new ParseContext(options.StorePrompts, options.MaxEventBytes);
         CaptureBuffer? requestCapture = null;
+        RequestBodyTee? requestTee = null;
         try
         {
             // With StorePrompts off no message text is captured at all: the request body is not copied.
             if (capture && options.StorePrompts)
             {
-                requestCapture = async
-                    ? await RequestBodyCapture.CaptureAsync(request, options.MaxEventBytes, cancellationToken).ConfigureAwait(false)
-                    : RequestBodyCapture.Capture(request, options.MaxEventBytes, cancellationToken);
+                // Nothing reads the body before it is sent: it is copied as it goes out, not buffered first.
+                requestTee = guard is null && !body.WasRead ? RequestBodyTee.TryWrap(request, options.MaxEventBytes) : null;
+                if (requestTee is null)
+                {
+                    requestCapture = async
+                        ? await RequestBodyCapture.CaptureAsync(request, options.MaxEventBytes, cancellationToken).ConfigureAwait(false)
+                        : RequestBodyCapture.Capture(request, options.MaxEventBytes, cancellationToken);
+                }
             }
             else if (evt is not null)
             {
@@ -206,12 +214,13 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
         }
         catch
         {
+            requestTee?.Restore(request);
             requestCapture?.Dispose();
             ExchangeCapture.Abandon(evt);
             throw;
         }
 
-        // 4. Send.
+        // 4. Send (a tee in place of the content copies the body as it goes out; the request gets its content back).
         var startTimestamp = services.TimeProvider.GetTimestamp();
         HttpResponseMessage response;
         try
@@ -222,10 +231,23 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
         }
         catch (Exception ex)
         {
-            var failed = ExchangeTemplate.ForRequest(endpoint, context, label, requestCapture, requestedModel, overriddenModel, startTimestamp).Build(services.TimeProvider, null, null, ex);
+            if (requestTee is not null)
+            {
+                requestTee.Restore(request);
+                if (!requestTee.Started)
+                {
+                    // The body never went out (no connection, canceled before sending): read it now, as before a send.
+                    requestCapture = await RequestBodyCapture.TryCaptureUnsentAsync(requestTee.Inner, options.MaxEventBytes, async, cancellationToken).ConfigureAwait(false);
+                    requestTee.TakeCapture()?.Dispose(); // closed: nothing it sees later is kept
+                }
+            }
+
+            var failed = ExchangeTemplate.ForRequest(endpoint, context, label, requestCapture, requestedModel, overriddenModel, startTimestamp, requestTee).Build(services.TimeProvider, null, null, ex);
             ExchangeCapture.Finish(services, evt, call, failed, ex);
             throw;
         }
+
+        requestTee?.Restore(request);
 
         // 5. Post-check of the completion before the caller gets it (a stream is held back until it passes).
         var postState = new PostCheckState();
@@ -263,7 +285,7 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
         // 6. Capture the response as it passes to the caller.
         if (capture)
         {
-            var exchange = ExchangeTemplate.ForRequest(endpoint, context, label, requestCapture, requestedModel, overriddenModel, startTimestamp).WithResponse(response);
+            var exchange = ExchangeTemplate.ForRequest(endpoint, context, label, requestCapture, requestedModel, overriddenModel, startTimestamp, requestTee).WithResponse(response);
             ExchangeCapture.CaptureResponse(services, response, exchange, evt, call, options.MaxEventBytes);
         }
 
@@ -488,10 +510,14 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
         private byte[]? _bytes;
         private bool _read;
 
+        /// <summary>Gets a value indicating whether a feature read the body before the send (it is then held in memory).</summary>
+        public bool WasRead { get; private set; }
+
         public async ValueTask<byte[]?> GetAsync(HttpRequestMessage request, bool async, CancellationToken cancellationToken)
         {
             if (!_read)
             {
+                WasRead = true;
                 _bytes = async
                     ? await RequestBodyCapture.ReadAllAsync(request, cancellationToken).ConfigureAwait(false)
                     : RequestBodyCapture.ReadAll(request, cancellationToken);
