@@ -62,6 +62,12 @@ internal static class ProviderDetector
 
         var second = host[..last].LastIndexOf('.');
         var domain = second < 0 ? host : host[(second + 1)..];
+        if (domain.Equals("openai.com", IgnoreCase))
+        {
+            // The most common provider first, outside the table.
+            return host.Equals("api.openai.com", IgnoreCase) ? new DetectedProvider(ZespanProvider.OpenAI, null) : null;
+        }
+
         switch (domain.Length)
         {
             case 4:
@@ -78,11 +84,6 @@ internal static class ProviderDetector
                     ? new DetectedProvider(ZespanProvider.OpenAI, null)
                     : null;
             case 10:
-                if (domain.Equals("openai.com", IgnoreCase))
-                {
-                    return host.Equals("api.openai.com", IgnoreCase) ? new DetectedProvider(ZespanProvider.OpenAI, null) : null;
-                }
-
                 return domain.Equals("mistral.ai", IgnoreCase)
                     && (host.Equals("api.mistral.ai", IgnoreCase) || host.Equals("codestral.mistral.ai", IgnoreCase))
                     ? new DetectedProvider(ZespanProvider.Mistral, null)
