@@ -2,6 +2,7 @@ using System.Text;
 using BenchmarkDotNet.Attributes;
 using Zespan.Extensions;
 using Zespan.Extensions.Providers.Internal;
+using Zespan.Extensions.Redaction.Internal;
 using Zespan.Extensions.Tracing.Internal;
 using Zespan.Extensions.Events.Internal;
 
@@ -24,6 +25,19 @@ public class ProviderParsingBenchmarks
     private byte[] _stream = [];
     private byte[] _readBuffer = [];
     private LlmEndpoint _endpoint;
+    private static readonly RedactionKeySet DefaultKeys = RedactionKeySet.Create(new ZespanOptions());
+    private readonly ZespanEvent _redactable = new()
+    {
+        PromptMessages =
+        [
+            new LlmMessage("system", string.Concat(Enumerable.Repeat("Rules: answer in two sentences. Format: plain text. Tone: friendly; sign as: Support Team. ", 10))),
+            new LlmMessage("user", "Where is order 48213? I ordered it on Monday at 10:15 and the page says: processing."),
+            new LlmMessage("assistant", null) { ToolCalls = [new LlmToolCall("call_1", "get_order", "{\"order_id\":\"48213\",\"fields\":[\"status\",\"eta\",\"carrier\"],\"include_history\":true}")] },
+            new LlmMessage("tool", "{\"status\":\"shipped\",\"eta\":\"Friday\",\"carrier\":\"DHL\",\"history\":[{\"at\":\"09:00\",\"event\":\"packed\"},{\"at\":\"16:30\",\"event\":\"handed over\"}]}") { ToolCallId = "call_1" },
+        ],
+        CompletionMessage = new LlmMessage("assistant", "Good news: order 48213 shipped on Thursday at 16:30 with DHL. Expected delivery: Friday."),
+        Tags = new Dictionary<string, string> { ["team"] = "support", ["feature"] = "order-status" },
+    };
 
     [GlobalSetup]
     public void Setup()
@@ -105,6 +119,17 @@ public class ProviderParsingBenchmarks
         }
 
         return total;
+    }
+
+    /// <summary>
+    /// Export thread: redacting (default keys) a chat event with no secret whose texts hold colons (a system prompt
+    /// with "Rules:"-style lines, a JSON tool call, an answer with times): the event is left as it is.
+    /// </summary>
+    [Benchmark]
+    public object RedactChatEventWithoutSecrets()
+    {
+        EventRedactor.Redact(_redactable, DefaultKeys);
+        return _redactable;
     }
 
     /// <summary>Provider detection for a request to a host that is not an LLM endpoint (target 0 B).</summary>

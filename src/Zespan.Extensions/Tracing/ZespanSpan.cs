@@ -186,18 +186,25 @@ public sealed class ZespanSpan : IDisposable
     public void Dispose()
     {
         var item = _event;
-        ZespanTracer? tracer;
         if (item is null)
         {
-            tracer = Interlocked.Exchange(ref _tracer, null);
-        }
-        else
-        {
-            lock (item)
+            // Not recorded (sampled out): ending it only makes its predecessor current again in this flow, so no
+            // atomic exchange is needed; a second Dispose racing in another flow at most does the same in its own.
+            if (Volatile.Read(ref _tracer) is null)
             {
-                tracer = _tracer;
-                _tracer = null;
+                return;
             }
+
+            Volatile.Write(ref _tracer, null);
+            SpanAmbient.Exit(this);
+            return;
+        }
+
+        ZespanTracer? tracer;
+        lock (item)
+        {
+            tracer = _tracer;
+            _tracer = null;
         }
 
         if (tracer is null)
@@ -206,10 +213,7 @@ public sealed class ZespanSpan : IDisposable
         }
 
         SpanAmbient.Exit(this);
-        if (item is not null)
-        {
-            tracer.Complete(item);
-        }
+        tracer.Complete(item);
     }
 
     /// <summary>Records the exception and returns false: for exception filters, so the exception propagates untouched.</summary>

@@ -150,6 +150,45 @@ public class RedactionTests
     public void Redact_Text_ReplacesValuesOfMatchingKeys(string input, string expected) =>
         Assert.Equal(expected, TextRedactor.Redact(input, Defaults));
 
+    [Theory]
+    [InlineData("note: the accessToken: abc123 expires", "note: the accessToken: [REDACTED]")]
+    [InlineData("ACCESS-TOKEN=abc123", "ACCESS-TOKEN=[REDACTED]")]
+    [InlineData("{\"user\":\"ada\",\"Api.Key\":\"k-1\"}", "{\"user\":\"ada\",\"Api.Key\":\"[REDACTED]\"}")]
+    [InlineData("caf\u00e9 password: hunter2", "caf\u00e9 password: [REDACTED]")]
+    [InlineData("{\"args\":\"{\\\"pass\\u0077ord\\\":\\\"x\\\"}\"}", "{\"args\":\"{\\\"password\\\":\\\"[REDACTED]\\\"}\"}")]
+    [InlineData("time: 12:30, order: 42, status: shipped", "time: 12:30, order: 42, status: shipped")]
+    public void RedactString_KeyWordSearch_SkipsOnlyTextThatHoldsNoKey(string input, string expected) =>
+        Assert.Equal(expected, EventRedactor.RedactString(input, Defaults, 0));
+
+    [Fact]
+    public void RedactString_KelvinSignKey_StillRedacted()
+    {
+        // U+212A lower-cases to 'k': the word search only rules out ASCII text, so this key is still found.
+        var keys = RedactionKeySet.Create(["key"]);
+
+        Assert.Equal("\u212Aey: [REDACTED]", EventRedactor.RedactString("\u212Aey: v", keys, 0));
+    }
+
+    [Fact]
+    public void RedactString_DeepJsonWithoutKeys_StillRedactedWhole()
+    {
+        // No key word in it, but too deep to walk: redacted whole, as before the word search.
+        var deep = new string('[', 200) + "{\"x\":1}" + new string(']', 200);
+
+        Assert.Equal(RedactionKeySet.Redacted, EventRedactor.RedactString(deep, Defaults, 0));
+    }
+
+    [Fact]
+    public void Fragments_DefaultKeys_OneWordPerKey()
+    {
+        var fragments = Defaults.Fragments;
+
+        Assert.NotNull(fragments);
+        Assert.True("x PASSWORD y".AsSpan().ContainsAny(fragments));
+        Assert.False("the order shipped: friday".AsSpan().ContainsAny(fragments));
+        Assert.Null(RedactionKeySet.Create(["_", "token"]).Fragments);
+    }
+
     [Fact]
     public void Redact_TextWithoutKeys_SameInstanceAndNoAllocation()
     {

@@ -12,6 +12,11 @@ namespace Zespan.Extensions.Events.Internal;
 /// </summary>
 internal sealed partial class ZespanEvent
 {
+    // Fields that only some events set live in parts created on first write (a plain span leaves both null),
+    // which keeps a span's event at about half the size it would have with every field inline.
+    private LlmFields? _llm;
+    private ExtraFields? _extras;
+
     /// <summary>
     /// The trace id. Kept as raw bits and turned into an <see cref="ActivityTraceId"/> (a hex string inside)
     /// only when read, normally by the serializer, so starting a span allocates no id strings
@@ -37,7 +42,17 @@ internal sealed partial class ZespanEvent
     public double Latency { get; set; }
 
     /// <summary>Seconds; streaming LLM calls only.</summary>
-    public double? TimeToFirstToken { get; set; }
+    public double? TimeToFirstToken
+    {
+        get => _llm?.TimeToFirstToken;
+        set
+        {
+            if (LlmFor(value.HasValue) is { } part)
+            {
+                part.TimeToFirstToken = value;
+            }
+        }
+    }
 
     public int StatusCode { get; set; } = 200;
 
@@ -45,41 +60,201 @@ internal sealed partial class ZespanEvent
 
     public string? Environment { get; set; }
 
-    public string? Provider { get; set; }
+    public string? Provider
+    {
+        get => _llm?.Provider;
+        set
+        {
+            if (LlmFor(value is not null) is { } part)
+            {
+                part.Provider = value;
+            }
+        }
+    }
 
-    public string? Model { get; set; }
+    public string? Model
+    {
+        get => _llm?.Model;
+        set
+        {
+            if (LlmFor(value is not null) is { } part)
+            {
+                part.Model = value;
+            }
+        }
+    }
 
-    public string? ResponseModel { get; set; }
+    public string? ResponseModel
+    {
+        get => _llm?.ResponseModel;
+        set
+        {
+            if (LlmFor(value is not null) is { } part)
+            {
+                part.ResponseModel = value;
+            }
+        }
+    }
 
-    public string? RequestedModel { get; set; }
+    public string? RequestedModel
+    {
+        get => _llm?.RequestedModel;
+        set
+        {
+            if (LlmFor(value is not null) is { } part)
+            {
+                part.RequestedModel = value;
+            }
+        }
+    }
 
-    public bool Stream { get; set; }
+    public bool Stream
+    {
+        get => _llm?.Stream ?? false;
+        set
+        {
+            if (LlmFor(value) is { } part)
+            {
+                part.Stream = value;
+            }
+        }
+    }
 
-    public IReadOnlyList<LlmMessage>? PromptMessages { get; set; }
+    public IReadOnlyList<LlmMessage>? PromptMessages
+    {
+        get => _llm?.PromptMessages;
+        set
+        {
+            if (LlmFor(value is not null) is { } part)
+            {
+                part.PromptMessages = value;
+            }
+        }
+    }
 
-    public LlmMessage? CompletionMessage { get; set; }
+    public LlmMessage? CompletionMessage
+    {
+        get => _llm?.CompletionMessage;
+        set
+        {
+            if (LlmFor(value is not null) is { } part)
+            {
+                part.CompletionMessage = value;
+            }
+        }
+    }
 
-    public string? FinishReason { get; set; }
+    public string? FinishReason
+    {
+        get => _llm?.FinishReason;
+        set
+        {
+            if (LlmFor(value is not null) is { } part)
+            {
+                part.FinishReason = value;
+            }
+        }
+    }
 
-    public int? PromptTokens { get; set; }
+    public int? PromptTokens
+    {
+        get => _llm?.PromptTokens;
+        set
+        {
+            if (LlmFor(value.HasValue) is { } part)
+            {
+                part.PromptTokens = value;
+            }
+        }
+    }
 
-    public int? CompletionTokens { get; set; }
+    public int? CompletionTokens
+    {
+        get => _llm?.CompletionTokens;
+        set
+        {
+            if (LlmFor(value.HasValue) is { } part)
+            {
+                part.CompletionTokens = value;
+            }
+        }
+    }
 
-    public int? TotalTokens { get; set; }
+    public int? TotalTokens
+    {
+        get => _llm?.TotalTokens;
+        set
+        {
+            if (LlmFor(value.HasValue) is { } part)
+            {
+                part.TotalTokens = value;
+            }
+        }
+    }
 
     /// <summary>The parts of <see cref="PromptTokens"/> the provider reports (cache reads and writes, audio).</summary>
-    public PromptTokensDetails? PromptTokensDetails { get; set; }
+    public PromptTokensDetails? PromptTokensDetails
+    {
+        get => _llm?.PromptTokensDetails;
+        set
+        {
+            if (LlmFor(value is not null) is { } part)
+            {
+                part.PromptTokensDetails = value;
+            }
+        }
+    }
 
     /// <summary>The parts of <see cref="CompletionTokens"/> the provider reports (reasoning, audio).</summary>
-    public CompletionTokensDetails? CompletionTokensDetails { get; set; }
+    public CompletionTokensDetails? CompletionTokensDetails
+    {
+        get => _llm?.CompletionTokensDetails;
+        set
+        {
+            if (LlmFor(value is not null) is { } part)
+            {
+                part.CompletionTokensDetails = value;
+            }
+        }
+    }
 
-    public double? Cost { get; set; }
+    public double? Cost
+    {
+        get => _llm?.Cost;
+        set
+        {
+            if (LlmFor(value.HasValue) is { } part)
+            {
+                part.Cost = value;
+            }
+        }
+    }
 
     /// <summary><c>provided</c>, <c>estimated</c> or <c>unpriced</c> (<see cref="CostStatuses"/>); null on events that are not model calls, or that have nothing to price.</summary>
-    public string? CostStatus { get; set; }
+    public string? CostStatus
+    {
+        get => _llm?.CostStatus;
+        set
+        {
+            if (LlmFor(value is not null) is { } part)
+            {
+                part.CostStatus = value;
+            }
+        }
+    }
 
     /// <summary>Which prices an estimated (or unpriced) cost was looked up in: the built-in table's version, <c>local</c> or <c>remote-{version}</c>.</summary>
-    public string? PriceTableVersion { get; set; }
+    public string? PriceTableVersion
+    {
+        get => _llm?.PriceTableVersion;
+        set
+        {
+            if (LlmFor(value is not null) is { } part)
+            {
+                part.PriceTableVersion = value;
+            }
+        }
+    }
 
     public string? CustomerIdentifier { get; set; }
 
@@ -97,21 +272,118 @@ internal sealed partial class ZespanEvent
 
     public Dictionary<string, JsonNode?>? Metadata { get; set; }
 
-    public Dictionary<string, double>? EvalScores { get; set; }
+    public Dictionary<string, double>? EvalScores
+    {
+        get => _extras?.EvalScores;
+        set
+        {
+            if (ExtrasFor(value is not null) is { } part)
+            {
+                part.EvalScores = value;
+            }
+        }
+    }
 
-    public AgentInfo? Agent { get; set; }
+    public AgentInfo? Agent
+    {
+        get => _extras?.Agent;
+        set
+        {
+            if (ExtrasFor(value is not null) is { } part)
+            {
+                part.Agent = value;
+            }
+        }
+    }
 
-    public IReadOnlyList<string>? Plan { get; set; }
+    public IReadOnlyList<string>? Plan
+    {
+        get => _extras?.Plan;
+        set
+        {
+            if (ExtrasFor(value is not null) is { } part)
+            {
+                part.Plan = value;
+            }
+        }
+    }
 
-    public ToolInfo? Tool { get; set; }
+    public ToolInfo? Tool
+    {
+        get => _extras?.Tool;
+        set
+        {
+            if (ExtrasFor(value is not null) is { } part)
+            {
+                part.Tool = value;
+            }
+        }
+    }
 
-    public HandoffInfo? Handoff { get; set; }
+    public HandoffInfo? Handoff
+    {
+        get => _extras?.Handoff;
+        set
+        {
+            if (ExtrasFor(value is not null) is { } part)
+            {
+                part.Handoff = value;
+            }
+        }
+    }
 
-    public GuardrailInfo? Guardrail { get; set; }
+    public GuardrailInfo? Guardrail
+    {
+        get => _extras?.Guardrail;
+        set
+        {
+            if (ExtrasFor(value is not null) is { } part)
+            {
+                part.Guardrail = value;
+            }
+        }
+    }
 
     public bool Truncated { get; set; }
 
     public long? ConfigVersion { get; set; }
+
+    private LlmFields? LlmFor(bool create) => create ? _llm ??= new LlmFields() : _llm;
+
+    private ExtraFields? ExtrasFor(bool create) => create ? _extras ??= new ExtraFields() : _extras;
+
+    /// <summary>The fields only a model call sets, apart: a span that is not a model call does not carry their room.</summary>
+    private sealed class LlmFields
+    {
+        public double? TimeToFirstToken;
+        public string? Provider;
+        public string? Model;
+        public string? ResponseModel;
+        public string? RequestedModel;
+        public bool Stream;
+        public IReadOnlyList<LlmMessage>? PromptMessages;
+        public LlmMessage? CompletionMessage;
+        public string? FinishReason;
+        public int? PromptTokens;
+        public int? CompletionTokens;
+        public int? TotalTokens;
+        public PromptTokensDetails? PromptTokensDetails;
+        public CompletionTokensDetails? CompletionTokensDetails;
+        public double? Cost;
+        public string? CostStatus;
+        public string? PriceTableVersion;
+    }
+
+    /// <summary>The fields of agents, tools, plans, handoffs, guardrail checks and evaluation scores.</summary>
+    private sealed class ExtraFields
+    {
+        public Dictionary<string, double>? EvalScores;
+        public AgentInfo? Agent;
+        public IReadOnlyList<string>? Plan;
+        public ToolInfo? Tool;
+        public HandoffInfo? Handoff;
+        public GuardrailInfo? Guardrail;
+    }
 }
 
 internal sealed record ZespanError(string Type, string Message);

@@ -52,7 +52,8 @@ internal static class ProviderDetector
         const StringComparison IgnoreCase = StringComparison.OrdinalIgnoreCase;
 
         // Most traffic of an app is not LLM traffic: the host's registrable part (its last two labels) is compared
-        // with the few domains providers live under, each a length check first, and only a match looks further.
+        // with the few domains providers live under, picked by length (one or two comparisons), and only a match
+        // looks further.
         var last = host.LastIndexOf('.');
         if (last <= 0)
         {
@@ -63,67 +64,75 @@ internal static class ProviderDetector
         var domain = second < 0 ? host : host[(second + 1)..];
         if (domain.Equals("openai.com", IgnoreCase))
         {
+            // The most common provider first, outside the table.
             return host.Equals("api.openai.com", IgnoreCase) ? new DetectedProvider(ZespanProvider.OpenAI, null) : null;
         }
 
-        if (domain.Equals("azure.com", IgnoreCase))
+        switch (domain.Length)
         {
-            return host.EndsWith(".openai.azure.com", IgnoreCase)
-                || host.EndsWith(".cognitiveservices.azure.com", IgnoreCase)
-                || host.EndsWith(".services.ai.azure.com", IgnoreCase)
-                ? new DetectedProvider(ZespanProvider.OpenAI, null)
-                : null;
+            case 4:
+                return domain.Equals("x.ai", IgnoreCase) ? OpenAICompatible(host, "api.x.ai", ProviderNames.XAI) : null;
+            case 6:
+                return domain.Equals("com.cn", IgnoreCase) && host.EndsWith(".amazonaws.com.cn", IgnoreCase) ? Bedrock(host) : null;
+            case 8:
+                return domain.Equals("groq.com", IgnoreCase) && host.Equals("api.groq.com", IgnoreCase) ? new DetectedProvider(ZespanProvider.Groq, null) : null;
+            case 9:
+                return domain.Equals("azure.com", IgnoreCase)
+                    && (host.EndsWith(".openai.azure.com", IgnoreCase)
+                        || host.EndsWith(".cognitiveservices.azure.com", IgnoreCase)
+                        || host.EndsWith(".services.ai.azure.com", IgnoreCase))
+                    ? new DetectedProvider(ZespanProvider.OpenAI, null)
+                    : null;
+            case 10:
+                return domain.Equals("mistral.ai", IgnoreCase)
+                    && (host.Equals("api.mistral.ai", IgnoreCase) || host.Equals("codestral.mistral.ai", IgnoreCase))
+                    ? new DetectedProvider(ZespanProvider.Mistral, null)
+                    : null;
+            case 11:
+                return domain.Equals("together.ai", IgnoreCase) ? OpenAICompatible(host, "api.together.ai", ProviderNames.Together)
+                    : domain.Equals("cerebras.ai", IgnoreCase) ? OpenAICompatible(host, "api.cerebras.ai", ProviderNames.Cerebras)
+                    : null;
+            case 12:
+                return domain.Equals("deepseek.com", IgnoreCase) ? OpenAICompatible(host, "api.deepseek.com", ProviderNames.DeepSeek)
+                    : domain.Equals("together.xyz", IgnoreCase) ? OpenAICompatible(host, "api.together.xyz", ProviderNames.Together)
+                    : domain.Equals("fireworks.ai", IgnoreCase) ? OpenAICompatible(host, "api.fireworks.ai", ProviderNames.Fireworks)
+                    : null;
+            case 13:
+                if (domain.Equals("anthropic.com", IgnoreCase))
+                {
+                    return host.Equals("api.anthropic.com", IgnoreCase) ? new DetectedProvider(ZespanProvider.Anthropic, null) : null;
+                }
+
+                if (domain.Equals("amazonaws.com", IgnoreCase))
+                {
+                    return Bedrock(host);
+                }
+
+                if (domain.Equals("openrouter.ai", IgnoreCase))
+                {
+                    return host.Equals("openrouter.ai", IgnoreCase) || host.Equals("api.openrouter.ai", IgnoreCase) ? new DetectedProvider(ZespanProvider.OpenRouter, null) : null;
+                }
+
+                return domain.Equals("perplexity.ai", IgnoreCase) ? OpenAICompatible(host, "api.perplexity.ai", ProviderNames.Perplexity) : null;
+            case 14:
+                return domain.Equals("googleapis.com", IgnoreCase)
+                    && (host.Equals("generativelanguage.googleapis.com", IgnoreCase)
+                        || host.Equals("aiplatform.googleapis.com", IgnoreCase)
+                        || host.EndsWith("-aiplatform.googleapis.com", IgnoreCase))
+                    ? new DetectedProvider(ZespanProvider.Google, null)
+                    : null;
+            default:
+                return null;
         }
 
-        if (domain.Equals("anthropic.com", IgnoreCase))
-        {
-            return host.Equals("api.anthropic.com", IgnoreCase) ? new DetectedProvider(ZespanProvider.Anthropic, null) : null;
-        }
-
-        if (domain.Equals("googleapis.com", IgnoreCase))
-        {
-            return host.Equals("generativelanguage.googleapis.com", IgnoreCase)
-                || host.Equals("aiplatform.googleapis.com", IgnoreCase)
-                || host.EndsWith("-aiplatform.googleapis.com", IgnoreCase)
-                ? new DetectedProvider(ZespanProvider.Google, null)
-                : null;
-        }
-
-        if (domain.Equals("amazonaws.com", IgnoreCase) || (domain.Equals("com.cn", IgnoreCase) && host.EndsWith(".amazonaws.com.cn", IgnoreCase)))
-        {
-            return host.StartsWith("bedrock-runtime.", IgnoreCase) || host.StartsWith("bedrock-runtime-fips.", IgnoreCase)
+        static DetectedProvider? Bedrock(ReadOnlySpan<char> host) =>
+            host.StartsWith("bedrock-runtime.", StringComparison.OrdinalIgnoreCase) || host.StartsWith("bedrock-runtime-fips.", StringComparison.OrdinalIgnoreCase)
                 ? new DetectedProvider(ZespanProvider.Bedrock, null)
                 : null;
-        }
-
-        if (domain.Equals("mistral.ai", IgnoreCase))
-        {
-            return host.Equals("api.mistral.ai", IgnoreCase) || host.Equals("codestral.mistral.ai", IgnoreCase) ? new DetectedProvider(ZespanProvider.Mistral, null) : null;
-        }
-
-        if (domain.Equals("groq.com", IgnoreCase))
-        {
-            return host.Equals("api.groq.com", IgnoreCase) ? new DetectedProvider(ZespanProvider.Groq, null) : null;
-        }
-
-        if (domain.Equals("openrouter.ai", IgnoreCase))
-        {
-            return host.Equals("openrouter.ai", IgnoreCase) || host.Equals("api.openrouter.ai", IgnoreCase) ? new DetectedProvider(ZespanProvider.OpenRouter, null) : null;
-        }
 
         // OpenAI-compatible APIs of other vendors: the OpenAI wire format, under the vendor's own name.
-        var label = domain.Equals("deepseek.com", IgnoreCase) ? OpenAICompatible(host, "api.deepseek.com", ProviderNames.DeepSeek)
-            : domain.Equals("x.ai", IgnoreCase) ? OpenAICompatible(host, "api.x.ai", ProviderNames.XAI)
-            : domain.Equals("together.xyz", IgnoreCase) ? OpenAICompatible(host, "api.together.xyz", ProviderNames.Together)
-            : domain.Equals("together.ai", IgnoreCase) ? OpenAICompatible(host, "api.together.ai", ProviderNames.Together)
-            : domain.Equals("fireworks.ai", IgnoreCase) ? OpenAICompatible(host, "api.fireworks.ai", ProviderNames.Fireworks)
-            : domain.Equals("perplexity.ai", IgnoreCase) ? OpenAICompatible(host, "api.perplexity.ai", ProviderNames.Perplexity)
-            : domain.Equals("cerebras.ai", IgnoreCase) ? OpenAICompatible(host, "api.cerebras.ai", ProviderNames.Cerebras)
-            : null;
-        return label is null ? null : new DetectedProvider(ZespanProvider.OpenAI, label);
-
-        static string? OpenAICompatible(ReadOnlySpan<char> host, string apiHost, string name) =>
-            host.Equals(apiHost, StringComparison.OrdinalIgnoreCase) ? name : null;
+        static DetectedProvider? OpenAICompatible(ReadOnlySpan<char> host, string apiHost, string name) =>
+            host.Equals(apiHost, StringComparison.OrdinalIgnoreCase) ? new DetectedProvider(ZespanProvider.OpenAI, name) : null;
     }
 
     /// <summary>Reads host and port out of <c>scheme://[userinfo@]host[:port][/...]</c> without allocating.</summary>

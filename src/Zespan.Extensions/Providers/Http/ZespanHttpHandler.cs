@@ -83,6 +83,15 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
             return false;
         }
 
+        // The host first: most requests of an app (InstrumentAllHttpClients) go to hosts that are no LLM
+        // provider, and detection alone answers them, before the async-local call context is read.
+        var detected = ProviderDetector.Detect(uri, _services.Endpoints);
+        var provider = _provider ?? detected?.Provider;
+        if (provider is null)
+        {
+            return false;
+        }
+
         var call = ZespanCallContext.Current;
         if (call is not null && !call.IsMiddleware)
         {
@@ -92,13 +101,6 @@ internal sealed class ZespanHttpHandler : DelegatingHandler
 
         options = _services.Options.CurrentValue;
         if (!options.Enabled)
-        {
-            return false;
-        }
-
-        var detected = ProviderDetector.Detect(uri, _services.Endpoints);
-        var provider = _provider ?? detected?.Provider;
-        if (provider is null)
         {
             return false;
         }

@@ -88,7 +88,7 @@ internal static class EventRedactor
     /// <summary>Redacts a string: as JSON when it holds JSON, else with the text rule. Returns the same instance when nothing changed.</summary>
     public static string RedactString(string value, RedactionKeySet keys, int depth)
     {
-        if (!TextRedactor.MayContainPair(value))
+        if (!TextRedactor.MayContainPair(value) || HoldsNoKey(value, keys))
         {
             return value;
         }
@@ -489,6 +489,21 @@ internal static class EventRedactor
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// Gets a value indicating whether no rule can change the text, found with a few vectorized passes instead of the
+    /// walk: it is ASCII without backslashes (so no escape or case mapping can spell a key differently), has fewer
+    /// brackets than the depth past which JSON is redacted whole, and holds no word of any key.
+    /// </summary>
+    private static bool HoldsNoKey(string value, RedactionKeySet keys)
+    {
+        var span = value.AsSpan();
+        return keys.Fragments is { } fragments
+            && !span.ContainsAnyExceptInRange('\0', '\u007f')
+            && !span.Contains('\\')
+            && span.Count('{') + span.Count('[') < MaxDepth
+            && !span.ContainsAny(fragments);
     }
 
     private static bool LooksLikeJson(string value)

@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace Zespan.Extensions.Redaction.Internal;
 
 /// <summary>
@@ -33,16 +35,34 @@ internal sealed class RedactionKeySet
     {
         Keys = keys;
         _lookup = keys.GetAlternateLookup<ReadOnlySpan<char>>();
+        var fragments = new HashSet<string>(StringComparer.Ordinal);
         foreach (var key in keys)
         {
             _maxKeyLength = Math.Max(_maxKeyLength, key.Length);
+            if (fragments is not null && LongestWord(key) is { Length: > 0 } word)
+            {
+                fragments.Add(word);
+            }
+            else
+            {
+                fragments = null; // a key of underscores alone: no word to look for, so no text is ruled out
+            }
         }
+
+        Fragments = fragments is { Count: > 0 } ? SearchValues.Create([.. fragments], StringComparison.OrdinalIgnoreCase) : null;
     }
 
     /// <summary>Gets the normalized keys.</summary>
     public IReadOnlySet<string> Keys { get; }
 
     public bool IsEmpty => Keys.Count == 0;
+
+    /// <summary>
+    /// Gets one word of every key (its longest run without <c>_</c>), for a single vectorized, case-insensitive search:
+    /// a key in text (any spelling that normalizes to a match) holds each of its words, so ASCII text where none of
+    /// them occurs holds no key. Null when some key has no word (then no text can be ruled out).
+    /// </summary>
+    public SearchValues<string>? Fragments { get; }
 
     /// <summary>Builds the set from the options: the defaults plus <c>RedactKeys</c>, or <c>RedactKeys</c> alone when <c>ReplaceDefaultRedactKeys</c>.</summary>
     public static RedactionKeySet Create(ZespanOptions options)
@@ -111,6 +131,20 @@ internal sealed class RedactionKeySet
         }
 
         return boundary && MatchesNormalized(heap.AsSpan(0, NormalizeSplit(key, heap)));
+    }
+
+    private static string LongestWord(string key)
+    {
+        var best = string.Empty;
+        foreach (var range in key.AsSpan().Split('_'))
+        {
+            if (range.End.GetOffset(key.Length) - range.Start.GetOffset(key.Length) > best.Length)
+            {
+                best = key[range];
+            }
+        }
+
+        return best;
     }
 
     /// <summary>Gets a value indicating whether a key changes case where a word boundary would be read (<c>accessToken</c>, <c>APIKey</c>).</summary>

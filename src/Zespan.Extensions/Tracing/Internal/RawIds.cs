@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 
 namespace Zespan.Extensions.Tracing.Internal;
 
@@ -16,26 +17,26 @@ internal readonly record struct RawTraceId(ulong High, ulong Low)
 /// </summary>
 internal static class RawIds
 {
+    /// <summary>A random trace id, never the empty one (16 random bytes read straight into the two halves).</summary>
     public static RawTraceId NewTraceId()
     {
-        Span<byte> bytes = stackalloc byte[16];
+        Span<ulong> halves = stackalloc ulong[2];
         do
         {
-            Random.Shared.NextBytes(bytes);
+            Random.Shared.NextBytes(MemoryMarshal.AsBytes(halves));
         }
-        while (bytes.IndexOfAnyExcept((byte)0) < 0);
+        while ((halves[0] | halves[1]) == 0);
 
-        return new RawTraceId(BinaryPrimitives.ReadUInt64BigEndian(bytes), BinaryPrimitives.ReadUInt64BigEndian(bytes[8..]));
+        return new RawTraceId(halves[0], halves[1]);
     }
 
+    /// <summary>A random span id, never zero.</summary>
     public static ulong NewSpanId()
     {
-        Span<byte> bytes = stackalloc byte[8];
-        ulong id;
+        ulong id = 0;
         do
         {
-            Random.Shared.NextBytes(bytes);
-            id = BinaryPrimitives.ReadUInt64BigEndian(bytes);
+            Random.Shared.NextBytes(MemoryMarshal.AsBytes(new Span<ulong>(ref id)));
         }
         while (id == 0);
 

@@ -184,6 +184,14 @@ internal static class OpenAIChatParser
     /// <summary>Rebuilds a chat completion from <c>chat.completion.chunk</c> events (choice 0 only).</summary>
     internal sealed class StreamAccumulator(ParseContext ctx) : IStreamAccumulator
     {
+        private const int ContentBufferLength = 256;
+        private const int RootModel = 1, RootChoices = 2, RootUsage = 4, RootError = 8;
+        private const int ChoiceIndex = 1, ChoiceFinish = 2, ChoiceDelta = 4;
+        private const int DeltaContent = 1, DeltaRefusal = 2, DeltaToolCalls = 4;
+
+        // The options JsonHelpers.TryParse reads a chunk with, so both paths accept the same JSON.
+        private static readonly JsonReaderOptions ReaderOptions = new() { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip, MaxDepth = 256 };
+
         private readonly StringBuilder _text = new();
         private readonly ToolCallBuilder _toolCalls = new();
         private string? _model;
@@ -207,6 +215,11 @@ internal static class OpenAIChatParser
             if (data.Span.SequenceEqual("[DONE]"u8))
             {
                 _done = true;
+                return;
+            }
+
+            if (TryReadContentChunk(data.Span))
+            {
                 return;
             }
 
@@ -288,6 +301,226 @@ internal static class OpenAIChatParser
             }
         }
 
+        /// <summary>
+        /// The common chunk in one <see cref="Utf8JsonReader"/> pass, without a <see cref="JsonDocument"/> or a string
+        /// per text delta: an object with at most one choice whose delta holds text (or nothing), and no usage, error
+        /// or tool calls. Anything else (or a repeated property, or JSON the reader rejects) returns false before any
+        /// state changed, and the chunk is read as a document, so both paths give the same event.
+        /// </summary>
+        [System.Runtime.CompilerServices.SkipLocalsInit]
+        private bool TryReadContentChunk(ReadOnlySpan<byte> data)
+        {
+            Span<char> buffer = stackalloc char[ContentBufferLength];
+            try
+            {
+                return TryReadContentChunk(data, buffer);
+            }
+            catch (Exception ex) when (ex is JsonException or InvalidOperationException or ArgumentException)
+            {
+                return false;
+            }
+        }
+
+        private bool TryReadContentChunk(ReadOnlySpan<byte> data, Span<char> buffer)
+        {
+            var reader = new Utf8JsonReader(data, ReaderOptions);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return false;
+            }
+
+            string? model = null;
+            var choice = default(ChunkChoice);
+            var seen = 0;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var property = reader.ValueTextEquals("model"u8) ? RootModel
+                    : reader.ValueTextEquals("choices"u8) ? RootChoices
+                    : reader.ValueTextEquals("usage"u8) ? RootUsage
+                    : reader.ValueTextEquals("error"u8) ? RootError
+                    : reader.ValueTextEquals("x_groq"u8) ? -1
+                    : 0;
+                if (property < 0 || (seen & property) != 0)
+                {
+                    return false; // Groq's usage, or a repeated property (a document keeps the last one)
+                }
+
+                seen |= property;
+                reader.Read();
+                switch (property)
+                {
+                    case RootModel when reader.TokenType == JsonTokenType.String:
+                        model = _model is null ? reader.GetString() : null;
+                        break;
+                    case RootChoices when reader.TokenType == JsonTokenType.StartArray:
+                        if (!TryReadChoices(ref reader, buffer, ref choice))
+                        {
+                            return false;
+                        }
+
+                        break;
+                    case RootUsage when reader.TokenType == JsonTokenType.StartObject:
+                    case RootError when reader.TokenType != JsonTokenType.Null:
+                        return false;
+                    default:
+                        reader.Skip();
+                        break;
+                }
+            }
+
+            if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
+            {
+                return false;
+            }
+
+            // Valid and understood: only now does the accumulator change.
+            Chunks++;
+            _model ??= model;
+            if (choice.Active)
+            {
+                if (choice.FinishReason is { Length: > 0 } finish)
+                {
+                    _finishReason = finish;
+                }
+
+                if (ctx.StorePrompts && choice.HasDelta)
+                {
+                    if (choice.ContentIsText)
+                    {
+                        ctx.Completion.Append(_text, choice.ContentText is { } text ? text.AsSpan() : buffer[..choice.ContentLength]);
+                    }
+                    else if (choice.Refusal is { Length: > 0 } refusal)
+                    {
+                        ctx.Completion.Append(_text, refusal);
+                    }
+                }
+            }
+
+            return true;
+        }
+
+        private bool TryReadChoices(ref Utf8JsonReader reader, Span<char> buffer, ref ChunkChoice choice)
+        {
+            var objects = 0;
+            while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+            {
+                if (reader.TokenType != JsonTokenType.StartObject)
+                {
+                    reader.Skip(); // not an object: a document reads nothing from it either
+                    continue;
+                }
+
+                if (++objects > 1)
+                {
+                    return false; // several choices: the document path picks choice 0
+                }
+
+                int? index = null;
+                var seen = 0;
+                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                {
+                    var property = reader.ValueTextEquals("index"u8) ? ChoiceIndex
+                        : reader.ValueTextEquals("finish_reason"u8) ? ChoiceFinish
+                        : reader.ValueTextEquals("delta"u8) ? ChoiceDelta
+                        : 0;
+                    if ((seen & property) != 0)
+                    {
+                        return false;
+                    }
+
+                    seen |= property;
+                    reader.Read();
+                    switch (property)
+                    {
+                        case ChoiceIndex when reader.TokenType == JsonTokenType.Number:
+                            if (!reader.TryGetInt32(out var value))
+                            {
+                                return false;
+                            }
+
+                            index = value;
+                            break;
+                        case ChoiceIndex when reader.TokenType == JsonTokenType.String:
+                            return false; // a numeric string: the document path parses it
+                        case ChoiceFinish when reader.TokenType == JsonTokenType.String:
+                            choice.FinishReason = reader.GetString();
+                            break;
+                        case ChoiceDelta when reader.TokenType == JsonTokenType.StartObject:
+                            choice.HasDelta = true;
+                            if (!TryReadDelta(ref reader, buffer, ref choice))
+                            {
+                                return false;
+                            }
+
+                            break;
+                        default:
+                            reader.Skip();
+                            break;
+                    }
+                }
+
+                choice.Active = index is null or 0;
+            }
+
+            return true;
+        }
+
+        private bool TryReadDelta(ref Utf8JsonReader reader, Span<char> buffer, ref ChunkChoice choice)
+        {
+            var seen = 0;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var property = reader.ValueTextEquals("content"u8) ? DeltaContent
+                    : reader.ValueTextEquals("refusal"u8) ? DeltaRefusal
+                    : reader.ValueTextEquals("tool_calls"u8) ? DeltaToolCalls
+                    : 0;
+                if ((seen & property) != 0)
+                {
+                    return false;
+                }
+
+                seen |= property;
+                reader.Read();
+                switch (property)
+                {
+                    case DeltaContent when reader.TokenType == JsonTokenType.String:
+                        choice.ContentIsText = true;
+                        if (!ctx.StorePrompts)
+                        {
+                            break;
+                        }
+
+                        if (reader.HasValueSequence || reader.ValueSpan.Length > buffer.Length)
+                        {
+                            choice.ContentText = reader.GetString();
+                        }
+                        else
+                        {
+                            choice.ContentLength = reader.CopyString(buffer);
+                        }
+
+                        break;
+                    case DeltaContent when reader.TokenType == JsonTokenType.StartArray:
+                        return false; // content parts: the document path reads them
+                    case DeltaRefusal when reader.TokenType == JsonTokenType.String:
+                        choice.Refusal = ctx.StorePrompts ? reader.GetString() : null;
+                        break;
+                    case DeltaToolCalls when reader.TokenType == JsonTokenType.StartArray:
+                        if (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                        {
+                            return false; // tool-call deltas: the document path merges them
+                        }
+
+                        break;
+                    default:
+                        reader.Skip();
+                        break;
+                }
+            }
+
+            return true;
+        }
+
         public void Complete(ZespanEvent evt)
         {
             evt.ResponseModel = _model ?? evt.ResponseModel;
@@ -310,6 +543,18 @@ internal static class OpenAIChatParser
                 evt.Error = _error;
                 evt.FinishReason = FinishReasons.Error;
             }
+        }
+
+        /// <summary>What the reader pass took from a chunk's choice, applied only once the whole chunk was read.</summary>
+        private struct ChunkChoice
+        {
+            public bool Active;
+            public bool HasDelta;
+            public bool ContentIsText;
+            public int ContentLength;
+            public string? ContentText;
+            public string? FinishReason;
+            public string? Refusal;
         }
     }
 }
