@@ -127,17 +127,7 @@ internal sealed class HeldBackContent : HttpContent
         source.CopyTo(stream);
     }
 
-    protected override bool TryComputeLength(out long length)
-    {
-        if (_original.Headers.ContentLength is { } known)
-        {
-            length = known;
-            return true;
-        }
-
-        length = 0;
-        return false;
-    }
+    protected override bool TryComputeLength(out long length) => ForwardedLength.TryGet(_original, out length);
 
     protected override void Dispose(bool disposing)
     {

@@ -167,17 +167,7 @@ internal sealed class RequestBodyTee : HttpContent
         }
     }
 
-    protected override bool TryComputeLength(out long length)
-    {
-        if (_inner.Headers.ContentLength is { } known)
-        {
-            length = known;
-            return true;
-        }
-
-        length = 0;
-        return false;
-    }
+    protected override bool TryComputeLength(out long length) => ForwardedLength.TryGet(_inner, out length);
 
     protected override void Dispose(bool disposing)
     {
